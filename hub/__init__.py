@@ -1,0 +1,104 @@
+"""hub: a commerce integration hub.
+
+This module is the public API that plugins and integrators import: the
+``hookimpl`` marker, the canonical types, errors, the account view and the HTTP
+toolkit. Plugins depend on nothing else of the core. Names load lazily so
+``hub --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+__version__ = "0.1.0"
+
+hookimpl = pluggy.HookimplMarker("hub")
+
+_EXPORTS: dict[str, str] = {
+    # canonical types
+    "Money": "hub.types", "Address": "hub.types", "Customer": "hub.types",
+    "OrderLine": "hub.types", "Delivery": "hub.types", "Order": "hub.types",
+    "Product": "hub.types", "Variant": "hub.types", "StockUpdate": "hub.types",
+    "PriceUpdate": "hub.types", "Shipment": "hub.types", "ShipmentLine": "hub.types",
+    "Invoice": "hub.types", "PushResult": "hub.types", "PushOutcome": "hub.types",
+    "OrderPage": "hub.types", "WebhookEvent": "hub.types", "SettingSpec": "hub.types",
+    "Capability": "hub.types", "PlatformInfo": "hub.types", "utc": "hub.types",
+    # errors
+    "HubError": "hub.errors", "ConfigError": "hub.errors", "AuthError": "hub.errors",
+    "RateLimited": "hub.errors", "TransientError": "hub.errors", "PlatformError": "hub.errors",
+    "PaginationLoop": "hub.errors", "DataError": "hub.errors", "NotFound": "hub.errors",
+    "Action": "hub.errors", "Fault": "hub.errors",
+    # account and authorization
+    "Account": "hub.account", "AccountRuntime": "hub.account",
+    "AuthSession": "hub.auth", "Callback": "hub.auth", "pkce_challenge": "hub.auth",
+    # HTTP toolkit
+    "HttpClient": "hub.core.http.client", "Resolution": "hub.core.http.client",
+    "RateLimiter": "hub.core.http.ratelimit", "RetryPolicy": "hub.core.http.retry",
+    "TokenRefresher": "hub.core.http.tokens", "PageGuard": "hub.core.http.paging",
+    "redact": "hub.core.http.redact", "register_secret": "hub.core.http.redact",
+    "verify_hmac": "hub.core.http.signing", "sign_hmac": "hub.core.http.signing",
+    "parse_decimal": "hub.money", "parse_datetime": "hub.money", "cents_to_decimal": "hub.money",
+}
+
+__all__ = ["__version__", "hookimpl", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hub' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from hub.account import Account, AccountRuntime
+    from hub.auth import AuthSession, Callback, pkce_challenge
+    from hub.core.http.client import HttpClient, Resolution
+    from hub.core.http.paging import PageGuard
+    from hub.core.http.ratelimit import RateLimiter
+    from hub.core.http.redact import redact, register_secret
+    from hub.core.http.retry import RetryPolicy
+    from hub.core.http.signing import sign_hmac, verify_hmac
+    from hub.core.http.tokens import TokenRefresher
+    from hub.errors import (
+        Action,
+        AuthError,
+        ConfigError,
+        DataError,
+        Fault,
+        HubError,
+        NotFound,
+        PaginationLoop,
+        PlatformError,
+        RateLimited,
+        TransientError,
+    )
+    from hub.money import cents_to_decimal, parse_datetime, parse_decimal
+    from hub.types import (
+        Address,
+        Capability,
+        Customer,
+        Delivery,
+        Invoice,
+        Money,
+        Order,
+        OrderLine,
+        OrderPage,
+        PlatformInfo,
+        PriceUpdate,
+        Product,
+        PushOutcome,
+        PushResult,
+        SettingSpec,
+        Shipment,
+        ShipmentLine,
+        StockUpdate,
+        Variant,
+        WebhookEvent,
+        utc,
+    )

@@ -1,0 +1,152 @@
+"""The account as plugins see it: settings, credentials and an HTTP client factory.
+
+Every platform hook receives an :class:`Account`. It holds the account's
+settings (secrets already decrypted, in memory only), its stored credentials,
+and builds HTTP clients that share the account's rate limiters and token
+refresher, so every request of one account obeys one limit and one refresh
+lock, whichever job sends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from hub.core.http.client import Classifier, HttpClient
+from hub.core.http.ratelimit import RateLimiter
+from hub.core.http.redact import register_secret
+from hub.core.http.retry import RetryPolicy
+from hub.core.http.tokens import TokenRefresher
+from hub.errors import ConfigError
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+@dataclass
+class AccountRuntime:
+    """What the core lends an account: shared limiters, the token refresher, a transport.
+
+    The storage layer builds one per account with ``refresher`` wired to the
+    database lock; tests and plugin unit tests get an in-memory one.
+    """
+
+    refresher: TokenRefresher | None = None
+    limiters: dict[str, RateLimiter] = field(default_factory=dict)
+    transport: httpx.AsyncBaseTransport | None = None
+    clients: dict[str, HttpClient] = field(default_factory=dict)
+
+
+@dataclass
+class Account:
+    """One connected store or seller account on one platform."""
+
+    name: str
+    platform: str
+    settings: Mapping[str, str] = field(default_factory=dict)
+    credentials: dict[str, Any] = field(default_factory=dict)
+    id: int = 0
+    display_name: str = ""
+    runtime: AccountRuntime = field(default_factory=AccountRuntime, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.display_name:
+            self.display_name = self.platform
+        for value in self.credentials.values():
+            if isinstance(value, str):
+                register_secret(value)
+
+    @property
+    def label(self) -> str:
+        """How messages name the account: ``WooCommerce account 'main'``."""
+        return f"{self.display_name} account '{self.name}'"
+
+    # --- settings -----------------------------------------------------------
+    def setting(self, name: str, default: str | None = None) -> str | None:
+        value = self.settings.get(name)
+        return default if value in (None, "") else value
+
+    def require(self, name: str) -> str:
+        value = self.setting(name)
+        if value is None:
+            raise ConfigError(f"{self.label} has no setting '{name}'",
+                              hint=f"run: hub accounts set {self.name} {name}=VALUE")
+        return value
+
+    def setting_bool(self, name: str, default: bool = False) -> bool:
+        value = self.setting(name)
+        return default if value is None else value.strip().lower() in TRUE_WORDS
+
+    def setting_int(self, name: str, default: int) -> int:
+        value = self.setting(name)
+        if value is None:
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigError(f"{self.label}: setting '{name}' must be a whole number, "
+                              f"got '{value}'") from None
+
+    def setting_list(self, name: str, default: list[str] | None = None) -> list[str]:
+        value = self.setting(name)
+        if value is None:
+            return list(default or [])
+        return [part.strip() for part in value.split(",") if part.strip()]
+
+    # --- HTTP -----------------------------------------------------------------
+    def limiter(self, api: str = "default", *, rate: float | None = None,
+                burst: float = 1.0) -> RateLimiter:
+        """The account's limiter for ``api``, created on first use with ``rate``/s and ``burst``."""
+        limiter = self.runtime.limiters.get(api)
+        if limiter is None:
+            limiter = self.runtime.limiters[api] = RateLimiter(rate=rate, burst=burst)
+        return limiter
+
+    def client(self, base_url: str, *, api: str = "default", auth: httpx.Auth | None = None,
+               headers: Mapping[str, str] | None = None, rate: float | None = None,
+               burst: float = 1.0, retry: RetryPolicy | None = None, timeout: float = 30.0,
+               classify: Classifier | None = None, token_header: str | None = None,
+               token_scheme: str | None = "Bearer",
+               on_response: Callable[[httpx.Response], None] | None = None) -> HttpClient:
+        """An HTTP client for this account, cached per ``api``.
+
+        :param token_header: send the account's access token in this header,
+            refreshing it through the core's per-account lock on expiry or 401
+            (requires the plugin to implement ``refresh_credentials``).
+        :param rate: requests (or cost points) per second for ``api``'s limiter.
+        """
+        client = self.runtime.clients.get(api)
+        if client is not None:
+            return client
+        refresher = self.runtime.refresher if token_header else None
+        if token_header and refresher is None:
+            refresher = self.runtime.refresher = TokenRefresher.in_memory(self.credentials)
+        client = HttpClient(
+            base_url,
+            name=self.label,
+            auth=auth,
+            headers=headers,
+            limiter=self.limiter(api, rate=rate, burst=burst),
+            retry=retry or RetryPolicy(),
+            timeout=timeout,
+            classify=classify,
+            on_response=on_response,
+            transport=self.runtime.transport,
+            refresher=refresher,
+            token_header=token_header or "Authorization",
+            token_scheme=token_scheme,
+            reauthorize_hint=f"run: hub accounts authorize {self.name}",
+        )
+        self.runtime.clients[api] = client
+        return client
+
+    async def aclose(self) -> None:
+        """Close every client this account opened."""
+        for client in list(self.runtime.clients.values()):
+            await client.aclose()
+        self.runtime.clients.clear()
+
+
+CredentialsSaver = Callable[[dict[str, Any]], Awaitable[None]]

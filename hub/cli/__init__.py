@@ -1,0 +1,89 @@
+"""The ``hub`` command line: noun then verb, data on stdout, messages on stderr.
+
+Exit codes: 0 success, 1 failure, 2 usage or configuration error, 3 partial
+success (some records quarantined or some pushes failed). Errors are one line
+saying what to do; ``--debug`` shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from hub.cli.output import fail
+from hub.errors import HubError
+
+
+class HubGroup(click.Group):
+    """Loads plugin commands (the ``register_commands`` hook) only when a command is looked up."""
+
+    _plugins_added = False
+
+    def _add_plugin_commands(self) -> None:
+        if HubGroup._plugins_added or os.environ.get("HUB_LOAD_PLUGINS") == "":
+            return
+        HubGroup._plugins_added = True
+        from hub.core.plugins import get_host
+
+        get_host().register_commands(self)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            self._add_plugin_commands()
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+
+@click.group(cls=HubGroup, context_settings={"help_option_names": ["-h", "--help"],
+                                              "auto_envvar_prefix": "HUB"})
+@click.option("--debug", is_flag=True, envvar="HUB_DEBUG", help="Show tracebacks and debug logs.")
+@click.version_option(package_name="commerce-hub", prog_name="hub")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """hub: import orders from sales channels; push stock, prices and tracking back."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    from hub.cli.logs import configure_logging
+
+    configure_logging(debug=debug)
+
+
+def _register() -> None:
+    from hub.cli import accounts, daemon, db, orders, plugins, runs, sandbox, stock
+
+    for module in (accounts, daemon, db, orders, plugins, runs, sandbox, stock):
+        module.register(cli)
+
+
+_register()
+
+
+def main() -> None:
+    """Console entry point: maps errors to one line and an exit code."""
+    debug = "--debug" in sys.argv or os.environ.get("HUB_DEBUG", "") not in ("", "0")
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        fail("aborted", 1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except HubError as exc:
+        if debug:
+            logging.getLogger("hub").exception("error")
+        fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except Exception as exc:
+        if debug:
+            raise
+        from hub.core.http.redact import redact
+
+        fail(redact(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the "
+                    "traceback and report it)"), 1)

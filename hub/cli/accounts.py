@@ -1,0 +1,182 @@
+"""``hub accounts``: connect, configure, switch flows, authorize."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from hub.cli.context import get_app, run
+from hub.cli.output import emit_json, json_option, key_values, say, table
+from hub.errors import ConfigError
+
+ON_OFF = click.Choice(["on", "off"])
+
+
+@click.group("accounts")
+def accounts() -> None:
+    """Store and seller accounts on each platform (several per platform)."""
+
+
+@accounts.command("add")
+@click.argument("platform")
+@click.option("--name", required=True, help="A unique name for this account, e.g. main-store.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="A setting from the plugin's schema (repeatable).")
+def add(platform: str, name: str, settings: tuple[str, ...]) -> None:
+    """Add an account on PLATFORM; settings are checked against the plugin's schema."""
+    app = get_app()
+    row = app.accounts.add(platform, name, key_values(settings))
+    say(f"added {platform} account '{row.name}'; writes (stock, price, tracking) are off until "
+        f"switched on: hub accounts flows {row.name} --stock on")
+
+
+@accounts.command("set")
+@click.argument("name")
+@click.argument("settings", nargs=-1, required=True, metavar="KEY=VALUE...")
+def set_settings(name: str, settings: tuple[str, ...]) -> None:
+    """Change settings of account NAME."""
+    get_app().accounts.update_settings(name, key_values(settings, "KEY=VALUE"))
+    say(f"updated account '{name}'")
+
+
+@accounts.command("list")
+@click.option("--platform", help="Only accounts of this platform.")
+@json_option
+def list_accounts(platform: str | None, as_json: bool) -> None:
+    """Every account with its platform, state and flows."""
+    app = get_app()
+    views = [app.accounts.describe(r) for r in app.accounts.rows(platform)]
+    if as_json:
+        emit_json(views)
+        return
+    table([(v["name"], v["platform"], "paused" if v["paused"] else
+            ("enabled" if v["enabled"] else "disabled"),
+            ",".join(f for f, on in v["flows"].items() if on) or "-", v["authorized"])
+           for v in views], ["name", "platform", "state", "flows", "authorized"])
+
+
+@accounts.command("show")
+@click.argument("name")
+@json_option
+def show(name: str, as_json: bool) -> None:
+    """One account's settings (secrets shown as ***), flows and state."""
+    app = get_app()
+    view = app.accounts.describe(app.accounts.row(name), with_settings=True)
+    if as_json:
+        emit_json(view)
+        return
+    for key in ("name", "platform", "enabled", "paused", "authorized"):
+        click.echo(f"{key}: {view[key]}")
+    click.echo("flows: " + ", ".join(f"{f} {'on' if on else 'off'}" for f, on in view["flows"].items()))
+    for key, value in view["settings"].items():
+        click.echo(f"  {key} = {value}")
+    for key, value in view["reference"].items():
+        click.echo(f"  ({key}: {value})")
+
+
+@accounts.command("remove")
+@click.argument("name")
+@click.confirmation_option(prompt="Remove this account?")
+def remove(name: str) -> None:
+    """Remove an account that never synced (disable it otherwise, to keep its history)."""
+    get_app().accounts.remove(name)
+    say(f"removed account '{name}'")
+
+
+@accounts.command("enable")
+@click.argument("name")
+def enable(name: str) -> None:
+    """Resume all sync of account NAME."""
+    get_app().accounts.set_flags(name, enabled=True, paused_reason=None)
+    say(f"account '{name}' enabled")
+
+
+@accounts.command("disable")
+@click.argument("name")
+def disable(name: str) -> None:
+    """Stop all sync of account NAME, keeping its history."""
+    get_app().accounts.set_flags(name, enabled=False)
+    say(f"account '{name}' disabled; its orders and history are kept")
+
+
+@accounts.command("flows")
+@click.argument("name")
+@click.option("--orders", type=ON_OFF, help="Import orders.")
+@click.option("--stock", type=ON_OFF, help="Push stock levels.")
+@click.option("--price", type=ON_OFF, help="Push prices.")
+@click.option("--tracking", type=ON_OFF, help="Push tracking and invoices.")
+@json_option
+def flows(name: str, orders: str | None, stock: str | None, price: str | None,
+          tracking: str | None, as_json: bool) -> None:
+    """Switch flows on or off for account NAME (writes are off until switched on)."""
+    app = get_app()
+    changes = {f"flow_{k}": v == "on" for k, v in
+               {"orders": orders, "stock": stock, "price": price, "tracking": tracking}.items()
+               if v is not None}
+    if changes:
+        row = app.accounts.row(name)
+        info = app.host.info(row.platform)
+        for flow, on in changes.items():
+            capability = flow.removeprefix("flow_")
+            if on and capability not in {str(c) for c in info.capabilities}:
+                raise ConfigError(f"{info.display_name} does not support the {capability} flow")
+        app.accounts.set_flags(name, **changes)
+    view = app.accounts.describe(app.accounts.row(name))["flows"]
+    if as_json:
+        emit_json(view)
+    else:
+        click.echo(", ".join(f"{f} {'on' if on else 'off'}" for f, on in view.items()))
+
+
+@accounts.command("warehouses")
+@click.argument("name")
+@click.option("--feed", help="Comma-separated warehouses whose stock sum is pushed (default: all).")
+@click.option("--sales", help="The warehouse this account's sales debit.")
+def warehouses(name: str, feed: str | None, sales: str | None) -> None:
+    """Choose which warehouses feed account NAME's stock and which one its sales debit."""
+    from sqlmodel import select
+
+    from hub.core.storage.models import AccountWarehouse
+    from hub.core.sync.stock import warehouse_by_name
+
+    app = get_app()
+    row = app.accounts.row(name)
+    with app.db.session() as s:
+        if feed is not None:
+            chosen = [warehouse_by_name(s, w.strip()) for w in feed.split(",") if w.strip()]
+            for link in s.exec(select(AccountWarehouse).where(AccountWarehouse.account_id == row.id)):
+                s.delete(link)
+            for w in chosen:
+                s.add(AccountWarehouse(account_id=row.id or 0, warehouse_id=w.id or 0))
+        sales_id = warehouse_by_name(s, sales).id if sales else None
+    if sales_id is not None:
+        app.accounts.set_flags(name, sales_warehouse_id=sales_id)
+    say(f"account '{name}': feed {feed or '(unchanged)'}, sales {sales or '(unchanged)'}")
+
+
+@accounts.command("authorize")
+@click.argument("name")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("HUB_OAUTH_PORT", "0")),
+              help="Loopback port for the OAuth redirect (HUB_OAUTH_PORT; must match the app's "
+                   "registered redirect URI).")
+@click.option("--browser/--no-browser", default=False, help="Open the URL in a browser.")
+def authorize(name: str, port: int, browser: bool) -> None:
+    """Connect account NAME: OAuth2 in the browser, or verify its API keys."""
+    from hub.core.authorize import authorize_account
+
+    opener = None
+    if browser:
+        import webbrowser
+
+        def opener(url: str) -> None:
+            click.echo(f"Opening {url}", err=True)
+            webbrowser.open(url)
+
+    app = get_app()
+    stored = run(authorize_account(app, name, port=port, opener=opener))
+    say(f"account '{name}' is authorized" + (" (credentials stored encrypted)" if stored else ""))
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(accounts)

@@ -1,0 +1,332 @@
+"""Accounts: settings validated against the plugin's schema, secrets encrypted, live handles.
+
+Settings a plugin marks secret, and every credential ``authorize`` returns, are
+stored encrypted (:class:`hub.core.secrets.SecretBox`) and never shown. The
+settings below apply to every account whatever its platform.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import select
+
+from hub.account import Account, AccountRuntime
+from hub.core.http.tokens import TokenRefresher
+from hub.core.storage.columns import now
+from hub.core.storage.models import Account as AccountRow
+from hub.errors import AuthError, ConfigError, NotFound
+from hub.types import PlatformInfo, SettingSpec
+
+if TYPE_CHECKING:
+    from hub.core.app import HubApp
+
+FLOWS = ("orders", "stock", "price", "tracking")
+
+CORE_SETTINGS: list[SettingSpec] = [
+    SettingSpec(name="backfill_days", kind="int", default="60",
+                description="days of orders the first import fetches"),
+    SettingSpec(name="backfill_slice_days", kind="int", default="7",
+                description="a backfill commits its cursor after each slice of this many days"),
+    SettingSpec(name="overlap_minutes", kind="int", default="10",
+                description="each incremental import re-reads this many minutes before the cursor"),
+    SettingSpec(name="product_key", choices=["sku", "platform_id", "name"], default="sku",
+                description="how order lines are matched to hub products"),
+    SettingSpec(name="eligible_statuses", kind="list",
+                description="platform statuses that are imported (default: the plugin's)"),
+    SettingSpec(name="excluded_statuses", kind="list",
+                description="platform statuses never imported (default: the plugin's)"),
+    SettingSpec(name="orders_interval", kind="int", default="120",
+                description="seconds between scheduled order imports"),
+    SettingSpec(name="push_interval", kind="int", default="30",
+                description="seconds between scheduled stock, price and tracking pushes"),
+]
+CORE_SETTING_NAMES = {s.name for s in CORE_SETTINGS}
+REFERENCE_KEYS = ("seller_id", "nickname", "shop", "store", "expires_at", "scope", "user_id")
+
+
+def _check_value(spec: SettingSpec, value: str, label: str) -> str:
+    value = value.strip()
+    if spec.kind == "int":
+        try:
+            if int(value) < 0:
+                raise ValueError
+        except ValueError:
+            raise ConfigError(f"{label} setting '{spec.name}' must be a whole number >= 0, "
+                              f"got '{value}'") from None
+    elif spec.kind == "bool":
+        if value.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+            raise ConfigError(f"{label} setting '{spec.name}' must be true or false, got '{value}'")
+    elif spec.kind == "url":
+        if not value.startswith(("http://", "https://")) or "://" not in value or len(value) < 10:
+            raise ConfigError(f"{label} setting '{spec.name}' must be an http(s) URL such as "
+                              f"https://shop.example.com, got '{value}'")
+        value = value.rstrip("/")
+    if spec.choices and value not in spec.choices:
+        raise ConfigError(f"{label} setting '{spec.name}' must be one of "
+                          f"{', '.join(spec.choices)}, got '{value}'")
+    return value
+
+
+def validate_settings(info: PlatformInfo, values: dict[str, str], *,
+                      existing: dict[str, str] | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """Split ``values`` into plain and secret settings, checking names, kinds and required ones.
+
+    :raises ConfigError: naming the first unknown, invalid or missing setting and what is expected.
+    """
+    label = info.display_name
+    specs = {s.name: s for s in [*info.settings, *CORE_SETTINGS]}
+    plain: dict[str, str] = {}
+    secret: dict[str, str] = {}
+    for name, raw in values.items():
+        spec = specs.get(name)
+        if spec is None:
+            known = ", ".join(sorted(specs))
+            raise ConfigError(f"unknown {label} setting '{name}'; known settings: {known}")
+        value = _check_value(spec, raw, label)
+        (secret if spec.secret else plain)[name] = value
+    have = {**(existing or {}), **plain, **secret}
+    for spec in info.settings:
+        if spec.required and not have.get(spec.name):
+            raise ConfigError(f"missing {label} setting '{spec.name}' ({spec.description}); "
+                              f"add: --set {spec.name}=VALUE")
+    return plain, secret
+
+
+class LeaseBusy(ConfigError):
+    """Another process holds the lock (the same run is already going on)."""
+
+
+class AccountService:
+    def __init__(self, app: HubApp) -> None:
+        self.app = app
+        self._live: dict[int, Account] = {}
+        self.holder = f"{socket.gethostname()}:{os.getpid()}"
+
+    # --- rows ----------------------------------------------------------------
+    def row(self, name: str) -> AccountRow:
+        with self.app.db.session() as s:
+            row = s.exec(select(AccountRow).where(AccountRow.name == name)).first()
+        if row is None:
+            raise NotFound(f"no account named '{name}'", hint="see: hub accounts list")
+        return row
+
+    def rows(self, platform: str | None = None) -> list[AccountRow]:
+        with self.app.db.session() as s:
+            query = select(AccountRow).order_by(AccountRow.name)
+            if platform:
+                query = query.where(AccountRow.platform == platform)
+            return list(s.exec(query).all())
+
+    def add(self, platform: str, name: str, values: dict[str, str]) -> AccountRow:
+        info = self.app.host.info(platform)
+        if not name or len(name) > 100 or not name.replace("-", "").replace("_", "").isalnum():
+            raise ConfigError(f"account name '{name}' must be letters, digits, '-' or '_' "
+                              "(at most 100)")
+        plain, secret = validate_settings(info, values)
+        with self.app.db.session() as s:
+            if s.exec(select(AccountRow).where(AccountRow.name == name)).first():
+                raise ConfigError(f"an account named '{name}' already exists",
+                                  hint="choose another --name or run: hub accounts remove " + name)
+            row = AccountRow(name=name, platform=platform, settings=plain,
+                             secrets_enc=self.app.box.encrypt(secret) if secret else None)
+            s.add(row)
+            s.flush()
+            s.refresh(row)
+        return row
+
+    def update_settings(self, name: str, values: dict[str, str]) -> AccountRow:
+        row = self.row(name)
+        info = self.app.host.info(row.platform)
+        existing = {**(row.settings or {}), **self.app.box.decrypt(row.secrets_enc, what="settings")}
+        plain, secret = validate_settings(info, values, existing=existing)
+        with self.app.db.session() as s:
+            row = s.get(AccountRow, row.id)
+            assert row is not None
+            row.settings = {**(row.settings or {}), **plain}
+            if secret:
+                merged = {**self.app.box.decrypt(row.secrets_enc, what="settings"), **secret}
+                row.secrets_enc = self.app.box.encrypt(merged)
+            row.updated_at = now()
+            s.add(row)
+        self._live.pop(row.id or 0, None)
+        return row
+
+    def set_flags(self, name: str, **flags: bool | str | None) -> AccountRow:
+        row = self.row(name)
+        with self.app.db.session() as s:
+            row = s.get(AccountRow, row.id)
+            assert row is not None
+            for key, value in flags.items():
+                setattr(row, key, value)
+            row.updated_at = now()
+            s.add(row)
+        self._live.pop(row.id or 0, None)
+        return row
+
+    def remove(self, name: str) -> None:
+        """Delete an account that has no synced history; otherwise ask to disable it."""
+        from hub.core.storage.models import Order, SyncRun
+
+        row = self.row(name)
+        with self.app.db.session() as s:
+            has_history = s.exec(select(Order.id).where(Order.account_id == row.id)).first() or \
+                s.exec(select(SyncRun.id).where(SyncRun.account_id == row.id)).first()
+            if has_history:
+                raise ConfigError(f"account '{name}' has imported orders or run history",
+                                  hint=f"disable it instead to stop all sync and keep its history: "
+                                       f"hub accounts disable {name}")
+            from hub.core.storage.models import (
+                AccountWarehouse,
+                Lease,
+                OutboxItem,
+                ProductLink,
+                SyncCursor,
+            )
+
+            for model in (AccountWarehouse, ProductLink, OutboxItem, SyncCursor):
+                for item in s.exec(select(model).where(model.account_id == row.id)).all():  # type: ignore[attr-defined]
+                    s.delete(item)
+            for lease in s.exec(select(Lease).where(Lease.name.endswith(f":{row.id}"))).all():  # type: ignore[union-attr]
+                s.delete(lease)
+            s.delete(s.get(AccountRow, row.id))
+        self._live.pop(row.id or 0, None)
+
+    def save_credentials(self, account_id: int, credentials: dict[str, Any]) -> None:
+        with self.app.db.session() as s:
+            row = s.get(AccountRow, account_id)
+            assert row is not None
+            row.credentials_enc = self.app.box.encrypt(credentials)
+            row.paused_reason = None
+            row.updated_at = now()
+            s.add(row)
+
+    def load_credentials(self, account_id: int) -> dict[str, Any]:
+        with self.app.db.session() as s:
+            row = s.get(AccountRow, account_id)
+            return self.app.box.decrypt(row.credentials_enc if row else None)
+
+    def pause(self, account_id: int, reason: str) -> None:
+        with self.app.db.session() as s:
+            row = s.get(AccountRow, account_id)
+            if row is not None:
+                row.paused_reason = reason
+                s.add(row)
+        self._live.pop(account_id, None)
+
+    # --- live accounts (what plugins get) --------------------------------------------
+    def open(self, row: AccountRow) -> Account:
+        """The live :class:`hub.Account` for ``row``, cached so limiters and tokens persist."""
+        assert row.id is not None
+        live = self._live.get(row.id)
+        if live is not None:
+            return live
+        info = self.app.host.info(row.platform)
+        settings = {**(row.settings or {}),
+                    **self.app.box.decrypt(row.secrets_enc, what=f"settings of account '{row.name}'")}
+        credentials = self.app.box.decrypt(row.credentials_enc,
+                                           what=f"credentials of account '{row.name}'")
+        runtime = AccountRuntime()
+        live = Account(name=row.name, platform=row.platform, settings=settings,
+                       credentials=credentials, id=row.id, display_name=info.display_name,
+                       runtime=runtime)
+        if self.app.host.implements("refresh_credentials", row.platform):
+            runtime.refresher = self._refresher(live)
+        self._live[row.id] = live
+        return live
+
+    def open_named(self, name: str) -> Account:
+        return self.open(self.row(name))
+
+    def _refresher(self, account: Account) -> TokenRefresher:
+        account_id = account.id
+
+        async def load() -> dict[str, Any]:
+            account.credentials = self.load_credentials(account_id)
+            return account.credentials
+
+        async def save(credentials: dict[str, Any]) -> None:
+            self.save_credentials(account_id, credentials)
+            account.credentials = credentials
+
+        async def refresh(credentials: dict[str, Any]) -> dict[str, Any]:
+            try:
+                return await self.app.host.refresh_credentials(account, credentials)
+            except AuthError as exc:
+                latest = self.load_credentials(account_id)
+                if latest.get("access_token") != credentials.get("access_token"):
+                    return latest  # another process refreshed after all: keep the account
+                self.pause(account_id, f"{exc.message}; run: hub accounts authorize {account.name}")
+                raise AuthError(f"{account.label}: the platform rejected the refresh token",
+                                hint=f"run: hub accounts authorize {account.name}") from None
+
+        return TokenRefresher(load=load, refresh=refresh, save=save,
+                              lock=lambda: self.lease(f"refresh:{account_id}", ttl=60))
+
+    @asynccontextmanager
+    async def lease(self, name: str, *, ttl: float = 60.0, wait: float = 60.0) -> AsyncIterator[None]:
+        """Hold the database lease ``name``, waiting up to ``wait`` seconds for it.
+
+        The lease is renewed every ``ttl / 3`` seconds while held, so a killed
+        process blocks the others for at most ``ttl`` seconds.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        holder = f"{self.holder}:{secrets.token_hex(4)}"  # unique even within one process
+        while not self.app.db.acquire_lease(name, holder, ttl):
+            if loop.time() >= deadline:
+                holder = self.app.db.lease_holder(name)
+                raise LeaseBusy(f"'{name}' is held by {holder[0] if holder else 'another process'}",
+                                hint="it is already running; a stale lock expires by itself "
+                                     f"within {ttl:.0f} s")
+            await asyncio.sleep(0.05)
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(ttl / 3)
+                self.app.db.acquire_lease(name, holder, ttl)
+
+        renewer = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            renewer.cancel()
+            self.app.db.release_lease(name, holder)
+
+    def forget(self, account_id: int) -> None:
+        """Drop the cached live account (settings or credentials changed)."""
+        self._live.pop(account_id, None)
+
+    async def aclose(self) -> None:
+        for live in list(self._live.values()):
+            await live.aclose()
+        self._live.clear()
+
+    # --- views ----------------------------------------------------------------
+    def describe(self, row: AccountRow, *, with_settings: bool = False) -> dict[str, Any]:
+        """A printable view of the account: secrets shown as ``***``, never their values."""
+        info = self.app.host.platforms.get(row.platform)
+        view: dict[str, Any] = {
+            "name": row.name, "platform": row.platform, "enabled": row.enabled,
+            "paused": row.paused_reason,
+            "flows": {flow: getattr(row, f"flow_{flow}") for flow in FLOWS},
+            "authorized": bool(row.credentials_enc),
+        }
+        if with_settings:
+            secret_names = info.secret_settings if info else set()
+            stored_secrets = set(self.app.box.decrypt(row.secrets_enc, what="settings")) \
+                if row.secrets_enc else set()
+            settings = dict(row.settings or {})
+            for name in sorted(secret_names | stored_secrets):
+                if name in stored_secrets:
+                    settings[name] = "***"
+            view["settings"] = dict(sorted(settings.items()))
+            creds = self.app.box.decrypt(row.credentials_enc) if row.credentials_enc else {}
+            view["reference"] = {k: v for k, v in creds.items() if k in REFERENCE_KEYS}
+        return view

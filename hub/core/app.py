@@ -1,0 +1,68 @@
+"""The hub's service container: configuration, database, secrets, plugins and accounts.
+
+The CLI, the daemon and tests build one :class:`HubApp` and reach every service
+through it, so there is exactly one engine, one plugin host and one cache of
+live accounts (with their rate limiters and token refreshers) per process.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from hub.core.config import DEFAULT_CURRENCY, Config, env_currency
+from hub.core.plugins import PluginHost, get_host
+from hub.core.secrets import SecretBox
+from hub.core.storage.db import Database
+from hub.core.storage.models import HubSetting
+
+
+class HubApp:
+    def __init__(self, config: Config | None = None, *, host: PluginHost | None = None) -> None:
+        self.config = config or Config.from_env()
+        self._host = host
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path | str, *, host: PluginHost | None = None) -> HubApp:
+        return cls(Config.from_env(data_dir), host=host)
+
+    @cached_property
+    def db(self) -> Database:
+        if self.config.database_url.startswith("sqlite:"):
+            self.config.ensure_data_dir()
+        return Database(self.config.database_url)
+
+    @cached_property
+    def box(self) -> SecretBox:
+        return SecretBox.from_config(self.config)
+
+    @property
+    def host(self) -> PluginHost:
+        if self._host is None:
+            self._host = get_host()
+        return self._host.load()
+
+    @cached_property
+    def accounts(self):  # type: ignore[no-untyped-def]  # -> AccountService (import cycle)
+        from hub.core.accounts import AccountService
+
+        return AccountService(self)
+
+    # --- hub-wide settings ---------------------------------------------------------
+    def get_setting(self, key: str) -> str | None:
+        with self.db.session() as s:
+            row = s.get(HubSetting, key)
+            return row.value if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.db.session() as s:
+            s.merge(HubSetting(key=key, value=value))
+
+    @property
+    def currency(self) -> str:
+        """The hub's currency: ``HUB_CURRENCY``, else ``hub config set currency X``, else USD."""
+        return env_currency() or self.get_setting("currency") or DEFAULT_CURRENCY
+
+    def close(self) -> None:
+        if "db" in self.__dict__:
+            self.db.dispose()

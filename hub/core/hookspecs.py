@@ -1,0 +1,296 @@
+"""Hook specifications: the only place hooks are declared.
+
+Two kinds of hooks exist.
+
+* **Platform hooks** take the ``account`` (or a platform name) and are
+  dispatched to exactly one plugin: the one whose :func:`platform_info` names the
+  account's platform. No plugin ever sees another platform's call, so no
+  implementation starts with "if this is not mine, return None". The first (and
+  only) result is returned. Hook wrappers (``wrapper=True``) in non-platform
+  plugins still observe every platform's call.
+* **Broadcast hooks** are extension points every plugin may implement: events
+  (:func:`order_imported`, :func:`sync_failed`) and extra CLI commands
+  (:func:`register_commands`). Every implementation is called; results are
+  ignored.
+
+Hooks that do I/O are ``async`` (``async def`` implementations, or async
+generators where they stream pages). An implementation may accept fewer
+arguments than its spec names (pluggy's opt-in arguments), so specs can grow
+without breaking plugins. The core never calls ``pm.hook`` directly: the typed
+facade :class:`hub.core.plugins.PluginHost` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from hub.account import Account
+    from hub.auth import AuthSession
+    from hub.sandbox import Sandbox, SandboxOptions
+    from hub.types import (
+        Order,
+        OrderPage,
+        PlatformInfo,
+        PriceUpdate,
+        Product,
+        PushResult,
+        Shipment,
+        StockUpdate,
+        WebhookEvent,
+    )
+
+PROJECT = "hub"
+hookspec = pluggy.HookspecMarker(PROJECT)
+
+# Names of the hooks dispatched to one platform plugin (see module docstring).
+PLATFORM_HOOKS = frozenset({
+    "authorize", "refresh_credentials", "fetch_orders", "fetch_order", "parse_order",
+    "fetch_products", "map_product", "push_stock", "push_price", "push_tracking",
+    "verify_webhook", "parse_webhook", "create_sandbox",
+})
+
+
+# --- describing a platform -------------------------------------------------
+
+@hookspec
+def platform_info() -> PlatformInfo:
+    """Describe the platform this plugin integrates.
+
+    :return: name (the account's ``platform``), display name, capabilities,
+        the settings schema (which settings are secret), default eligible and
+        excluded order statuses, how customers are matched and batch sizes.
+
+    Dispatch: called once on every plugin at load time; a plugin that does not
+    implement it is not a platform plugin (it may still implement broadcast
+    hooks and wrappers). Two plugins returning one name is a load error.
+    """
+
+
+# --- authorization ---------------------------------------------------------
+
+@hookspec(firstresult=True)
+async def authorize(account: Account, session: AuthSession) -> dict[str, Any] | None:
+    """Connect ``account`` to the platform (``hub accounts authorize NAME``).
+
+    :param account: the account, with its settings (secrets decrypted).
+    :param session: the interactive side: ``session.redirect_uri`` and
+        ``session.state`` for an OAuth2 code flow, ``await
+        session.wait_for_callback(url)`` to send the user to ``url`` and get the
+        redirect's parameters back (``state`` already checked), and
+        ``session.prompt(label, secret=True)`` for key entry.
+    :return: credentials to store encrypted (tokens, ``expires_at`` as an ISO
+        datetime, the seller id...), or ``None`` when the settings already hold
+        the keys and the call only verified them.
+    :raises hub.errors.AuthError: the platform refused the credentials.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+@hookspec(firstresult=True)
+async def refresh_credentials(account: Account, credentials: dict[str, Any]) -> dict[str, Any]:
+    """Exchange a refresh token for new credentials.
+
+    The core calls this once at a time per account, under a database lock, and
+    stores the result before any request uses it; a second caller waits and
+    reuses the new token. Single-use refresh tokens are therefore safe.
+
+    :param account: the account being refreshed.
+    :param credentials: the stored credentials (``access_token``,
+        ``refresh_token``, ``expires_at``...).
+    :return: the new credentials (at least ``access_token``; ``refresh_token``
+        and ``expires_at`` when the platform returns them).
+    :raises hub.errors.AuthError: the refresh token is invalid (``invalid_grant``);
+        the core pauses the account with "re-authorize" as the fix.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+# --- orders ------------------------------------------------------------------
+
+@hookspec(firstresult=True)
+def fetch_orders(account: Account, since: datetime, until: datetime | None
+                 ) -> AsyncIterator[OrderPage]:
+    """Stream every order modified at or after ``since``, page by page.
+
+    Implement it as an ``async def`` generator yielding :class:`hub.OrderPage`.
+    Each page holds raw platform payloads (the core parses them with
+    :func:`parse_order`, so one bad payload never stops the batch) and, when the
+    plugin can promise it, a ``checkpoint``: every order modified before it has
+    been yielded. The core commits each page before asking for the next and
+    saves the checkpoint as the account's cursor only after that commit.
+    Guard pagination with :class:`hub.PageGuard` so a repeated cursor raises.
+
+    :param account: the account to read.
+    :param since: timezone-aware UTC lower bound on the platform's modified time
+        (the core has already subtracted its overlap window).
+    :param until: optional upper bound (used by backfills in slices).
+    :return: an async iterator of pages.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+@hookspec(firstresult=True)
+async def fetch_order(account: Account, order_id: str) -> dict[str, Any] | None:
+    """Fetch one order's payload by its platform id (webhook re-fetch, replay).
+
+    :return: the payload that :func:`parse_order` accepts, or ``None`` when the
+        platform no longer has the order.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+@hookspec(firstresult=True)
+def parse_order(account: Account, payload: dict[str, Any]) -> Order:
+    """Turn one platform order payload into a canonical :class:`hub.Order`.
+
+    Accepts both what :func:`fetch_orders` yields and the order a webhook body
+    carries, so both paths produce identical orders. Money must be exact
+    (``Decimal`` from the platform's strings or integer cents), datetimes
+    timezone-aware, and ``raw`` the payload itself.
+
+    :raises hub.errors.DataError: the payload cannot be understood; the core
+        quarantines it with this message and goes on with the batch.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+# --- products ----------------------------------------------------------------
+
+@hookspec(firstresult=True)
+def fetch_products(account: Account, product_ids: list[str] | None
+                   ) -> AsyncIterator[list[dict[str, Any]]]:
+    """Stream product payloads: the named ones, or the whole catalogue when ``None``.
+
+    Implement it as an ``async def`` generator yielding lists of payloads that
+    :func:`map_product` accepts.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+@hookspec(firstresult=True)
+def map_product(account: Account, payload: dict[str, Any]) -> Product:
+    """Turn one platform product payload into a canonical :class:`hub.Product`.
+
+    SKU goes to ``sku``, the platform's product id to ``platform_product_id``
+    (the hub's product code); variants carry their own ids and SKUs; ``category``
+    is the one category the platform's rules pick.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+# --- pushes ------------------------------------------------------------------
+
+@hookspec(firstresult=True)
+async def push_stock(account: Account, updates: list[StockUpdate]) -> list[PushResult]:
+    """Set available quantities on the platform.
+
+    :param updates: at most ``PlatformInfo.stock_batch_size`` items, one per
+        listing, already coalesced (latest value wins) and changed since the
+        last accepted push. Send them in as few requests as the API allows.
+    :return: one :class:`hub.PushResult` per update, keyed by SKU; an item is
+        ``accepted`` only when the platform confirmed it.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+@hookspec(firstresult=True)
+async def push_price(account: Account, updates: list[PriceUpdate]) -> list[PushResult]:
+    """Set regular and promotional prices (with their scheduled window).
+
+    :param updates: at most ``PlatformInfo.price_batch_size`` items.
+    :return: one :class:`hub.PushResult` per update, keyed by SKU.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+@hookspec(firstresult=True)
+async def push_tracking(account: Account, shipment: Shipment) -> PushResult:
+    """Send a shipment's carrier, tracking number and invoice to the platform.
+
+    ``shipment.stock_deducted`` says whether the hub has deducted the order's
+    stock (some platforms may only be marked complete after that).
+
+    :return: a :class:`hub.PushResult` keyed by the platform order id.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+# --- webhooks ----------------------------------------------------------------
+
+@hookspec(firstresult=True)
+def verify_webhook(account: Account, headers: Mapping[str, str], body: bytes) -> bool:
+    """Say whether an inbound webhook really comes from the platform.
+
+    Compare an HMAC over the raw ``body`` (never re-serialised JSON) in constant
+    time (:func:`hub.verify_hmac`), or check the secret header the account
+    configured where the platform signs nothing.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+@hookspec(firstresult=True)
+def parse_webhook(account: Account, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+    """Say what a verified webhook means: an order to parse, or one to re-fetch.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+# --- sandbox -----------------------------------------------------------------
+
+@hookspec(firstresult=True)
+def create_sandbox(options: SandboxOptions) -> Sandbox:
+    """Build the local fake of this platform's API (an ASGI app).
+
+    :param options: seed, number of orders, fault knobs (latency, 429 bursts,
+        5xx, a page that changes between fetches, token expiry).
+    :return: a :class:`hub.sandbox.Sandbox` that serves the routes the plugin
+        uses and knows the settings an account needs to talk to it.
+
+    Dispatch: the plugin of the platform named on ``hub sandbox run PLATFORM``.
+    """
+
+
+# --- broadcast events and extensions -------------------------------------------
+
+@hookspec
+def order_imported(account: Account, order: Order, created: bool) -> None:
+    """Event: an order was committed (``created`` is False for an update).
+
+    Dispatch: broadcast to every plugin; results ignored. Exceptions are logged
+    and never undo the import.
+    """
+
+
+@hookspec
+def sync_failed(account: Account, flow: str, run_id: int, error: str) -> None:
+    """Event: a sync run (``flow`` is orders, stock, price or tracking) failed.
+
+    Dispatch: broadcast to every plugin; results ignored.
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add CLI commands; group them under the plugin's name.
+
+    Dispatch: broadcast to every plugin when the CLI starts.
+    """

@@ -1,0 +1,115 @@
+"""The daemon's scheduler: APScheduler 3 jobs per account and flow.
+
+Every enabled account gets an orders job (``orders_interval``, default 120 s)
+and a push job (``push_interval``, default 30 s) with jitter. A job never runs
+twice at once: APScheduler's ``max_instances=1`` covers one daemon, the
+database lease of each run covers several daemons sharing one database. A
+failing job is logged with its run id and the next one goes on. ``stop()``
+lets the running import finish its page, commit and return.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from hub.core.accounts import LeaseBusy
+from hub.core.sync.orders import import_orders
+from hub.core.sync.push import push_all
+from hub.errors import HubError
+
+if TYPE_CHECKING:
+    from hub.core.app import HubApp
+
+log = logging.getLogger("hub.daemon")
+RESCAN_SECONDS = 60
+
+
+class Daemon:
+    def __init__(self, app: HubApp, *, rescan: float = RESCAN_SECONDS) -> None:
+        self.app = app
+        self.stop_event = asyncio.Event()
+        self.rescan = rescan
+        self.scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={
+            "max_instances": 1, "coalesce": True, "misfire_grace_time": 60})
+        self.running: set[asyncio.Task[Any]] = set()
+        self.jobs: dict[str, tuple[int, int]] = {}
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    async def run(self) -> None:
+        self.scheduler.start()
+        self.sync_jobs()
+        self.scheduler.add_job(self.sync_jobs, IntervalTrigger(seconds=self.rescan),
+                               id="rescan-accounts")
+        log.info("daemon started with %d account(s)", len(self.jobs))
+        await self.stop_event.wait()
+        self.scheduler.shutdown(wait=False)
+        if self.running:
+            log.info("finishing %d running job(s)", len(self.running))
+            await asyncio.gather(*self.running, return_exceptions=True)
+        await self.app.accounts.aclose()
+        log.info("daemon stopped")
+
+    def sync_jobs(self) -> None:
+        """Add jobs for new accounts, drop those of disabled ones, follow interval changes."""
+        wanted: dict[str, tuple[int, int]] = {}
+        for row in self.app.accounts.rows():
+            if not row.enabled or row.paused_reason:
+                continue
+            settings = row.settings or {}
+            wanted[row.name] = (int(settings.get("orders_interval") or 120),
+                                int(settings.get("push_interval") or 30))
+        for name in set(self.jobs) - set(wanted):
+            for flow in ("orders", "push"):
+                if self.scheduler.get_job(f"{flow}:{name}"):
+                    self.scheduler.remove_job(f"{flow}:{name}")
+        for name, (orders_every, push_every) in wanted.items():
+            if self.jobs.get(name) == (orders_every, push_every):
+                continue
+            self._add(name, "orders", orders_every, lambda n=name: import_orders(
+                self.app, n, trigger="scheduled", stop=self.stop_event))
+            self._add(name, "push", push_every,
+                      lambda n=name: push_all(self.app, n, trigger="scheduled"))
+        self.jobs = wanted
+
+    def _add(self, name: str, flow: str, every: int,
+             factory: Callable[[], Awaitable[Any]]) -> None:
+        every = max(every, 1)
+        first = datetime.now(UTC) + timedelta(seconds=random.uniform(0, min(every, 10)))
+        self.scheduler.add_job(self._job, IntervalTrigger(seconds=every, jitter=min(every / 10, 30)),
+                               args=[name, flow, factory], id=f"{flow}:{name}",
+                               replace_existing=True, next_run_time=first)
+
+    async def _job(self, name: str, flow: str, factory: Callable[[], Awaitable[Any]]) -> None:
+        if self.stop_event.is_set():
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        self.running.add(task)
+        extra = {"account": name, "flow": flow}
+        try:
+            result = await factory()
+            for each in (result.values() if isinstance(result, dict) else [result]):
+                if getattr(each, "error", None):
+                    log.error("%s %s run %s failed: %s", name, flow, each.run_id, each.error,
+                              extra={**extra, "run_id": each.run_id})
+                elif each.counts.counts:
+                    log.info("%s %s run %s: %s", name, flow, each.run_id, each.counts.summary(),
+                             extra={**extra, "run_id": each.run_id})
+        except LeaseBusy:
+            log.debug("%s %s is already running elsewhere; skipped", name, flow, extra=extra)
+        except HubError as exc:
+            log.error("%s %s: %s", name, flow, exc, extra=extra)
+        except Exception:
+            log.exception("%s %s job crashed", name, flow, extra=extra)
+        finally:
+            self.running.discard(task)

@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, the database handle, migrations and leases."""

@@ -1,0 +1,140 @@
+"""The database handle: engine, sessions, automatic migrations and leases."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, create_engine
+
+from hub.core.storage.columns import now
+from hub.core.storage.models import Lease
+from hub.errors import ConfigError
+
+log = logging.getLogger("hub.db")
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+HEAD = "0001"  # the newest revision in hub/core/migrations/versions
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Database:
+    """One engine per process; :meth:`session` opens a unit of work."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite:"):
+            path = url.removeprefix("sqlite:///")
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = create_engine(url, connect_args={"timeout": 30})
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        self._ready = False
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def ensure_schema(self) -> None:
+        """Apply migrations when the database is behind (run on first use, cheap when current)."""
+        if self._ready:
+            return
+        try:
+            with self.engine.connect() as conn:
+                current = self._current_revision(conn)
+        except OperationalError as exc:
+            raise ConfigError(f"cannot open the database: {exc.orig}; check HUB_DATABASE_URL") from None
+        if current != HEAD:
+            self.upgrade()
+        self._ready = True
+
+    @staticmethod
+    def _current_revision(conn: Any) -> str | None:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        return row[0] if row else None
+
+    def upgrade(self, revision: str = "head") -> None:
+        from alembic import command
+        from alembic.config import Config as AlembicConfig
+
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+        log.info("database upgraded to %s", revision)
+
+    def revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return self._current_revision(conn)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session committed on success and rolled back on error."""
+        self.ensure_schema()
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    # --- leases ----------------------------------------------------------------
+    def acquire_lease(self, name: str, holder: str, ttl: float) -> bool:
+        """Take the lease ``name`` for ``ttl`` seconds unless another holder has a live one."""
+        self.ensure_schema()
+        at = now()
+        expires = at + timedelta(seconds=ttl)
+        with self.engine.begin() as conn:
+            insert = self._insert(Lease).values(name=name, holder=holder, expires_at=expires)
+            if conn.execute(insert.on_conflict_do_nothing()).rowcount == 1:
+                return True
+            table = Lease.__table__  # type: ignore[attr-defined]
+            result = conn.execute(
+                table.update()
+                .where(table.c.name == name)
+                .where((table.c.expires_at < at) | (table.c.holder == holder))
+                .values(holder=holder, expires_at=expires)
+            )
+            return result.rowcount == 1
+
+    def release_lease(self, name: str, holder: str) -> None:
+        table = Lease.__table__  # type: ignore[attr-defined]
+        with self.engine.begin() as conn:
+            conn.execute(table.delete().where(table.c.name == name).where(table.c.holder == holder))
+
+    def lease_holder(self, name: str) -> tuple[str, datetime] | None:
+        table = Lease.__table__  # type: ignore[attr-defined]
+        with self.engine.connect() as conn:
+            row = conn.execute(table.select().where(table.c.name == name)).first()
+        return (row.holder, row.expires_at) if row and row.expires_at > now() else None
+
+    def _insert(self, model: Any) -> Any:
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(model)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,290 @@
+"""The hub's tables.
+
+The account is the tenant key of every synced record: orders, cursors, platform
+links, outbox items, runs and leases carry ``account_id``. The catalogue
+(products, categories), contacts (customers), warehouses and stock levels are
+the back office's own and are shared by every channel.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from hub.core.storage.columns import DecimalString, UTCDateTime, now
+
+
+def _dt(**kw: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kw)
+
+
+def _money(**kw: Any) -> Any:
+    return Field(sa_type=DecimalString, **kw)
+
+
+def _json(**kw: Any) -> Any:
+    return Field(sa_column=Column(JSON, nullable=True), **kw)
+
+
+class HubSetting(SQLModel, table=True):
+    __tablename__ = "hub_setting"
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(sa_type=Text)
+
+
+class Account(SQLModel, table=True):
+    __tablename__ = "account"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=100)
+    platform: str = Field(index=True, max_length=50)
+    enabled: bool = True
+    paused_reason: str | None = Field(default=None, sa_type=Text)
+    settings: dict[str, str] | None = _json(default=None)
+    secrets_enc: str | None = Field(default=None, sa_type=Text)
+    credentials_enc: str | None = Field(default=None, sa_type=Text)
+    flow_orders: bool = True
+    flow_stock: bool = False
+    flow_price: bool = False
+    flow_tracking: bool = False
+    sales_warehouse_id: int | None = Field(default=None, foreign_key="warehouse.id")
+    created_at: datetime = _dt(default_factory=now)
+    updated_at: datetime = _dt(default_factory=now)
+
+
+class AccountWarehouse(SQLModel, table=True):
+    """The warehouses whose stock feeds an account (the pushed quantity is their sum)."""
+
+    __tablename__ = "account_warehouse"
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    warehouse_id: int = Field(foreign_key="warehouse.id", primary_key=True)
+
+
+class SyncCursor(SQLModel, table=True):
+    __tablename__ = "sync_cursor"
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    flow: str = Field(primary_key=True, max_length=30)
+    position: datetime = _dt()
+    updated_at: datetime = _dt(default_factory=now)
+
+
+class Category(SQLModel, table=True):
+    __tablename__ = "category"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+
+
+class Product(SQLModel, table=True):
+    __tablename__ = "product"
+    id: int | None = Field(default=None, primary_key=True)
+    sku: str | None = Field(default=None, index=True, unique=True, max_length=200)
+    code: str | None = Field(default=None, index=True, max_length=200)
+    name: str = Field(max_length=500)
+    description: str | None = Field(default=None, sa_type=Text)
+    unit: str = Field(default="piece", max_length=20)
+    category_id: int | None = Field(default=None, foreign_key="category.id")
+    created_at: datetime = _dt(default_factory=now)
+
+
+class ProductLink(SQLModel, table=True):
+    """Ties one account's listing (product or variant) to a hub product."""
+
+    __tablename__ = "product_link"
+    __table_args__ = (UniqueConstraint("account_id", "platform_product_id", "platform_variant_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    platform_product_id: str = Field(max_length=100)
+    platform_variant_id: str = Field(default="", max_length=100)
+    sku: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=500)
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customer"
+    id: int | None = Field(default=None, primary_key=True)
+    first_name: str | None = Field(default=None, max_length=200)
+    last_name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, index=True, max_length=320)
+    phone: str | None = Field(default=None, index=True, max_length=50)
+    address: dict[str, Any] | None = _json(default=None)
+    unspecified: bool = False
+    created_at: datetime = _dt(default_factory=now)
+
+
+class CustomerLink(SQLModel, table=True):
+    """A platform's own buyer id, for platforms that share no contact data (Mercado Libre)."""
+
+    __tablename__ = "customer_link"
+    platform: str = Field(primary_key=True, max_length=50)
+    platform_customer_id: str = Field(primary_key=True, max_length=100)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "hub_order"
+    __table_args__ = (UniqueConstraint("account_id", "platform_order_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    platform: str = Field(index=True, max_length=50)
+    platform_order_id: str = Field(max_length=100)
+    number: str | None = Field(default=None, max_length=100)
+    status: str = Field(index=True, max_length=100)
+    platform_created_at: datetime = _dt()
+    platform_updated_at: datetime = _dt()
+    currency: str = Field(max_length=3)
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    subtotal: Decimal | None = _money(default=None)
+    shipping_total: Decimal | None = _money(default=None)
+    discount_total: Decimal | None = _money(default=None)
+    tax_total: Decimal | None = _money(default=None)
+    total: Decimal = _money()
+    billing_address: dict[str, Any] | None = _json(default=None)
+    shipping_address: dict[str, Any] | None = _json(default=None)
+    delivery: str | None = Field(default=None, sa_type=Text)
+    flags: list[str] | None = _json(default=None)
+    raw: dict[str, Any] | None = _json(default=None)
+    fingerprint: str = Field(max_length=64)
+    stock_deducted_at: datetime | None = _dt(default=None)
+    imported_at: datetime = _dt(default_factory=now)
+    updated_at: datetime = _dt(default_factory=now, index=True)
+
+
+class OrderLine(SQLModel, table=True):
+    __tablename__ = "order_line"
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="hub_order.id", index=True)
+    product_id: int | None = Field(default=None, foreign_key="product.id")
+    platform_line_id: str | None = Field(default=None, max_length=100)
+    sku: str | None = Field(default=None, max_length=200)
+    name: str = Field(max_length=500)
+    quantity: Decimal = _money()
+    unit_price: Decimal = _money()
+    total: Decimal | None = _money(default=None)
+    tax: Decimal | None = _money(default=None)
+
+
+class OrderEvent(SQLModel, table=True):
+    """The order's event feed: created, updates, delivery comments, ignored changes."""
+
+    __tablename__ = "order_event"
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="hub_order.id", index=True)
+    at: datetime = _dt(default_factory=now)
+    kind: str = Field(max_length=30)
+    message: str = Field(sa_type=Text)
+
+
+class Warehouse(SQLModel, table=True):
+    __tablename__ = "warehouse"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=100)
+    platform_location: str | None = Field(default=None, max_length=100)
+
+
+class StockLevel(SQLModel, table=True):
+    __tablename__ = "stock_level"
+    product_id: int = Field(foreign_key="product.id", primary_key=True)
+    warehouse_id: int = Field(foreign_key="warehouse.id", primary_key=True)
+    quantity: int = 0
+    updated_at: datetime = _dt(default_factory=now)
+
+
+class StockReservation(SQLModel, table=True):
+    """What an imported order debited from its account's sales warehouse, once per product."""
+
+    __tablename__ = "stock_reservation"
+    order_id: int = Field(foreign_key="hub_order.id", primary_key=True)
+    product_id: int = Field(foreign_key="product.id", primary_key=True)
+    warehouse_id: int = Field(foreign_key="warehouse.id")
+    quantity: int = 0
+
+
+class Price(SQLModel, table=True):
+    """A product's price; ``account_id`` 0 is the default for every account."""
+
+    __tablename__ = "price"
+    product_id: int = Field(foreign_key="product.id", primary_key=True)
+    account_id: int = Field(default=0, primary_key=True)
+    currency: str = Field(max_length=3)
+    regular: Decimal = _money()
+    promotional: Decimal | None = _money(default=None)
+    promo_from: datetime | None = _dt(default=None)
+    promo_to: datetime | None = _dt(default=None)
+    updated_at: datetime = _dt(default_factory=now)
+
+
+class Shipment(SQLModel, table=True):
+    __tablename__ = "shipment"
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="hub_order.id", index=True)
+    carrier: str = Field(max_length=100)
+    tracking_number: str = Field(max_length=200)
+    tracking_url: str | None = Field(default=None, max_length=1000)
+    invoice_number: str | None = Field(default=None, max_length=100)
+    invoice_key: str | None = Field(default=None, max_length=200)
+    invoice_date: datetime | None = _dt(default=None)
+    invoice_value: Decimal | None = _money(default=None)
+    created_at: datetime = _dt(default_factory=now)
+
+
+class OutboxItem(SQLModel, table=True):
+    """A pending write to a platform, coalesced per (account, kind, key): the latest value wins.
+
+    After the platform accepts it the row stays ``done`` with ``accepted`` holding
+    the value, so an unchanged value is never queued again.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("account_id", "kind", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    kind: str = Field(max_length=20)
+    key: str = Field(max_length=200)
+    payload: dict[str, Any] | None = _json(default=None)
+    accepted: dict[str, Any] | None = _json(default=None)
+    status: str = Field(default="pending", index=True, max_length=20)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _dt(default=None)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    updated_at: datetime = _dt(default_factory=now)
+
+
+class SyncRun(SQLModel, table=True):
+    __tablename__ = "sync_run"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    flow: str = Field(max_length=30)
+    trigger: str = Field(default="manual", max_length=30)
+    status: str = Field(default="running", max_length=20)
+    started_at: datetime = _dt(default_factory=now)
+    finished_at: datetime | None = _dt(default=None)
+    counts: dict[str, Any] | None = _json(default=None)
+    error: str | None = Field(default=None, sa_type=Text)
+
+
+class RunItem(SQLModel, table=True):
+    """One record's outcome in a run: imported, updated, skipped, quarantined, pushed, failed."""
+
+    __tablename__ = "run_item"
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="sync_run.id", index=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    key: str = Field(max_length=200)
+    outcome: str = Field(max_length=20, index=True)
+    reason: str | None = Field(default=None, sa_type=Text)
+    payload: dict[str, Any] | None = _json(default=None)
+    resolved: bool = False
+    at: datetime = _dt(default_factory=now)
+
+
+class Lease(SQLModel, table=True):
+    """A named lock with an expiry, shared by every process using the database."""
+
+    __tablename__ = "lease"
+    name: str = Field(primary_key=True, max_length=200)
+    holder: str = Field(max_length=100)
+    expires_at: datetime = _dt()

@@ -1,0 +1,1 @@
+"""Sync services: order import, catalogue matching, stock, prices, outbox pushes, run history."""

@@ -1,0 +1,398 @@
+"""Order import: stream pages from the platform, apply the rules, upsert exactly once.
+
+Each page is one transaction: its orders, their customers and products, their
+stock debit, their run items and (when the plugin vouches for one) the new
+cursor are committed together. A killed or failed import therefore resumes from
+the last committed page: nothing lost (the cursor never passed an uncommitted
+order) and nothing duplicated (orders are keyed by account and platform id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+
+from hub.account import Account
+from hub.core.http.redact import redact
+from hub.core.storage.columns import now
+from hub.core.storage.models import Account as AccountRow
+from hub.core.storage.models import Order as OrderRow
+from hub.core.storage.models import OrderEvent, OrderLine, ProductLink, SyncCursor
+from hub.core.sync import runs
+from hub.core.sync.catalog import CustomerMatcher, ProductMatcher
+from hub.core.sync.rules import Eligibility, data_reason
+from hub.core.sync.stock import reserve, sales_warehouse_id
+from hub.errors import ConfigError, HubError
+from hub.types import Order, OrderPage, PlatformInfo
+from hub.types import Product as CanonicalProduct
+
+if TYPE_CHECKING:
+    from hub.core.app import HubApp
+
+log = logging.getLogger("hub.sync.orders")
+FLOW = "orders"
+Progress = Callable[[int, int | None], None]
+
+
+def fingerprint(order: Order) -> str:
+    """A digest of what the hub keeps of an order.
+
+    The raw payload and the platform's modified time are left out, so a touch
+    that changes nothing the hub keeps (a private note, a meta field) is not an
+    update and adds nothing to the event feed.
+    """
+    data = order.model_dump(mode="json", exclude={"raw", "updated_at"})
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _payload_key(payload: dict[str, Any]) -> str:
+    for key in ("id", "orderId", "order_id", "pack_id", "name"):
+        if payload.get(key) not in (None, ""):
+            return str(payload[key])
+    return "?"
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return redact(f"invalid order: {where}: {first.get('msg')}")
+    return redact(str(exc) or type(exc).__name__)
+
+
+@dataclass
+class PageResult:
+    counts: runs.RunCounts = field(default_factory=runs.RunCounts)
+    committed: list[tuple[Order, bool]] = field(default_factory=list)  # (order, created)
+
+
+class OrderWriter:
+    """Writes pages of one account's order payloads through every rule."""
+
+    def __init__(self, app: HubApp, row: AccountRow, account: Account, info: PlatformInfo) -> None:
+        self.app = app
+        self.row = row
+        self.account = account
+        self.info = info
+        self.rules = Eligibility.for_account(account, info)
+        self.currency = app.currency
+        self.product_key = account.setting("product_key", "sku") or "sku"
+        self.can_fetch_products = (app.host.implements("fetch_products", row.platform)
+                                   and app.host.implements("map_product", row.platform))
+
+    def parse(self, payloads: Iterable[dict[str, Any]], result: PageResult,
+              run_id: int | None) -> tuple[list[Order], list[tuple[str, str, dict[str, Any]]]]:
+        orders: dict[str, Order] = {}
+        bad: list[tuple[str, str, dict[str, Any]]] = []
+        for payload in payloads:
+            try:
+                order = self.app.host.parse_order(self.account, payload)
+                if not isinstance(order, Order):
+                    raise HubError(f"parse_order returned {type(order).__name__}, not hub.Order")
+            except (HubError, ValidationError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                bad.append((_payload_key(payload), _error_text(exc), payload))
+                continue
+            seen = orders.get(order.platform_order_id)
+            if seen is None or order.updated_at >= seen.updated_at:
+                orders[order.platform_order_id] = order
+        return list(orders.values()), bad
+
+    async def write(self, payloads: list[dict[str, Any]], *, run_id: int,
+                    checkpoint: datetime | None = None) -> PageResult:
+        result = PageResult()
+        orders, bad = self.parse(payloads, result, run_id)
+        details = await self._product_details(orders)
+        with self.app.db.session() as s:
+            for key, reason, payload in bad:
+                result.counts.add(runs.QUARANTINED)
+                runs.record_item(s, run_id, self.row.id or 0, key, runs.QUARANTINED, reason, payload)
+            if orders:
+                self._write_orders(s, orders, details, result, run_id)
+            if checkpoint is not None:
+                advance_cursor(s, self.row.id or 0, FLOW, checkpoint)
+        for order, created in result.committed:
+            self.app.host.order_imported(self.account, order, created)
+        return result
+
+    async def _product_details(self, orders: list[Order]) -> dict[str, CanonicalProduct]:
+        """Fetch platform details (category, description) of products this account never linked."""
+        if not self.can_fetch_products:
+            return {}
+        pids = {line.platform_product_id for o in orders for line in o.lines
+                if line.platform_product_id}
+        if not pids:
+            return {}
+        with self.app.db.session() as s:
+            linked = set(s.exec(select(ProductLink.platform_product_id).where(
+                ProductLink.account_id == self.row.id,
+                col(ProductLink.platform_product_id).in_(pids))).all())
+        missing = sorted(pids - linked)
+        details: dict[str, CanonicalProduct] = {}
+        if not missing:
+            return details
+        try:
+            async for batch in self.app.host.fetch_products(self.account, missing):
+                for payload in batch:
+                    product = self.app.host.map_product(self.account, payload)
+                    details[product.platform_product_id] = product
+        except HubError as exc:  # details are a nicety: the order still imports
+            log.warning("%s: product details unavailable (%s); creating products from order lines",
+                        self.account.label, exc)
+        return details
+
+    def _write_orders(self, s: Session, orders: list[Order], details: dict[str, CanonicalProduct],
+                      result: PageResult, run_id: int) -> None:
+        account_id = self.row.id or 0
+        existing = {o.platform_order_id: o for o in s.exec(select(OrderRow).where(
+            OrderRow.account_id == account_id,
+            col(OrderRow.platform_order_id).in_([o.platform_order_id for o in orders]))).all()}
+        products = ProductMatcher(s, account_id, self.product_key)
+        products.preload([line for o in orders for line in o.lines])
+        customers = CustomerMatcher(s, self.row.platform, self.info.customer_match == "platform_id")
+        customers.preload([o.customer for o in orders if o.customer])
+        warehouse = sales_warehouse_id(s, self.row)
+        for order in orders:
+            digest = fingerprint(order)
+            row = existing.get(order.platform_order_id)
+            if row is None:
+                reason = self.rules.status_reason(order) or data_reason(
+                    order, currency=self.currency, contact_required=self.rules.contact_required)
+                if reason:
+                    result.counts.add(runs.SKIPPED, reason)
+                    runs.record_item(s, run_id, account_id, order.platform_order_id,
+                                     runs.SKIPPED, reason)
+                    continue
+                self._create(s, order, digest, products, customers, details, warehouse)
+                outcome = runs.IMPORTED
+            elif row.fingerprint == digest:
+                result.counts.add(runs.UNCHANGED)
+                continue
+            elif row.stock_deducted_at is not None:
+                self._event(s, row, "ignored", "changed on the platform after the stock was "
+                            f"deducted; not applied (status {order.status})")
+                row.fingerprint = digest
+                s.add(row)
+                result.counts.add(runs.UNCHANGED)
+                continue
+            else:
+                self._update(s, row, order, digest, products, details)
+                outcome = runs.UPDATED
+            result.counts.add(outcome)
+            runs.record_item(s, run_id, account_id, order.platform_order_id, outcome)
+            result.committed.append((order, outcome == runs.IMPORTED))
+
+    # --- create / update ---------------------------------------------------------
+    def _create(self, s: Session, order: Order, digest: str, products: ProductMatcher,
+                customers: CustomerMatcher, details: dict[str, CanonicalProduct],
+                warehouse: int | None) -> None:
+        assert order.customer is not None
+        row = OrderRow(account_id=self.row.id or 0, platform=self.row.platform,
+                       platform_order_id=order.platform_order_id, fingerprint=digest,
+                       customer_id=customers.resolve(order.customer),
+                       **self._order_fields(order))
+        s.add(row)
+        s.flush()
+        wanted = self._write_lines(s, row, order, products, details)
+        self._event(s, row, "created", f"imported from {self.info.display_name} store "
+                    f"'{self.row.name}' with status {order.status}")
+        if order.delivery:
+            self._event(s, row, "delivery", order.delivery.describe())
+        reserve(s, row.id or 0, warehouse, wanted)
+
+    def _update(self, s: Session, row: OrderRow, order: Order, digest: str,
+                products: ProductMatcher, details: dict[str, CanonicalProduct]) -> None:
+        changes = []
+        if row.status != order.status:
+            changes.append(f"status {row.status} -> {order.status}")
+        old_lines = {(ln.sku or ln.name): ln.quantity for ln in s.exec(
+            select(OrderLine).where(OrderLine.order_id == row.id)).all()}
+        new_lines = {(ln.sku or ln.name): ln.quantity for ln in order.lines}
+        for key in sorted(set(old_lines) | set(new_lines)):
+            before, after = old_lines.get(key, Decimal(0)), new_lines.get(key, Decimal(0))
+            if before != after:
+                changes.append(f"{key} quantity {before:g} -> {after:g}")
+        if row.total != order.total.amount:
+            changes.append(f"total {row.total} -> {order.total.amount}")
+        old_delivery = row.delivery
+        for key, value in self._order_fields(order).items():
+            setattr(row, key, value)
+        row.fingerprint = digest
+        row.updated_at = now()
+        s.add(row)
+        for line in s.exec(select(OrderLine).where(OrderLine.order_id == row.id)).all():
+            s.delete(line)
+        wanted = self._write_lines(s, row, order, products, details)
+        if self.rules.is_excluded(order.status):
+            wanted = {}  # cancelled, refunded...: give the stock back
+        self._event(s, row, "updated", "; ".join(changes) or "details changed on the platform")
+        if row.delivery and row.delivery != old_delivery:
+            self._event(s, row, "delivery", row.delivery)
+        reserve(s, row.id or 0, sales_warehouse_id(s, self.row), wanted)
+
+    def _order_fields(self, order: Order) -> dict[str, Any]:
+        def amount(m: Any) -> Decimal | None:
+            return m.amount if m is not None else None
+
+        return {
+            "number": order.number, "status": order.status,
+            "platform_created_at": order.created_at, "platform_updated_at": order.updated_at,
+            "currency": order.currency.upper(), "subtotal": amount(order.subtotal),
+            "shipping_total": amount(order.shipping_total),
+            "discount_total": amount(order.discount_total), "tax_total": amount(order.tax_total),
+            "total": order.total.amount,
+            "billing_address": order.billing_address.model_dump(exclude_none=True)
+            if order.billing_address else None,
+            "shipping_address": order.shipping_address.model_dump(exclude_none=True)
+            if order.shipping_address else None,
+            "delivery": order.delivery.describe() if order.delivery else None,
+            "flags": order.flags or (order.customer.flags if order.customer else None) or None,
+            "raw": order.raw or None,
+        }
+
+    def _write_lines(self, s: Session, row: OrderRow, order: Order, products: ProductMatcher,
+                     details: dict[str, CanonicalProduct]) -> dict[int, Decimal]:
+        wanted: dict[int, Decimal] = {}
+        for line in order.lines:
+            product_id = products.resolve(line, details.get(line.platform_product_id or ""))
+            wanted[product_id] = wanted.get(product_id, Decimal(0)) + line.quantity
+            s.add(OrderLine(order_id=row.id or 0, product_id=product_id,
+                            platform_line_id=line.platform_line_id, sku=line.sku, name=line.name,
+                            quantity=line.quantity, unit_price=line.unit_price.amount,
+                            total=line.total.amount if line.total else None,
+                            tax=line.tax.amount if line.tax else None))
+        return wanted
+
+    @staticmethod
+    def _event(s: Session, row: OrderRow, kind: str, message: str) -> None:
+        s.add(OrderEvent(order_id=row.id or 0, kind=kind, message=message))
+
+
+def get_cursor(session: Session, account_id: int, flow: str) -> datetime | None:
+    row = session.get(SyncCursor, (account_id, flow))
+    return row.position if row else None
+
+
+def advance_cursor(session: Session, account_id: int, flow: str, position: datetime) -> None:
+    """Move the cursor forward (never back) inside the caller's transaction."""
+    row = session.get(SyncCursor, (account_id, flow))
+    if row is None:
+        session.add(SyncCursor(account_id=account_id, flow=flow, position=position))
+    elif position > row.position:
+        row.position = position
+        row.updated_at = now()
+        session.add(row)
+
+
+@dataclass
+class ImportResult:
+    run_id: int
+    counts: runs.RunCounts
+    status: str
+    error: str | None = None
+
+
+def import_windows(start: datetime, end: datetime, slice_days: int
+                   ) -> list[tuple[datetime, datetime | None]]:
+    """Split a backfill into slices so a killed backfill resumes from its last finished slice."""
+    if slice_days <= 0 or end - start <= timedelta(days=slice_days):
+        return [(start, None)]
+    windows: list[tuple[datetime, datetime | None]] = []
+    cursor = start
+    while end - cursor > timedelta(days=slice_days):
+        windows.append((cursor, cursor + timedelta(days=slice_days)))
+        cursor += timedelta(days=slice_days)
+    windows.append((cursor, None))
+    return windows
+
+
+async def import_orders(app: HubApp, name: str, *, since: datetime | None = None,
+                        full: bool = False, trigger: str = "manual",
+                        progress: Progress | None = None,
+                        stop: asyncio.Event | None = None) -> ImportResult:
+    """Import one account's orders: backfill on first run, then incremental from the cursor."""
+    row = app.accounts.row(name)
+    check_flow(row, FLOW)
+    account = app.accounts.open(row)
+    info = app.host.info(row.platform)
+    writer = OrderWriter(app, row, account, info)
+    async with app.accounts.lease(f"run:{FLOW}:{row.id}", ttl=120, wait=0):
+        with app.db.session() as s:
+            run_id = runs.start_run(s, row.id or 0, FLOW, trigger).id or 0
+            cursor = get_cursor(s, row.id or 0, FLOW)
+        counts = runs.RunCounts()
+        error: str | None = None
+        interrupted = False
+        started = now()
+        if since is not None:
+            windows = [(since, None)]
+        elif cursor is None or full:
+            begin = started - timedelta(days=account.setting_int("backfill_days", 60))
+            windows = import_windows(begin, started, account.setting_int("backfill_slice_days", 7))
+        else:
+            windows = [(cursor - timedelta(minutes=account.setting_int("overlap_minutes", 10)), None)]
+        done = 0
+        try:
+            for lower, upper in windows:
+                async for page in app.host.fetch_orders(account, lower, upper):
+                    if not isinstance(page, OrderPage):
+                        raise HubError(f"fetch_orders yielded {type(page).__name__}, "
+                                       "not hub.OrderPage")
+                    if page.total is not None and counts.available is None:
+                        counts.available = page.total
+                    result = await writer.write(page.payloads, run_id=run_id,
+                                                checkpoint=page.checkpoint)
+                    counts.counts.update(result.counts.counts)
+                    counts.skipped.update(result.counts.skipped)
+                    done += len(page.payloads)
+                    if progress:
+                        progress(done, counts.available)
+                    if stop is not None and stop.is_set():
+                        interrupted = True
+                        break
+                if interrupted:
+                    break
+                if upper is not None:  # a finished backfill slice: resume after it next time
+                    with app.db.session() as s:
+                        advance_cursor(s, row.id or 0, FLOW, upper)
+        except HubError as exc:
+            error = str(exc)
+        with app.db.session() as s:
+            run = runs.finish_run(s, run_id, counts, error, interrupted)
+        if error:
+            app.host.sync_failed(account, FLOW, run_id, error)
+        return ImportResult(run_id=run_id, counts=counts, status=run.status, error=error)
+
+
+async def import_payload(app: HubApp, name: str, payload: dict[str, Any],
+                         trigger: str = "payload") -> ImportResult:
+    """Import one platform payload (API object or webhook body) through the same pipeline."""
+    row = app.accounts.row(name)
+    account = app.accounts.open(row)
+    writer = OrderWriter(app, row, account, app.host.info(row.platform))
+    with app.db.session() as s:
+        run_id = runs.start_run(s, row.id or 0, FLOW, trigger).id or 0
+    result = await writer.write([payload], run_id=run_id)
+    with app.db.session() as s:
+        run = runs.finish_run(s, run_id, result.counts)
+    return ImportResult(run_id=run_id, counts=result.counts, status=run.status)
+
+
+def check_flow(row: AccountRow, flow: str) -> None:
+    if not row.enabled:
+        raise ConfigError(f"account '{row.name}' is disabled",
+                          hint=f"run: hub accounts enable {row.name}")
+    if row.paused_reason:
+        raise ConfigError(f"account '{row.name}' is paused: {row.paused_reason}")
+    if not getattr(row, f"flow_{flow}"):
+        raise ConfigError(f"the {flow} flow is off for account '{row.name}'",
+                          hint=f"run: hub accounts flows {row.name} --{flow} on")

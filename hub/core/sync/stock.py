@@ -1,0 +1,114 @@
+"""Warehouses, stock levels, and the debit an imported order makes once.
+
+An account's sales debit one warehouse (its ``sales_warehouse``, or the only
+warehouse when there is just one). The quantity pushed to an account is the
+sum of the levels of the warehouses that feed it (all of them unless chosen).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from sqlmodel import Session, col, func, select
+
+from hub.core.storage.columns import now
+from hub.core.storage.models import (
+    Account,
+    AccountWarehouse,
+    StockLevel,
+    StockReservation,
+    Warehouse,
+)
+from hub.errors import ConfigError, NotFound
+
+
+def warehouse_by_name(session: Session, name: str) -> Warehouse:
+    row = session.exec(select(Warehouse).where(Warehouse.name == name)).first()
+    if row is None:
+        raise NotFound(f"no warehouse named '{name}'", hint="see: hub warehouses list")
+    return row
+
+
+def add_warehouse(session: Session, name: str, location: str | None = None) -> Warehouse:
+    if session.exec(select(Warehouse).where(Warehouse.name == name)).first():
+        raise ConfigError(f"a warehouse named '{name}' already exists")
+    row = Warehouse(name=name, platform_location=location)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def sales_warehouse_id(session: Session, account: Account) -> int | None:
+    if account.sales_warehouse_id is not None:
+        return account.sales_warehouse_id
+    ids = session.exec(select(Warehouse.id).limit(2)).all()
+    return ids[0] if len(ids) == 1 else None
+
+
+def feed_warehouse_ids(session: Session, account_id: int) -> list[int]:
+    chosen = session.exec(select(AccountWarehouse.warehouse_id)
+                          .where(AccountWarehouse.account_id == account_id)).all()
+    return list(chosen) if chosen else [w for w in session.exec(select(Warehouse.id)).all() if w]
+
+
+def set_level(session: Session, product_id: int, warehouse_id: int, quantity: int) -> None:
+    row = session.get(StockLevel, (product_id, warehouse_id))
+    if row is None:
+        row = StockLevel(product_id=product_id, warehouse_id=warehouse_id, quantity=quantity)
+    else:
+        row.quantity = quantity
+        row.updated_at = now()
+    session.add(row)
+
+
+def debit_level(session: Session, product_id: int, warehouse_id: int, quantity: int) -> None:
+    """Take ``quantity`` out of a level (a negative quantity gives stock back)."""
+    row = session.get(StockLevel, (product_id, warehouse_id))
+    if row is None:
+        row = StockLevel(product_id=product_id, warehouse_id=warehouse_id, quantity=0)
+    row.quantity -= quantity
+    row.updated_at = now()
+    session.add(row)
+
+
+def reserve(session: Session, order_id: int, warehouse_id: int | None,
+            wanted: dict[int, Decimal]) -> None:
+    """Make the order's debit equal ``wanted`` (product -> quantity), applying only the difference.
+
+    Re-importing or updating an order therefore never debits twice; an order
+    that leaves the eligible statuses is passed an empty ``wanted`` and gives its
+    stock back.
+    """
+    current = {r.product_id: r for r in session.exec(
+        select(StockReservation).where(StockReservation.order_id == order_id)).all()}
+    for product_id in set(current) | set(wanted):
+        quantity = int(wanted.get(product_id, 0))
+        row = current.get(product_id)
+        if row is None:
+            if quantity == 0 or warehouse_id is None:
+                continue
+            row = StockReservation(order_id=order_id, product_id=product_id,
+                                   warehouse_id=warehouse_id, quantity=0)
+        delta = quantity - row.quantity
+        if delta:
+            debit_level(session, product_id, row.warehouse_id, delta)
+            row.quantity = quantity
+            session.add(row)
+
+
+def available(session: Session, account_id: int, product_ids: Iterable[int]) -> dict[int, int]:
+    """Sum of the levels in the account's feed warehouses, per product (missing -> 0)."""
+    ids = list(product_ids)
+    warehouses = feed_warehouse_ids(session, account_id)
+    totals = {pid: 0 for pid in ids}
+    if not ids or not warehouses:
+        return totals
+    rows = session.exec(
+        select(StockLevel.product_id, func.sum(StockLevel.quantity))
+        .where(col(StockLevel.warehouse_id).in_(warehouses))
+        .where(col(StockLevel.product_id).in_(ids))
+        .group_by(StockLevel.product_id)).all()
+    for pid, total in rows:
+        totals[pid] = max(int(total or 0), 0)
+    return totals

@@ -1,0 +1,309 @@
+"""Canonical types: the contract between the core and every plugin.
+
+Plugins turn platform payloads into these objects and canonical commands
+(stock, price, shipment) into API calls. They are plain pydantic models, not
+database rows. Money is always ``Decimal`` with an ISO 4217 currency, and every
+datetime is timezone-aware (a naive datetime is rejected at construction).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=False, extra="forbid")
+
+
+class Money(_Model):
+    """An amount in one currency. ``amount`` is exact (never a float)."""
+
+    amount: Decimal
+    currency: str = Field(min_length=3, max_length=3)
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _no_floats(cls, value: Any) -> Any:
+        if isinstance(value, float):
+            raise ValueError("money must be a Decimal or a string, never a float")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+
+class Address(_Model):
+    name: str | None = None
+    company: str | None = None
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postcode: str | None = None
+    country: str | None = None
+    phone: str | None = None
+
+    def one_line(self) -> str:
+        parts = [self.name, self.company, self.line1, self.line2, self.city, self.state,
+                 self.postcode, self.country]
+        return ", ".join(p for p in parts if p)
+
+
+class Customer(_Model):
+    """The buyer. ``platform_id`` is the platform's customer/buyer id when it has one.
+
+    ``unspecified`` marks a customer whose data the platform withheld (for example
+    Shopify plans without protected customer data): the order is imported with an
+    "unspecified" customer instead of failing the contact-data rule.
+    """
+
+    platform_id: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: Address | None = None
+    unspecified: bool = False
+    flags: list[str] = Field(default_factory=list)
+
+
+class OrderLine(_Model):
+    platform_line_id: str | None = None
+    platform_product_id: str | None = None
+    platform_variant_id: str | None = None
+    sku: str | None = None
+    name: str
+    quantity: Decimal
+    unit_price: Money
+    total: Money | None = None
+    tax: Money | None = None
+
+
+class Delivery(_Model):
+    """Delivery details; they become a comment on the order's event feed."""
+
+    service: str | None = None
+    cost: Money | None = None
+    address: Address | None = None
+
+    def describe(self) -> str:
+        cost = f"{self.cost.amount} {self.cost.currency}" if self.cost else "-"
+        address = self.address.one_line() if self.address else "-"
+        return f"Delivery: {self.service or '-'}; cost {cost}; to {address}"
+
+
+class Order(_Model):
+    """A platform order in canonical form.
+
+    ``platform_order_id`` is the key the hub deduplicates on, per account.
+    ``status`` is the platform's own status (a plugin may compose one, such as
+    ``paid/ready_to_ship``); the account's eligible and excluded statuses are
+    matched against it. ``ineligible_reason`` lets a plugin reject an order for a
+    reason other than its status (for example a fraud tag).
+    """
+
+    platform_order_id: str
+    number: str | None = None
+    status: str
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    currency: str
+    customer: Customer | None = None
+    billing_address: Address | None = None
+    shipping_address: Address | None = None
+    lines: list[OrderLine] = Field(default_factory=list)
+    subtotal: Money | None = None
+    shipping_total: Money | None = None
+    discount_total: Money | None = None
+    tax_total: Money | None = None
+    total: Money
+    delivery: Delivery | None = None
+    ineligible_reason: str | None = None
+    flags: list[str] = Field(default_factory=list)
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+
+class Variant(_Model):
+    platform_variant_id: str
+    sku: str | None = None
+    name: str | None = None
+    price: Money | None = None
+    quantity: Decimal | None = None
+    barcode: str | None = None
+
+
+class Product(_Model):
+    """A platform product. SKU goes to the hub's SKU, ``platform_product_id`` to its code."""
+
+    platform_product_id: str
+    sku: str | None = None
+    name: str
+    description: str | None = None
+    category: str | None = None
+    price: Money | None = None
+    quantity: Decimal | None = None
+    barcode: str | None = None
+    variants: list[Variant] = Field(default_factory=list)
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+
+class StockUpdate(_Model):
+    """Set the available quantity of one listing (product or variant) on a platform."""
+
+    sku: str
+    platform_product_id: str
+    platform_variant_id: str | None = None
+    quantity: int
+    warehouse: str | None = None  # the platform's location/warehouse id, where it has them
+
+
+class PriceUpdate(_Model):
+    """Regular price plus an optional promotional price and its scheduled window."""
+
+    sku: str
+    platform_product_id: str
+    platform_variant_id: str | None = None
+    regular: Money
+    promotional: Money | None = None
+    promo_from: AwareDatetime | None = None
+    promo_to: AwareDatetime | None = None
+
+
+class ShipmentLine(_Model):
+    platform_line_id: str | None = None
+    sku: str | None = None
+    quantity: Decimal
+    unit_price: Money | None = None
+
+
+class Invoice(_Model):
+    number: str
+    key: str | None = None
+    value: Money | None = None
+    issued_at: AwareDatetime | None = None
+    url: str | None = None
+
+
+class Shipment(_Model):
+    """A shipment of one order: carrier and tracking, with the invoice where there is one."""
+
+    platform_order_id: str
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None = None
+    shipped_at: AwareDatetime | None = None
+    invoice: Invoice | None = None
+    lines: list[ShipmentLine] = Field(default_factory=list)
+    stock_deducted: bool = False
+
+
+class PushOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    FAILED = "failed"
+
+
+class PushResult(_Model):
+    """What the platform said about one pushed item, identified by ``key`` (usually the SKU)."""
+
+    key: str
+    outcome: PushOutcome
+    error: str | None = None
+    retryable: bool = True
+
+    @classmethod
+    def ok(cls, key: str) -> PushResult:
+        return cls(key=key, outcome=PushOutcome.ACCEPTED)
+
+    @classmethod
+    def failed(cls, key: str, error: str, *, retryable: bool = True) -> PushResult:
+        return cls(key=key, outcome=PushOutcome.FAILED, error=error, retryable=retryable)
+
+
+class OrderPage(_Model):
+    """One page of raw order payloads from ``fetch_orders``.
+
+    ``checkpoint`` is a promise: every order modified before it has been
+    delivered in this page or an earlier one. The core stores it as the account's
+    cursor only after the page is committed; ``None`` means "no safe point yet"
+    (for example mid-way through a scan ordered by id). ``total`` is the number of
+    orders the platform reports for the whole query, when it says.
+    """
+
+    payloads: list[dict[str, Any]]
+    checkpoint: AwareDatetime | None = None
+    total: int | None = None
+
+
+class WebhookEvent(_Model):
+    """What an inbound webhook means.
+
+    Either ``payload`` holds a full order payload to parse (the platform sent
+    the order), or ``order_id`` names an order the core must re-fetch with
+    ``fetch_order`` (the platform only notified). ``dedupe_key`` is the
+    platform's delivery id when it sends one.
+    """
+
+    topic: str
+    order_id: str | None = None
+    payload: dict[str, Any] | None = None
+    dedupe_key: str | None = None
+    ignore: bool = False
+
+
+class SettingSpec(_Model):
+    """One account setting a plugin understands."""
+
+    name: str
+    description: str
+    secret: bool = False
+    required: bool = False
+    default: str | None = None
+    choices: list[str] | None = None
+    kind: Literal["str", "int", "bool", "url", "list"] = "str"
+
+
+class Capability(StrEnum):
+    ORDERS = "orders"
+    PRODUCTS = "products"
+    STOCK = "stock"
+    PRICE = "price"
+    TRACKING = "tracking"
+    WEBHOOKS = "webhooks"
+    OAUTH = "oauth"
+
+
+class PlatformInfo(_Model):
+    """Describes a platform plugin: returned by its ``platform_info`` hook."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    display_name: str
+    capabilities: list[Capability]
+    settings: list[SettingSpec] = Field(default_factory=list)
+    eligible_statuses: list[str] = Field(default_factory=list)
+    excluded_statuses: list[str] = Field(default_factory=list)
+    customer_match: Literal["contact", "platform_id"] = "contact"
+    stock_batch_size: int = 100
+    price_batch_size: int = 100
+
+    def setting(self, name: str) -> SettingSpec | None:
+        return next((s for s in self.settings if s.name == name), None)
+
+    @property
+    def secret_settings(self) -> set[str]:
+        return {s.name for s in self.settings if s.secret}
+
+
+def utc(dt: datetime) -> datetime:
+    """Convert an aware datetime to UTC; reject naive ones (their zone is unknown)."""
+    if dt.tzinfo is None:
+        raise ValueError(f"naive datetime {dt.isoformat()} has no timezone")
+    from datetime import UTC
+
+    return dt.astimezone(UTC)
