@@ -62,6 +62,7 @@ class FakePlatform:
         self.reject_skus: set[str] = set()
         self.fetch_calls: list[tuple[datetime, datetime | None]] = []
         self.product_fetches: list[list[str] | None] = []
+        self.before_fetch: Any = None  # an async callable awaited before the first page
 
     def add(self, *payloads: dict[str, Any]) -> None:
         for payload in payloads:
@@ -83,6 +84,8 @@ class FakePlatform:
     async def fetch_orders(self, account: hub.Account, since: datetime, until: datetime | None
                            ) -> AsyncIterator[OrderPage]:
         self.fetch_calls.append((since, until))
+        if self.before_fetch is not None:
+            await self.before_fetch()
         chosen = sorted((p for p in self.orders.values()
                          if datetime.fromisoformat(p["modified"]) >= since
                          and (until is None or datetime.fromisoformat(p["modified"]) < until)),

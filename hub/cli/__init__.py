@@ -69,9 +69,12 @@ def main() -> None:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         fail("aborted", 1)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path.replace(exc.ctx.find_root().info_name or "", "hub", 1) \
+            if exc.ctx else "hub"
+        fail(f"{exc.format_message()} (see: {where} --help)", exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+        fail(exc.format_message(), exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except HubError as exc:

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Set-up and tasks for hub, from nothing but Python 3.11+ and pip.
+
+    python3 dev.py demo    # the main job: the whole cycle against local sandboxes
+    python3 dev.py test    # lint and the whole test suite (core and every plugin)
+    python3 dev.py lint | fix | bench | hub ARGS...
+
+Each command creates (once) a virtual environment in .venv and installs the
+core and every plugin under plugins/ in it, editable; it reinstalls only when a
+pyproject.toml changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".hub-install"
+
+
+def plugin_dirs() -> list[Path]:
+    return sorted(p.parent for p in (ROOT / "plugins").glob("*/pyproject.toml"))
+
+
+def ensure_env() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"hub needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not (BIN / "python").exists():
+        print("dev: creating .venv", file=sys.stderr)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    files = [ROOT / "pyproject.toml", *(d / "pyproject.toml" for d in plugin_dirs())]
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == digest:
+        return
+    print("dev: installing hub and its plugins into .venv", file=sys.stderr)
+    args = [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+            "-e", f"{ROOT}[dev]"]
+    for plugin in plugin_dirs():
+        args += ["-e", str(plugin)]
+    subprocess.run(args, check=True)
+    STAMP.write_text(digest)
+
+
+def run(*args: str) -> int:
+    return subprocess.run([str(BIN / args[0]), *args[1:]], cwd=ROOT).returncode
+
+
+def main(argv: list[str]) -> int:
+    task = argv[0] if argv else "help"
+    if task not in {"demo", "test", "lint", "fix", "bench", "hub"}:
+        print(__doc__)
+        return 0 if task in ("help", "-h", "--help") else 2
+    ensure_env()
+    if task == "demo":
+        return run("hub", "demo", *argv[1:])
+    if task == "hub":
+        return run("hub", *argv[1:])
+    if task == "lint":
+        return run("ruff", "check", ".")
+    if task == "fix":
+        return run("ruff", "check", "--fix", ".")
+    if task == "bench":
+        return run("python", "-m", "bench", *argv[1:])
+    code = run("ruff", "check", ".")
+    if code:
+        print("dev: ruff found problems (python3 dev.py fix repairs the automatic ones)",
+              file=sys.stderr)
+        return code
+    return run("python", "-m", "pytest", *argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,138 @@
+"""Storage on SQLite and (when HUB_TEST_DATABASE_URL is set) PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from hub.core.app import HubApp
+from hub.core.storage.db import HEAD, Database
+from hub.core.storage.models import Account, Order, SyncRun
+from hub.core.sync.orders import import_orders
+from tests.fakeplatform import FakePlatform, make_order
+
+
+def test_schema_is_migrated_on_first_use_and_values_stay_exact_and_aware(db_url: str) -> None:
+    db = Database(db_url)
+    with db.session() as s:
+        s.add(Account(name="a", platform="p"))
+        s.flush()
+        s.add(Order(account_id=1, platform="p", platform_order_id="1", status="paid",
+                    platform_created_at=datetime(2026, 1, 1, 12, tzinfo=UTC),
+                    platform_updated_at=datetime(2026, 1, 1, 9, tzinfo=UTC) + timedelta(hours=3),
+                    currency="USD", total=Decimal("0.1") + Decimal("0.2"), fingerprint="x"))
+    assert db.revision() == HEAD
+    with db.session() as s:
+        order = s.exec(select(Order)).one()
+    assert order.total == Decimal("0.3") and isinstance(order.total, Decimal)
+    assert order.platform_created_at == datetime(2026, 1, 1, 12, tzinfo=UTC)
+    assert order.platform_created_at.tzinfo is not None
+    db.dispose()
+
+
+def test_naive_datetimes_and_float_money_are_refused(db_url: str) -> None:
+    db = Database(db_url)
+    with pytest.raises(Exception, match="naive datetime"), db.session() as s:
+        s.add(Account(name="a", platform="p", created_at=datetime(2026, 1, 1)))
+    with pytest.raises(Exception, match="float"), db.session() as s:
+        s.add(Account(name="b", platform="p"))
+        s.flush()
+        s.add(Order(account_id=1, platform="p", platform_order_id="1", status="x",
+                    platform_created_at=datetime.now(UTC), platform_updated_at=datetime.now(UTC),
+                    currency="USD", total=0.1, fingerprint="x"))  # type: ignore[arg-type]
+    db.dispose()
+
+
+def test_leases_exclude_a_second_holder_until_released_or_expired(db_url: str) -> None:
+    one, two = Database(db_url), Database(db_url)  # two daemons sharing a database
+    assert one.acquire_lease("run:orders:1", "daemon-a", ttl=30)
+    assert not two.acquire_lease("run:orders:1", "daemon-b", ttl=30)
+    assert one.acquire_lease("run:orders:1", "daemon-a", ttl=30)  # renewal by the holder
+    one.release_lease("run:orders:1", "daemon-a")
+    assert two.acquire_lease("run:orders:1", "daemon-b", ttl=0.01)
+    import time
+
+    time.sleep(0.05)
+    assert one.acquire_lease("run:orders:1", "daemon-a", ttl=30)  # the expired lease is taken over
+    one.dispose()
+    two.dispose()
+
+
+def test_import_pipeline_runs_on_each_database(any_db_app: HubApp, fake: FakePlatform) -> None:
+    any_db_app.accounts.add("fakeshop", "main", {"base_url": "https://s.example.com",
+                                                 "api_key": "key-123456"})
+    fake.add(*(make_order(i) for i in range(1, 6)))
+    result = asyncio.run(import_orders(any_db_app, "main"))
+    again = asyncio.run(import_orders(any_db_app, "main", full=True))
+    assert result.counts.counts["imported"] == 5 and again.counts.counts["unchanged"] == 5
+    with any_db_app.db.session() as s:
+        assert len(s.exec(select(Order)).all()) == 5
+        assert [r.status for r in s.exec(select(SyncRun))] == ["ok", "ok"]
+
+
+def test_two_processes_never_run_one_account_and_flow_at_once(any_db_app: HubApp,
+                                                              fake: FakePlatform) -> None:
+    """A second hub (another daemon) on the same database is refused while the first runs."""
+    from hub.core.accounts import LeaseBusy
+    from hub.core.config import Config
+
+    any_db_app.accounts.add("fakeshop", "main", {"base_url": "https://s.example.com",
+                                                 "api_key": "key-123456"})
+    other = HubApp(Config(data_dir=any_db_app.config.data_dir,
+                          database_url=any_db_app.config.database_url), host=any_db_app.host)
+    fake.add(make_order(1))
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        started.set()
+        await release.wait()
+
+    fake.before_fetch = hold
+
+    async def scenario() -> None:
+        first = asyncio.create_task(import_orders(any_db_app, "main"))
+        await started.wait()
+        with pytest.raises(LeaseBusy):
+            await import_orders(other, "main")
+        release.set()
+        assert (await first).counts.counts["imported"] == 1
+
+    asyncio.run(scenario())
+    other.close()
+
+
+def test_the_database_holds_no_plaintext_secret(app: HubApp, tmp_path: Path) -> None:
+    secret, token = "cs_supersecret_value_42", "APP_USR-token-abcdef-987"
+    app.accounts.add("fakeshop", "main", {"base_url": "https://s.example.com", "api_key": secret})
+    app.accounts.save_credentials(1, {"access_token": token, "seller_id": "123"})
+    with app.db.engine.connect() as conn:
+        conn.execute(text("PRAGMA wal_checkpoint(FULL)"))
+    raw = b"".join(p.read_bytes() for p in (tmp_path / "data").glob("hub.db*"))
+    assert secret.encode() not in raw and token.encode() not in raw
+    live = app.accounts.open_named("main")
+    assert live.settings["api_key"] == secret and live.credentials["access_token"] == token
+
+
+def test_a_wrong_secret_key_is_a_clear_error(app: HubApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cryptography.fernet import Fernet
+
+    from hub.core.secrets import SecretBox
+    from hub.errors import ConfigError
+
+    app.accounts.add("fakeshop", "main", {"base_url": "https://s.example.com", "api_key": "k" * 10})
+    monkeypatch.setenv("HUB_SECRET_KEY", Fernet.generate_key().decode())
+    app.__dict__["box"] = SecretBox.from_config(app.config)
+    with pytest.raises(ConfigError, match="secret key differs"):
+        app.accounts.open_named("main")
+
+
+def test_generated_key_file_is_private(app: HubApp, tmp_path: Path) -> None:
+    app.accounts.add("fakeshop", "main", {"base_url": "https://s.example.com", "api_key": "k" * 10})
+    key = tmp_path / "data" / "secret.key"
+    assert key.exists() and key.stat().st_mode & 0o777 == 0o600
