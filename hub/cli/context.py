@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hub.core.app import HubApp
+if TYPE_CHECKING:
+    from hub.core.app import HubApp
 
 T = TypeVar("T")
 
@@ -19,6 +20,8 @@ def get_app() -> HubApp:
     root.ensure_object(dict)
     app = root.obj.get("app")
     if app is None:
+        from hub.core.app import HubApp
+
         app = root.obj["app"] = HubApp()
         root.call_on_close(app.close)
     return app

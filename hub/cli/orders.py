@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlmodel import col, select
 
 from hub.cli.context import get_app, run
 from hub.cli.output import emit_json, json_option, parse_when, say, table
@@ -80,6 +79,8 @@ def import_orders(account: str, since: str | None, full: bool, payload: Path | N
 
 
 def _order_view(s: Any, order: Any, *, full: bool) -> dict[str, Any]:
+    from sqlmodel import col, select
+
     from hub.core.storage.models import Account, Customer, OrderEvent, OrderLine, Shipment
 
     account = s.get(Account, order.account_id)
@@ -122,6 +123,8 @@ def _order_view(s: Any, order: Any, *, full: bool) -> dict[str, Any]:
 def list_orders(account: str | None, platform: str | None, status: str | None, limit: int,
                 as_json: bool) -> None:
     """Imported orders, newest first, with their import source and store."""
+    from sqlmodel import col, select
+
     from hub.core.storage.models import Order
 
     app = get_app()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlmodel import col, select
 
 from hub.cli.context import get_app, run
 from hub.cli.output import emit_json, json_option, say, table
@@ -30,6 +29,8 @@ def _view(run_row: object, account: str) -> dict[str, object]:
 @json_option
 def list_runs(account: str | None, failed: bool, limit: int, as_json: bool) -> None:
     """Recent runs, newest first."""
+    from sqlmodel import col, select
+
     from hub.core.storage.models import Account, SyncRun
 
     app = get_app()
@@ -55,6 +56,8 @@ def list_runs(account: str | None, failed: bool, limit: int, as_json: bool) -> N
 @json_option
 def show(run_id: int, as_json: bool) -> None:
     """One run with the outcome of each record and its reason."""
+    from sqlmodel import col, select
+
     from hub.core.storage.models import Account, RunItem, SyncRun
     from hub.errors import NotFound
 

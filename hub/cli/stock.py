@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-from sqlmodel import col, select
 
 from hub.cli.context import get_app, run
 from hub.cli.output import emit_json, json_option, parse_when, say, table
@@ -34,6 +33,8 @@ def add_warehouse(name: str, location: str | None) -> None:
 @json_option
 def list_warehouses(as_json: bool) -> None:
     """Every warehouse."""
+    from sqlmodel import select
+
     from hub.core.storage.models import Warehouse
 
     with get_app().db.session() as s:
@@ -80,6 +81,8 @@ def import_stock(file: Path) -> None:
 @json_option
 def list_stock(sku: str | None, as_json: bool) -> None:
     """Stock levels per SKU and warehouse."""
+    from sqlmodel import col, select
+
     from hub.core.storage.models import Product, StockLevel, Warehouse
 
     with get_app().db.session() as s:
@@ -205,6 +208,8 @@ def sync_products(account: str) -> None:
 @json_option
 def list_products(limit: int, as_json: bool) -> None:
     """Catalogue products."""
+    from sqlmodel import col, select
+
     from hub.core.storage.models import Category, Product
 
     with get_app().db.session() as s:

@@ -11,8 +11,18 @@ from sqlmodel import func, select
 
 from hub.core.app import HubApp
 from hub.core.storage.models import (
-    Category, Customer, Order, OrderEvent, OrderLine, Product, ProductLink, RunItem, StockLevel,
-    SyncCursor, SyncRun, Warehouse,
+    Category,
+    Customer,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Product,
+    ProductLink,
+    RunItem,
+    StockLevel,
+    SyncCursor,
+    SyncRun,
+    Warehouse,
 )
 from hub.core.sync import fulfilment
 from hub.core.sync.orders import import_orders, import_payload

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from hub.core.app import HubApp
-from hub.core.storage.models import OutboxItem, Order, RunItem
+from hub.core.storage.models import Order, OutboxItem, RunItem
 from hub.core.sync import fulfilment, inventory
 from hub.core.sync.orders import import_orders
 from hub.core.sync.push import push
@@ -21,12 +21,7 @@ from tests.fakeplatform import FakePlatform, make_order
 
 
 def go(coro):  # type: ignore[no-untyped-def]
-    async def main():  # type: ignore[no-untyped-def]
-        try:
-            return await coro
-        finally:
-            pass
-    return asyncio.run(main())
+    return asyncio.run(coro)
 
 
 @pytest.fixture
@@ -154,7 +149,8 @@ def test_shipments_push_tracking_and_invoice_and_again_after_deduction(linked: H
                     invoice_number="NF-1", invoice_key="3519" + "0" * 40)
     go(push(linked, "main", "tracking"))
     [shipment] = fake.tracking_calls
-    assert (shipment.platform_order_id, shipment.carrier, shipment.tracking_number) == ("1", "Correios", "BR123")
+    assert (shipment.platform_order_id, shipment.carrier, shipment.tracking_number) == (
+        "1", "Correios", "BR123")
     assert shipment.invoice.number == "NF-1" and shipment.invoice.value.amount == Decimal("44.00")
     assert not shipment.stock_deducted and len(shipment.lines) == 2
     go(push(linked, "main", "tracking"))
