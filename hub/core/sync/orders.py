@@ -343,12 +343,14 @@ async def import_orders(app: HubApp, name: str, *, since: datetime | None = None
         done = 0
         try:
             for lower, upper in windows:
+                window_total: int | None = None
                 async for page in app.host.fetch_orders(account, lower, upper):
                     if not isinstance(page, OrderPage):
                         raise HubError(f"fetch_orders yielded {type(page).__name__}, "
                                        "not hub.OrderPage")
-                    if page.total is not None and counts.available is None:
-                        counts.available = page.total
+                    if page.total is not None and window_total is None:
+                        window_total = page.total  # each backfill slice reports its own total
+                        counts.available = (counts.available or 0) + page.total
                     result = await writer.write(page.payloads, run_id=run_id,
                                                 checkpoint=page.checkpoint)
                     counts.counts.update(result.counts.counts)
