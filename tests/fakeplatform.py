@@ -15,8 +15,18 @@ from typing import Any
 
 import hub
 from hub import (
-    Capability, Customer, DataError, Money, Order, OrderLine, OrderPage, PlatformInfo, Product,
-    PushResult, SettingSpec, TransientError,
+    Capability,
+    Customer,
+    DataError,
+    Money,
+    Order,
+    OrderLine,
+    OrderPage,
+    PlatformInfo,
+    Product,
+    PushResult,
+    SettingSpec,
+    TransientError,
 )
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -25,12 +25,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data)
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of each record (it may be replaced)."""
+
+    @property  # type: ignore[override]
+    def stream(self):  # type: ignore[no-untyped-def]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value):  # type: ignore[no-untyped-def]
+        pass
+
+
 def configure_logging(*, debug: bool = False, fmt: str = "text") -> None:
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_hub", False):
             root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler._hub = True  # type: ignore[attr-defined]
     handler.addFilter(RedactingFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else

@@ -1,0 +1,1 @@
+"""The HTTP toolkit every platform plugin uses: client, rate limits, retries, tokens, redaction."""

@@ -1,0 +1,276 @@
+"""The HTTP client plugins send every request through.
+
+Per attempt it waits for the account's rate limiter, attaches the current
+access token, sends, lets the plugin look at the response, and resolves it:
+return it, refresh the token once, wait and retry, or raise a hub error whose
+message is one redacted line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from hub.core.http.ratelimit import RateLimiter
+from hub.core.http.redact import redact, redact_url, register_secret, sensitive_header
+from hub.core.http.retry import RetryPolicy, parse_retry_after
+from hub.core.http.tokens import TokenRefresher
+from hub.errors import Action, AuthError, PlatformError, RateLimited, TransientError
+
+log = logging.getLogger("hub.http")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_SNIPPET = 200
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_T = TypeVar("_T")
+
+
+@dataclass
+class Resolution:
+    """What to do with a response, as a plugin's classifier decides it."""
+
+    action: Action
+    retry_after: float | None = None
+    message: str | None = None
+
+
+Classifier = Callable[[httpx.Response], Resolution | None]
+"""Plugin rule run on every response; ``None`` falls back to the status-code defaults."""
+
+
+@dataclass
+class ClientStats:
+    """Counters of one client: attempts sent, backoff retries, 429s, 401s answered by a refresh."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    refreshes: int = 0
+
+
+class HttpClient:
+    """One ``httpx.AsyncClient`` with the hub's rate limiting, retries, token refresh and redaction.
+
+    Defaults: 2xx/3xx (and ``expect``) return; 401 refreshes the token once
+    when a ``refresher`` is set, else 401/403 raise :class:`hub.AuthError`;
+    429 pauses the shared limiter and retries after ``Retry-After``; 5xx and
+    transport errors retry with backoff for idempotent requests only (failures
+    to connect, where nothing was sent, for any request); any other 4xx raises
+    :class:`hub.PlatformError`. A ``classify`` rule, run first, overrides these.
+    Every error message and log line is redacted; credential headers and tokens
+    are registered as secrets. ``sleep`` is injectable for tests.
+    """
+
+    def __init__(self, base_url: str, *, name: str, auth: httpx.Auth | None = None,
+                 headers: Mapping[str, str] | None = None, limiter: RateLimiter | None = None,
+                 retry: RetryPolicy = RetryPolicy(), timeout: float = 30.0,
+                 classify: Classifier | None = None,
+                 on_response: Callable[[httpx.Response], None] | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 refresher: TokenRefresher | None = None, token_header: str = "Authorization",
+                 token_scheme: str | None = "Bearer", reauthorize_hint: str | None = None,
+                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
+        self.name = name
+        self.limiter = limiter
+        self.retry = retry
+        self.classify = classify
+        self.on_response = on_response
+        self.refresher = refresher
+        self.token_header = token_header
+        self.token_scheme = token_scheme
+        self.reauthorize_hint = reauthorize_hint
+        self.stats = ClientStats()
+        self._sleep = sleep
+        _register_headers(headers or {})
+        self._http = httpx.AsyncClient(base_url=base_url, auth=auth, headers=headers,
+                                       timeout=timeout, transport=transport)
+
+    async def request(self, method: str, url: str, *, params: Any = None, json: Any = None,
+                      content: bytes | str | None = None, data: Mapping[str, Any] | None = None,
+                      headers: Mapping[str, str] | None = None, cost: float = 1.0,
+                      idempotent: bool | None = None,
+                      expect: Collection[int] | None = None) -> httpx.Response:
+        """Send a request, retrying as the response warrants; return the final response.
+
+        :param cost: tokens taken from the rate limiter per attempt.
+        :param idempotent: whether 5xx and transport errors may be retried
+            (default: GET, HEAD, PUT, DELETE and OPTIONS are).
+        :param expect: statuses returned as answers in addition to 2xx/3xx (e.g. ``{404}``).
+        :raises hub.errors.HubError: AuthError, RateLimited, TransientError or PlatformError.
+        """
+        method = method.upper()
+        retryable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        extra = dict(headers or {})
+        _register_headers(extra)
+        attempt, refreshed = 0, False
+        while True:
+            if self.limiter is not None:
+                await self.limiter.acquire(cost)
+            token = await self._attach_token(extra)
+            request = self._http.build_request(method, url, params=params, json=json,
+                                               content=content, data=data, headers=extra)
+            self.stats.requests += 1
+            try:
+                response = await self._http.send(request)
+            except httpx.TransportError as exc:
+                # Nothing reached the server when connecting failed: safe to retry any method.
+                safe = retryable or isinstance(exc, _NOT_SENT)
+                failure = f"failed: {type(exc).__name__}" + (f": {exc}" if str(exc) else "")
+                why = self._give_up(safe, attempt, None)
+                if why:
+                    raise TransientError(self._line(request, failure, why)) from exc
+                await self._backoff(request, failure, attempt, self.retry.delay(attempt))
+                attempt += 1
+                continue
+            _register_headers(response.request.headers)  # includes what ``auth`` added
+            if self.on_response is not None:
+                self.on_response(response)
+            resolution = self._resolve(response, expect)
+            action = resolution.action
+            if action is Action.IGNORE:
+                return response
+            if action is Action.REAUTHORIZE:
+                if (self.refresher is not None and token is not None and not refreshed
+                        and response.status_code != 403):
+                    refreshed = True
+                    self.stats.refreshes += 1
+                    await self._auth(self.refresher.refresh(token))
+                    continue
+                raise AuthError(self._answer(response, resolution), hint=self.reauthorize_hint)
+            if action is Action.FAIL:
+                raise PlatformError(self._answer(response, resolution),
+                                    status=response.status_code)
+            # Action.RATE_LIMITED or Action.RETRY
+            retry_after = resolution.retry_after
+            if retry_after is None:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            delay = self.retry.delay(attempt, retry_after)
+            rate_limited = action is Action.RATE_LIMITED
+            if rate_limited:
+                self.stats.rate_limited += 1
+                if self.limiter is not None:  # every request of the account waits, not just this
+                    self.limiter.pause(retry_after if retry_after is not None else delay)
+            why = self._give_up(retryable or rate_limited, attempt, retry_after)
+            if why and rate_limited:
+                raise RateLimited(self._answer(response, resolution, why),
+                                  retry_after=retry_after if retry_after is not None else delay)
+            if why:
+                raise TransientError(self._answer(response, resolution, why))
+            await self._backoff(request, f"answered {response.status_code}", attempt, delay)
+            attempt += 1
+
+    async def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        """``request("GET", url, ...)``."""
+        return await self.request("GET", url, **kwargs)
+
+    async def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        """``request("POST", url, ...)``; not retried on 5xx unless ``idempotent=True``."""
+        return await self.request("POST", url, **kwargs)
+
+    async def put(self, url: str, **kwargs: Any) -> httpx.Response:
+        """``request("PUT", url, ...)``."""
+        return await self.request("PUT", url, **kwargs)
+
+    async def patch(self, url: str, **kwargs: Any) -> httpx.Response:
+        """``request("PATCH", url, ...)``; not retried on 5xx unless ``idempotent=True``."""
+        return await self.request("PATCH", url, **kwargs)
+
+    async def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        """``request("DELETE", url, ...)``."""
+        return await self.request("DELETE", url, **kwargs)
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> HttpClient:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.aclose()
+
+    # --- internals ----------------------------------------------------------------
+    def _resolve(self, response: httpx.Response, expect: Collection[int] | None) -> Resolution:
+        if self.classify is not None and (resolution := self.classify(response)) is not None:
+            return resolution
+        status = response.status_code
+        if status < 400 or (expect is not None and status in expect):
+            return Resolution(Action.IGNORE)
+        if status == 429:
+            return Resolution(Action.RATE_LIMITED)
+        if status in (401, 403):
+            return Resolution(Action.REAUTHORIZE)
+        if status >= 500:
+            return Resolution(Action.RETRY)
+        return Resolution(Action.FAIL)
+
+    async def _attach_token(self, headers: dict[str, str]) -> str | None:
+        if self.refresher is None:
+            return None
+        token = str((await self._auth(self.refresher.current()))["access_token"])
+        register_secret(token)
+        headers[self.token_header] = f"{self.token_scheme} {token}" if self.token_scheme else token
+        return token
+
+    async def _auth(self, call: Awaitable[_T]) -> _T:
+        """Await a refresher call, giving its AuthError this client's hint."""
+        try:
+            return await call
+        except AuthError as err:
+            if not err.message.startswith(self.name):
+                err.message = redact(f"{self.name}: {err.message}")
+            err.hint = err.hint or self.reauthorize_hint
+            raise
+
+    async def _backoff(self, request: httpx.Request, reason: str, attempt: int,
+                       delay: float) -> None:
+        self.stats.retries += 1
+        log.info("%s: %s %s %s; retrying in %.1fs (attempt %d of %d)", self.name,
+                 request.method, redact_url(request.url), redact(reason), delay, attempt + 2,
+                 self.retry.max_attempts)
+        await self._sleep(delay)
+
+    def _give_up(self, retryable: bool, attempt: int, retry_after: float | None) -> str | None:
+        """Why not to retry after failed ``attempt`` (0-based), or None to retry."""
+        if not retryable:
+            return "not retried: the request may have been applied"
+        if retry_after is not None and retry_after > self.retry.max_delay:
+            return f"asked to wait {retry_after:.0f}s, longer than {self.retry.max_delay:.0f}s"
+        if attempt + 1 >= self.retry.max_attempts:
+            return f"gave up after {attempt + 1} attempt{'s' if attempt else ''}"
+        return None
+
+    def _line(self, request: httpx.Request, what: str, why: str | None = None) -> str:
+        target = request.url.raw_path.decode("ascii", "replace")
+        line = f"{self.name}: {request.method} {target} {what}"
+        return redact(f"{line} ({why})" if why else line)
+
+    def _answer(self, response: httpx.Response, resolution: Resolution,
+                why: str | None = None) -> str:
+        detail = response.text[:65536] if resolution.message is None else resolution.message
+        # One line; redacted before cutting, so no secret is cut into an unrecognisable part.
+        detail = " ".join(redact(detail).split())[:_SNIPPET]
+        what = f"answered {response.status_code}" + (f": {detail}" if detail else "")
+        return self._line(response.request, what, why)
+
+
+def _register_headers(headers: Mapping[str, str]) -> None:
+    """Register credential header values as secrets: whole, after the scheme, Basic's password."""
+    for name, value in headers.items():
+        if not sensitive_header(name):
+            continue
+        scheme, _, credential = value.partition(" ")
+        register_secret(value)
+        register_secret(credential)
+        if scheme.lower() == "basic":
+            with contextlib.suppress(ValueError):
+                register_secret(base64.b64decode(credential).decode().partition(":")[2])
