@@ -177,7 +177,12 @@ class FakePlatform:
                       ) -> hub.WebhookEvent:
         import json
 
-        return hub.WebhookEvent(topic="order", payload=json.loads(body))
+        data = json.loads(body)
+        if data.get("ping"):
+            return hub.WebhookEvent(topic="ping", ignore=True)
+        if "only_id" in data:  # a notification that names the order to re-fetch
+            return hub.WebhookEvent(topic="order", order_id=str(data["only_id"]))
+        return hub.WebhookEvent(topic="order", payload=data, dedupe_key=headers.get("x-delivery-id"))
 
 
 class Observer:

@@ -14,7 +14,9 @@ from hub.cli.output import say
 @click.command("daemon")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
               envvar="HUB_LOG_FORMAT", show_default=True)
-def daemon(log_format: str) -> None:
+@click.option("--listen", default="127.0.0.1:8765", envvar="HUB_LISTEN", show_default=True,
+              help="HOST:PORT for webhooks and health checks; 'off' serves nothing.")
+def daemon(log_format: str, listen: str) -> None:
     """Sync every enabled account on its schedule; SIGTERM/SIGINT finish the page and exit 0."""
     from hub.cli.logs import configure_logging
     from hub.core.scheduler import Daemon
@@ -24,11 +26,12 @@ def daemon(log_format: str) -> None:
     import logging
 
     logging.getLogger("hub").setLevel(logging.INFO)
+    address = None if listen == "off" else _address(listen)
     app = get_app()
     app.db.ensure_schema()
 
     async def main() -> None:
-        runner = Daemon(app)
+        runner = Daemon(app, listen=address)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, runner.stop)
@@ -36,6 +39,13 @@ def daemon(log_format: str) -> None:
 
     say(f"hub daemon: data in {app.config.data_dir}; stop with Ctrl-C or SIGTERM")
     asyncio.run(main())
+
+
+def _address(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not host or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"'{value}' must look like 127.0.0.1:8765", param_hint="--listen")
+    return host.strip("[]"), int(port)
 
 
 def register(cli: click.Group) -> None:

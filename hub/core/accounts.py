@@ -117,6 +117,13 @@ class AccountService:
             raise NotFound(f"no account named '{name}'", hint="see: hub accounts list")
         return row
 
+    def row_by_id(self, account_id: int) -> AccountRow:
+        with self.app.db.session() as s:
+            row = s.get(AccountRow, account_id)
+        if row is None:
+            raise NotFound(f"no account with id {account_id}")
+        return row
+
     def rows(self, platform: str | None = None) -> list[AccountRow]:
         with self.app.db.session() as s:
             query = select(AccountRow).order_by(AccountRow.name)

@@ -11,6 +11,7 @@ lets the running import finish its page, commit and return.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from hub.core.accounts import LeaseBusy
 from hub.core.sync.orders import import_orders
 from hub.core.sync.push import push_all
+from hub.core.sync.webhooks import drain
 from hub.errors import HubError
 
 if TYPE_CHECKING:
@@ -33,8 +35,11 @@ RESCAN_SECONDS = 60
 
 
 class Daemon:
-    def __init__(self, app: HubApp, *, rescan: float = RESCAN_SECONDS) -> None:
+    def __init__(self, app: HubApp, *, rescan: float = RESCAN_SECONDS,
+                 listen: tuple[str, int] | None = None) -> None:
         self.app = app
+        self.listen = listen
+        self.server: Any = None
         self.stop_event = asyncio.Event()
         self.rescan = rescan
         self.scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={
@@ -50,14 +55,33 @@ class Daemon:
         self.sync_jobs()
         self.scheduler.add_job(self.sync_jobs, IntervalTrigger(seconds=self.rescan),
                                id="rescan-accounts")
+        self.scheduler.add_job(self._job, IntervalTrigger(seconds=15), id="webhook-events",
+                               args=["*", "webhooks", lambda: drain(self.app)])
+        serving = self._serve() if self.listen else None
         log.info("daemon started with %d account(s)", len(self.jobs))
         await self.stop_event.wait()
         self.scheduler.shutdown(wait=False)
+        if serving is not None:
+            self.server.should_exit = True
+            await serving
         if self.running:
             log.info("finishing %d running job(s)", len(self.running))
             await asyncio.gather(*self.running, return_exceptions=True)
         await self.app.accounts.aclose()
         log.info("daemon stopped")
+
+    def _serve(self) -> asyncio.Task[None]:
+        import uvicorn
+
+        from hub.core.server import create_server
+
+        host, port = self.listen  # type: ignore[misc]
+        config = uvicorn.Config(create_server(self.app), host=host, port=port, log_level="warning",
+                                lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.server.capture_signals = contextlib.nullcontext  # the daemon owns SIGTERM
+        log.info("serving webhooks and health on http://%s:%d", host, port)
+        return asyncio.create_task(self.server.serve())
 
     def sync_jobs(self) -> None:
         """Add jobs for new accounts, drop those of disabled ones, follow interval changes."""
@@ -98,7 +122,8 @@ class Daemon:
         extra = {"account": name, "flow": flow}
         try:
             result = await factory()
-            for each in (result.values() if isinstance(result, dict) else [result]):
+            for each in (result.values() if isinstance(result, dict) else
+                         [result] if hasattr(result, "counts") else []):
                 if getattr(each, "error", None):
                     log.error("%s %s run %s failed: %s", name, flow, each.run_id, each.error,
                               extra={**extra, "run_id": each.run_id})

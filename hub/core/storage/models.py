@@ -281,6 +281,24 @@ class RunItem(SQLModel, table=True):
     at: datetime = _dt(default_factory=now)
 
 
+class InboundEvent(SQLModel, table=True):
+    """A verified webhook, stored before it is acknowledged and processed from here."""
+
+    __tablename__ = "inbound_event"
+    __table_args__ = (UniqueConstraint("account_id", "dedupe_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    topic: str = Field(max_length=100)
+    dedupe_key: str | None = Field(default=None, max_length=200)
+    headers: dict[str, str] | None = _json(default=None)
+    body: str = Field(sa_type=Text)
+    status: str = Field(default="pending", index=True, max_length=20)
+    attempts: int = 0
+    error: str | None = Field(default=None, sa_type=Text)
+    received_at: datetime = _dt(default_factory=now)
+    processed_at: datetime | None = _dt(default=None)
+
+
 class Lease(SQLModel, table=True):
     """A named lock with an expiry, shared by every process using the database."""
 

@@ -174,7 +174,9 @@ class OrderWriter:
                     continue
                 self._create(s, order, digest, products, customers, details, warehouse)
                 outcome = runs.IMPORTED
-            elif row.fingerprint == digest:
+            elif row.fingerprint == digest or order.updated_at < row.platform_updated_at:
+                # same content, or an older copy arriving late (a retried webhook,
+                # a slow page): the hub keeps the newest state it has seen
                 result.counts.add(runs.UNCHANGED)
                 continue
             elif row.stock_deducted_at is not None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:21:51.913709
+Create Date: 2026-11-23 09:44:12.922920
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sqlmodel
 from alembic import op
 
 import hub.core.storage.columns
+
 
 revision = '0001'
 down_revision = None
@@ -152,6 +153,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_hub_order_platform'), ['platform'], unique=False)
         batch_op.create_index(batch_op.f('ix_hub_order_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_hub_order_updated_at'), ['updated_at'], unique=False)
+
+    op.create_table('inbound_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('topic', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('dedupe_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('headers', sa.JSON(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('received_at', hub.core.storage.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', hub.core.storage.columns.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('account_id', 'dedupe_key')
+    )
+    with op.batch_alter_table('inbound_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_inbound_event_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbound_event_status'), ['status'], unique=False)
 
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -352,6 +373,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outbox_account_id'))
 
     op.drop_table('outbox')
+    with op.batch_alter_table('inbound_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_inbound_event_status'))
+        batch_op.drop_index(batch_op.f('ix_inbound_event_account_id'))
+
+    op.drop_table('inbound_event')
     with op.batch_alter_table('hub_order', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_hub_order_updated_at'))
         batch_op.drop_index(batch_op.f('ix_hub_order_status'))
