@@ -287,6 +287,10 @@ class AccountService:
         deadline = loop.time() + wait
         holder = f"{self.holder}:{secrets.token_hex(4)}"  # unique even within one process
         while not self.app.db.acquire_lease(name, holder, ttl):
+            current = self.app.db.lease_holder(name)
+            if current and self._dead_here(current[0]) and \
+                    self.app.db.take_over_lease(name, current[0], holder, ttl):
+                break
             if loop.time() >= deadline:
                 holder = self.app.db.lease_holder(name)
                 raise LeaseBusy(f"'{name}' is held by {holder[0] if holder else 'another process'}",
@@ -305,6 +309,20 @@ class AccountService:
         finally:
             renewer.cancel()
             self.app.db.release_lease(name, holder)
+
+    def _dead_here(self, holder: str) -> bool:
+        """True when ``holder`` is a process on this host that no longer exists (killed)."""
+        host, _, rest = holder.partition(":")
+        pid = rest.partition(":")[0]
+        if host != socket.gethostname() or not pid.isdigit():
+            return False
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
 
     def forget(self, account_id: int) -> None:
         """Drop the cached live account (settings or credentials changed)."""

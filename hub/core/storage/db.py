@@ -118,6 +118,15 @@ class Database:
             )
             return result.rowcount == 1
 
+    def take_over_lease(self, name: str, old_holder: str, holder: str, ttl: float) -> bool:
+        """Take ``name`` from ``old_holder`` (known dead) unless someone else took it first."""
+        table = Lease.__table__  # type: ignore[attr-defined]
+        with self.engine.begin() as conn:
+            result = conn.execute(table.update().where(table.c.name == name)
+                                  .where(table.c.holder == old_holder)
+                                  .values(holder=holder, expires_at=now() + timedelta(seconds=ttl)))
+            return result.rowcount == 1
+
     def release_lease(self, name: str, holder: str) -> None:
         table = Lease.__table__  # type: ignore[attr-defined]
         with self.engine.begin() as conn:
