@@ -8,6 +8,7 @@ toolkit's tests and by the WooCommerce sandbox tests.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -72,6 +73,8 @@ class FakePlatform:
         self.reject_skus: set[str] = set()
         self.fetch_calls: list[tuple[datetime, datetime | None]] = []
         self.product_fetches: list[list[str] | None] = []
+        self.refreshes: list[Any] = []
+        self.used_refresh_tokens: set[Any] = set()
         self.before_fetch: Any = None  # an async callable awaited before the first page
 
     def add(self, *payloads: dict[str, Any]) -> None:
@@ -106,6 +109,18 @@ class FakePlatform:
                 raise TransientError(f"FakeShop: page {number} answered 503")
             checkpoint = datetime.fromisoformat(page[-1]["modified"])
             yield OrderPage(payloads=copy.deepcopy(page), checkpoint=checkpoint, total=len(chosen))
+
+    @hub.hookimpl
+    async def refresh_credentials(self, account: hub.Account, credentials: dict[str, Any]
+                                  ) -> dict[str, Any]:
+        self.refreshes.append(credentials.get("refresh_token"))
+        await asyncio.sleep(0.05)  # slow enough that concurrent callers pile up behind the lock
+        if credentials.get("refresh_token") in self.used_refresh_tokens:
+            raise hub.AuthError("invalid_grant: refresh token already used")
+        self.used_refresh_tokens.add(credentials.get("refresh_token"))
+        n = len(self.refreshes)
+        return {"access_token": f"token-{n}", "refresh_token": f"refresh-{n}",
+                "expires_at": (datetime.now(UTC) + timedelta(hours=6)).isoformat()}
 
     @hub.hookimpl
     async def fetch_order(self, account: hub.Account, order_id: str) -> dict[str, Any] | None:
@@ -200,6 +215,18 @@ class Observer:
     @hub.hookimpl
     def sync_failed(self, account: hub.Account, flow: str, run_id: int, error: str) -> None:
         self.failed.append((account.name, flow))
+
+    @hub.hookimpl
+    def register_commands(self, cli: Any) -> None:
+        import click
+
+        @cli.group("observer")
+        def group() -> None:
+            """Commands of the observer plugin."""
+
+        @group.command("hello")
+        def hello() -> None:
+            click.echo("hello from a plugin command")
 
     @hub.hookimpl(wrapper=True)
     def parse_order(self, account: hub.Account, payload: dict[str, Any]) -> Any:

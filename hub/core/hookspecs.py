@@ -143,6 +143,8 @@ def fetch_orders(account: Account, since: datetime, until: datetime | None
 async def fetch_order(account: Account, order_id: str) -> dict[str, Any] | None:
     """Fetch one order's payload by its platform id (webhook re-fetch, replay).
 
+    :param account: the account that owns the order.
+    :param order_id: the platform's order id (as in ``Order.platform_order_id``).
     :return: the payload that :func:`parse_order` accepts, or ``None`` when the
         platform no longer has the order.
 
@@ -153,6 +155,10 @@ async def fetch_order(account: Account, order_id: str) -> dict[str, Any] | None:
 @hookspec(firstresult=True)
 def parse_order(account: Account, payload: dict[str, Any]) -> Order:
     """Turn one platform order payload into a canonical :class:`hub.Order`.
+
+    :param account: the account the order belongs to.
+    :param payload: one order as :func:`fetch_orders`, :func:`fetch_order` or a
+        webhook body gives it.
 
     Accepts both what :func:`fetch_orders` yields and the order a webhook body
     carries, so both paths produce identical orders. Money must be exact
@@ -173,6 +179,10 @@ def fetch_products(account: Account, product_ids: list[str] | None
                    ) -> AsyncIterator[list[dict[str, Any]]]:
     """Stream product payloads: the named ones, or the whole catalogue when ``None``.
 
+    :param account: the account whose catalogue to read.
+    :param product_ids: platform product ids to fetch (the core asks for the
+        products of order lines it has never linked), or ``None`` for all.
+
     Implement it as an ``async def`` generator yielding lists of payloads that
     :func:`map_product` accepts.
 
@@ -183,6 +193,9 @@ def fetch_products(account: Account, product_ids: list[str] | None
 @hookspec(firstresult=True)
 def map_product(account: Account, payload: dict[str, Any]) -> Product:
     """Turn one platform product payload into a canonical :class:`hub.Product`.
+
+    :param account: the account the product belongs to.
+    :param payload: one product as :func:`fetch_products` yields it.
 
     SKU goes to ``sku``, the platform's product id to ``platform_product_id``
     (the hub's product code); variants carry their own ids and SKUs; ``category``
@@ -198,6 +211,7 @@ def map_product(account: Account, payload: dict[str, Any]) -> Product:
 async def push_stock(account: Account, updates: list[StockUpdate]) -> list[PushResult]:
     """Set available quantities on the platform.
 
+    :param account: the account to write to (its stock flow is on).
     :param updates: at most ``PlatformInfo.stock_batch_size`` items, one per
         listing, already coalesced (latest value wins) and changed since the
         last accepted push. Send them in as few requests as the API allows.
@@ -212,6 +226,7 @@ async def push_stock(account: Account, updates: list[StockUpdate]) -> list[PushR
 async def push_price(account: Account, updates: list[PriceUpdate]) -> list[PushResult]:
     """Set regular and promotional prices (with their scheduled window).
 
+    :param account: the account to write to (its price flow is on).
     :param updates: at most ``PlatformInfo.price_batch_size`` items.
     :return: one :class:`hub.PushResult` per update, keyed by SKU.
 
@@ -222,6 +237,11 @@ async def push_price(account: Account, updates: list[PriceUpdate]) -> list[PushR
 @hookspec(firstresult=True)
 async def push_tracking(account: Account, shipment: Shipment) -> PushResult:
     """Send a shipment's carrier, tracking number and invoice to the platform.
+
+    :param account: the account that imported the order (its tracking flow is on).
+    :param shipment: carrier, tracking number and URL, invoice, lines; it may
+        arrive again with ``stock_deducted`` switched on once the hub deducts
+        the order, so make the call safe to repeat.
 
     ``shipment.stock_deducted`` says whether the hub has deducted the order's
     stock (some platforms may only be marked complete after that).
@@ -238,6 +258,10 @@ async def push_tracking(account: Account, shipment: Shipment) -> PushResult:
 def verify_webhook(account: Account, headers: Mapping[str, str], body: bytes) -> bool:
     """Say whether an inbound webhook really comes from the platform.
 
+    :param account: the account named in the webhook URL.
+    :param headers: the request headers, names in lower case.
+    :param body: the raw request body, exactly as received.
+
     Compare an HMAC over the raw ``body`` (never re-serialised JSON) in constant
     time (:func:`hub.verify_hmac`), or check the secret header the account
     configured where the platform signs nothing.
@@ -249,6 +273,12 @@ def verify_webhook(account: Account, headers: Mapping[str, str], body: bytes) ->
 @hookspec(firstresult=True)
 def parse_webhook(account: Account, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
     """Say what a verified webhook means: an order to parse, or one to re-fetch.
+
+    :param account: the account named in the webhook URL.
+    :param headers: the request headers, names in lower case.
+    :param body: the raw request body (already verified).
+    :return: a :class:`hub.WebhookEvent`; ``ignore=True`` for topics the hub
+        does not use (pings, other resources).
 
     Dispatch: the account's platform plugin only; first result wins.
     """
@@ -273,7 +303,11 @@ def create_sandbox(options: SandboxOptions) -> Sandbox:
 
 @hookspec
 def order_imported(account: Account, order: Order, created: bool) -> None:
-    """Event: an order was committed (``created`` is False for an update).
+    """Event: an order was committed.
+
+    :param account: the account it was imported for.
+    :param order: the canonical order.
+    :param created: True for a new order, False for an update.
 
     Dispatch: broadcast to every plugin; results ignored. Exceptions are logged
     and never undo the import.
@@ -282,7 +316,12 @@ def order_imported(account: Account, order: Order, created: bool) -> None:
 
 @hookspec
 def sync_failed(account: Account, flow: str, run_id: int, error: str) -> None:
-    """Event: a sync run (``flow`` is orders, stock, price or tracking) failed.
+    """Event: a sync run failed.
+
+    :param account: the account of the run.
+    :param flow: orders, stock, price or tracking.
+    :param run_id: see ``hub runs show RUN_ID``.
+    :param error: the one-line error (secrets already redacted).
 
     Dispatch: broadcast to every plugin; results ignored.
     """
@@ -291,6 +330,8 @@ def sync_failed(account: Account, flow: str, run_id: int, error: str) -> None:
 @hookspec
 def register_commands(cli: click.Group) -> None:
     """Add CLI commands; group them under the plugin's name.
+
+    :param cli: the root ``hub`` click group: ``cli.add_command(group)``.
 
     Dispatch: broadcast to every plugin when the CLI starts.
     """

@@ -147,3 +147,11 @@ def test_flows_switch_per_account(hub_cli) -> None:  # type: ignore[no-untyped-d
     assert hub_cli("accounts", "disable", "main").code == 0
     refused = hub_cli("orders", "import", "--account", "main")
     assert refused.code == 2 and "account 'main' is disabled" in refused.err
+
+
+def test_plugins_add_commands_with_register_commands(hub_cli) -> None:  # type: ignore[no-untyped-def]
+    from hub.cli import HubGroup
+
+    HubGroup._plugins_added = False
+    result = hub_cli("observer", "hello")
+    assert result.code == 0 and result.out.strip() == "hello from a plugin command"

@@ -131,6 +131,17 @@ def test_serve_runs_on_loopback_and_stops() -> None:
         pass
 
 
+def test_responses_carry_the_sandbox_clock_as_their_only_date() -> None:
+    sandbox = TinySandbox(SandboxOptions(now=datetime(2024, 5, 1, 12, tzinfo=UTC)))
+    with serve(sandbox.app) as base_url:
+        response = httpx.get(f"{base_url}/items/1")
+    assert len(response.headers.get_list("date")) == 1
+    assert response.headers["date"].startswith("Wed, 01 May 2024 12:00:")
+    plain = TinySandbox().build_app()  # an app without a clock keeps uvicorn's own Date
+    with serve(plain) as base_url:
+        assert len(httpx.get(f"{base_url}/items/1").headers.get_list("date")) == 1
+
+
 def test_serve_refuses_other_hosts() -> None:
     for host in ("0.0.0.0", "192.168.1.10", "example.com"):
         with pytest.raises(ValueError, match="loopback"), serve(TinySandbox().app, host=host):
