@@ -37,6 +37,9 @@ class AccountRuntime:
     limiters: dict[str, RateLimiter] = field(default_factory=dict)
     transport: httpx.AsyncBaseTransport | None = None
     clients: dict[str, HttpClient] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)
+    """Per-account scratch space for a plugin (a category tree, a location id); dropped
+    with the live account when its settings change."""
 
 
 @dataclass

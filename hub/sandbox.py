@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
@@ -283,6 +284,23 @@ class Sandbox(ABC):
     @abstractmethod
     def eligible_order_ids(self) -> set[str]:
         """The platform ids of the generated orders a correct first import must end up with."""
+
+    # --- read-back, for the conformance kit (hub.testing.kit) ----------------------
+    order_topic: str = "order.updated"
+    """The webhook topic :meth:`deliver_webhook` uses for an order change (``hub demo``)."""
+
+    def read_stock(self, platform_product_id: str, platform_variant_id: str | None) -> int | None:
+        """The listing's available quantity as the platform holds it now (override)."""
+        return None
+
+    def read_price(self, platform_product_id: str, platform_variant_id: str | None
+                   ) -> tuple[Decimal | None, Decimal | None]:
+        """The listing's (regular, promotional) price as the platform holds it now (override)."""
+        return None, None
+
+    def read_tracking(self, platform_order_id: str) -> str | None:
+        """The tracking number the platform shows on the order (override)."""
+        return None
 
     async def post(self, url: str, *, content: bytes, headers: Mapping[str, str]) -> int:
         """POST ``content`` to ``url`` and return the status (for :meth:`deliver_webhook`).

@@ -1,0 +1,119 @@
+"""The WooCommerce plugin's hook implementations (the module is the plugin object).
+
+Each hook only adapts arguments: requests live in :mod:`.client`, the order
+scan in :mod:`.orders`, mapping in :mod:`.mapping`, pushes in :mod:`.push` and
+:mod:`.tracking`, webhooks in :mod:`.webhooks`, the fake store in :mod:`.sandbox`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import hub
+from hub import (
+    Account,
+    AuthSession,
+    Order,
+    OrderPage,
+    PlatformInfo,
+    PriceUpdate,
+    Product,
+    PushResult,
+    Shipment,
+    StockUpdate,
+    WebhookEvent,
+)
+from hub_woocommerce import connect, mapping, orders, products, push, tracking, webhooks
+from hub_woocommerce.client import WooClient
+from hub_woocommerce.info import INFO
+
+if TYPE_CHECKING:  # the sandbox (Starlette, uvicorn) loads only when asked for
+    from hub.sandbox import SandboxOptions
+    from hub_woocommerce.sandbox import WooCommerceSandbox
+
+
+@hub.hookimpl
+def platform_info() -> PlatformInfo:
+    """WooCommerce: orders, products, stock, price, tracking, webhooks; its settings."""
+    return INFO
+
+
+@hub.hookimpl
+async def authorize(account: Account, session: AuthSession) -> dict[str, Any] | None:
+    """Check the configured keys, or get new ones through the store's authorization page."""
+    return await connect.authorize(account, session)
+
+
+@hub.hookimpl
+async def fetch_orders(account: Account, since: datetime, until: datetime | None
+                       ) -> AsyncIterator[OrderPage]:
+    """Every order modified after ``since`` (see :func:`hub_woocommerce.orders.scan`)."""
+    async for page in orders.scan(WooClient(account), since, until):
+        yield page
+
+
+@hub.hookimpl
+async def fetch_order(account: Account, order_id: str) -> dict[str, Any] | None:
+    """One order by id, or None when the store no longer has it."""
+    return await orders.fetch_one(WooClient(account), order_id)
+
+
+@hub.hookimpl
+def parse_order(account: Account, payload: dict[str, Any]) -> Order:
+    """A REST or webhook order payload as a canonical order."""
+    return mapping.parse_order(payload)
+
+
+@hub.hookimpl
+async def fetch_products(account: Account, product_ids: list[str] | None
+                         ) -> AsyncIterator[list[dict[str, Any]]]:
+    """Product payloads (with variations and category paths) for ``map_product``."""
+    async for batch in products.fetch(WooClient(account), product_ids):
+        yield batch
+
+
+@hub.hookimpl
+def map_product(account: Account, payload: dict[str, Any]) -> Product:
+    """A product payload as a canonical product (category by the seed-001 rule)."""
+    return mapping.map_product(payload, account.setting("currency"))
+
+
+@hub.hookimpl
+async def push_stock(account: Account, updates: list[StockUpdate]) -> list[PushResult]:
+    """Stock through the product and variation batch endpoints, confirmed per item."""
+    return await push.push_stock(WooClient(account), updates)
+
+
+@hub.hookimpl
+async def push_price(account: Account, updates: list[PriceUpdate]) -> list[PushResult]:
+    """Regular and sale prices with the sale window, confirmed per item."""
+    return await push.push_price(WooClient(account), updates)
+
+
+@hub.hookimpl
+async def push_tracking(account: Account, shipment: Shipment) -> PushResult:
+    """Customer note, ``_hub_*`` meta, completion after stock deduction, optional extension."""
+    return await tracking.push(WooClient(account), shipment,
+                               extension=account.setting_bool("shipment_tracking"))
+
+
+@hub.hookimpl
+def verify_webhook(account: Account, headers: Mapping[str, str], body: bytes) -> bool:
+    """X-WC-Webhook-Signature against the account's webhook secret, in constant time."""
+    return webhooks.verify(account, headers, body)
+
+
+@hub.hookimpl
+def parse_webhook(account: Account, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+    """Order created/updated/restored -> payload; deleted -> re-fetch; the rest ignored."""
+    return webhooks.parse(headers, body)
+
+
+@hub.hookimpl
+def create_sandbox(options: SandboxOptions) -> WooCommerceSandbox:
+    """A local fake WooCommerce store (see :mod:`hub_woocommerce.sandbox`)."""
+    from hub_woocommerce.sandbox import WooCommerceSandbox
+
+    return WooCommerceSandbox(options)
