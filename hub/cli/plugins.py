@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from hub.cli.output import emit_json, json_option, say, table
@@ -37,6 +39,21 @@ def list_plugins(as_json: bool) -> None:
         for p in problems:
             say(f"hub: warning: plugin {p['entry_point']} ({p['distribution']}) not loaded: "
                 f"{p['error']}")
+
+
+@plugins.command("new")
+@click.argument("name")
+@click.option("--directory", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to create it (default: plugins/NAME here, or ./hub-NAME).")
+def new_plugin(name: str, directory: Path | None) -> None:
+    """Create a new platform plugin package that passes the conformance kit as generated."""
+    from hub.core.template import render
+
+    if directory is None:
+        directory = Path("plugins") / name if Path("plugins").is_dir() else Path(f"hub-{name}")
+    render(name, directory)
+    say(f"created {directory}: pip install -e '{directory}[test]' && pytest {directory}")
+    say("then follow docs/plugins/tutorial.md to speak the real platform's API")
 
 
 def register(cli: click.Group) -> None:

@@ -1,0 +1,1 @@
+"""Templates that ``hub`` renders (``hub plugins new``)."""
