@@ -80,6 +80,8 @@ class SandboxOptions:
     :param now: the sandbox's "current time" when it was created (default: now,
         UTC); it then advances with the wall clock, so data generated relative
         to it is reproducible while changes still get later timestamps.
+    :param currency: the store's currency (``None``: the platform's usual one);
+        ``hub demo`` passes the hub's, so the demo's orders are importable.
     """
 
     seed: int = 1
@@ -94,6 +96,7 @@ class SandboxOptions:
     enforce_rate_limit: bool = True
     webhook_secret: str = "sandbox-webhook-secret"
     now: datetime | None = None
+    currency: str | None = None
 
     def __post_init__(self) -> None:
         if self.now is not None and self.now.tzinfo is None:
@@ -288,6 +291,11 @@ class Sandbox(ABC):
     # --- read-back, for the conformance kit (hub.testing.kit) ----------------------
     order_topic: str = "order.updated"
     """The webhook topic :meth:`deliver_webhook` uses for an order change (``hub demo``)."""
+
+    def shippable_order_ids(self) -> set[str]:
+        """Eligible orders whose tracking the seller may set (``hub demo`` ships one of them);
+        override where the platform manages some shipments itself."""
+        return self.eligible_order_ids()
 
     def read_stock(self, platform_product_id: str, platform_variant_id: str | None) -> int | None:
         """The listing's available quantity as the platform holds it now (override)."""

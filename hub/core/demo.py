@@ -127,7 +127,7 @@ class Demo:
             for number, store in enumerate(stores):
                 name = f"{platform}-{store}"
                 sandbox = self.host.create_sandbox(platform, SandboxOptions(
-                    seed=1 + number, orders=self.orders))
+                    seed=1 + number, orders=self.orders, currency=self.app.currency))
                 self.sandboxes[name] = sandbox
                 self.urls[name] = stack.enter_context(sandbox.serve())
                 self.say(f"{platform} sandbox for '{name}' on {self.urls[name]}")
@@ -170,7 +170,7 @@ class Demo:
             if Capability.PRICE in info.capabilities:
                 report.pushes["price"] = self._push_price(name)
             if Capability.TRACKING in info.capabilities:
-                report.pushes["tracking"] = self._ship_one(name)
+                report.pushes["tracking"] = self._ship_one(name, sandbox.shippable_order_ids())
             again = self._run(import_orders(self.app, name))
             report.reimported = again.counts.counts["imported"]
             self.say(f"{name}: second import {again.counts.summary()}")
@@ -232,16 +232,18 @@ class Demo:
                   account=name)
         return self._push(name, "price")
 
-    def _ship_one(self, name: str) -> int:
-        from sqlmodel import select
+    def _ship_one(self, name: str, shippable: set[str]) -> int:
+        """Ship (and deduct) the first imported order whose tracking the seller may set."""
+        from sqlmodel import col, select
 
         from hub.core.storage.models import Order
         from hub.core.sync.fulfilment import deduct, ship
 
         account_id = self.app.accounts.row(name).id
         with self.app.db.session() as s:
-            order = s.exec(select(Order).where(Order.account_id == account_id)
-                           .order_by(Order.id)).first()  # type: ignore[arg-type]
+            order = s.exec(select(Order).where(Order.account_id == account_id,
+                                               col(Order.platform_order_id).in_(shippable))
+                           .order_by(col(Order.id))).first()
         if order is None:
             return 0
         ship(self.app, order.id or 0, carrier="Demo Express", tracking=f"DEMO{order.id:06d}",

@@ -33,6 +33,7 @@ from hub.core.app import HubApp
 from hub.core.config import Config
 from hub.core.plugins import PluginHost, get_host
 from hub.sandbox import Sandbox, SandboxOptions
+from hub.types import Capability
 
 T = TypeVar("T")
 
@@ -79,10 +80,16 @@ class SandboxHarness:
 
     def add_account(self, name: str, settings: dict[str, str] | None = None,
                     base_url: str | None = None) -> str:
-        """Add another account on this (or another running) sandbox, with every flow on."""
+        """Add another account on this (or another running) sandbox, with every flow on.
+
+        An OAuth platform's account is authorized right away (the sandbox approves
+        the browser step at once), as a user would before the first import.
+        """
         values = {**self.sandbox.account_settings(base_url or self.base_url), **(settings or {})}
         self.app.accounts.add(self.platform, name, values)
         self.app.accounts.set_flags(name, **{f"flow_{f}": True for f in self.flows})
+        if Capability.OAUTH in self.host.info(self.platform).capabilities:
+            self.authorize(name)
         return name
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:

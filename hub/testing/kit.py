@@ -69,18 +69,8 @@ class PlatformKit:
             yield h
 
     def open_harness(self, tmp_path: Path, **option_changes: Any) -> SandboxHarness:
-        h = SandboxHarness(self.platform, tmp_path, self._options(**option_changes),
-                           settings=dict(self.settings))
-        original_enter = h.__enter__
-
-        def enter() -> SandboxHarness:
-            original_enter()
-            if self._info().capabilities and Capability.OAUTH in self._info().capabilities:
-                h.authorize()
-            return h
-
-        h.__enter__ = enter  # type: ignore[method-assign]
-        return h
+        return SandboxHarness(self.platform, tmp_path, self._options(**option_changes),
+                              settings=dict(self.settings))
 
     def _info(self) -> PlatformInfo:
         from hub.core.plugins import get_host
@@ -446,7 +436,9 @@ class PlatformKit:
         """
         self._check("test_tracking_push_is_confirmed", Capability.TRACKING)
         harness.import_orders()
-        order = sorted(harness.orders(), key=lambda o: o.id)[0]
+        shippable = harness.sandbox.shippable_order_ids()
+        order = sorted((o for o in harness.orders() if o.platform_order_id in shippable),
+                       key=lambda o: o.id)[0]
         harness.ship(order.id, carrier="UPS", tracking="1ZKIT0001", url="https://t.example/1ZKIT0001",
                      invoice_number="INV-KIT-1")
         result = harness.push("tracking")

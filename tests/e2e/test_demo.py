@@ -19,18 +19,24 @@ def test_demo_runs_the_whole_cycle_and_exits_0(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     table = done.stdout
     assert "account" in table and "imported" in table and f"data: {data}" in table
-    rows = [line.split() for line in table.splitlines() if line.startswith(("woocommerce-",))]
-    assert [r[0] for r in rows] == ["woocommerce-main", "woocommerce-outlet"]
+    lines = table.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("---")) + 1
+    rows = [line.split() for line in lines[start:] if line.strip() and not line.startswith(" ")]
+    names = [r[0] for r in rows if r[0].endswith(("-main", "-outlet"))]
+    rows = [r for r in rows if r[0] in names]
+    # two stores of the first platform (WooCommerce when installed), one of each other platform
+    assert names[:2] == ["woocommerce-main", "woocommerce-outlet"]
+    assert len({n.rsplit("-", 1)[0] for n in names}) == len(names) - 1
     for row in rows:
         imported, again, webhook = int(row[1]), int(row[4]), row[8]
-        assert imported > 0 and again == 0 and webhook == "202"
-        assert all(int(n) >= 1 for n in row[5:8])  # stock, price and tracking pushes made
+        assert imported > 0 and again == 0 and webhook in ("202", "200"), row
+        assert all(int(n) >= 1 for n in row[5:8]), row  # stock, price and tracking pushes made
     # the data is explorable with the CLI afterwards, and the two stores stay apart
     listed = subprocess.run([str(HUB), "orders", "list", "--json", "--limit", "1000"],
                             capture_output=True, text=True, timeout=60,
                             env={**env, "HUB_DATA_DIR": str(data)})
     orders = json.loads(listed.stdout)
-    assert {o["store"] for o in orders} == {"woocommerce-main", "woocommerce-outlet"}
+    assert {o["store"] for o in orders} == set(names)
     assert len(orders) == sum(int(r[1]) for r in rows)
     # a second demo clears its own directory and never a foreign one
     again = subprocess.run([str(HUB), "demo", "--data-dir", str(tmp_path)], capture_output=True,

@@ -132,20 +132,20 @@ def test_a_crash_mid_page_rolls_the_page_back(app: HubApp, account: str, fake: F
     import hub.core.sync.orders as orders_module
 
     fake.add(*(make_order(i, modified=NOW - timedelta(hours=10 - i)) for i in range(1, 5)))
-    original = orders_module.OrderWriter._create
+    original = orders_module.OrderWriter._create_many
     calls = {"n": 0}
 
-    def dying_create(self, s, order, *a, **kw):  # type: ignore[no-untyped-def]
+    def dying_create(self, s, new, *a, **kw):  # type: ignore[no-untyped-def]
         calls["n"] += 1
-        if calls["n"] == 4:  # second order of the second page: the process "dies"
+        original(self, s, new, *a, **kw)
+        if calls["n"] == 2:  # the second page was written, not yet committed: the process "dies"
             raise KeyboardInterrupt
-        return original(self, s, order, *a, **kw)
 
-    monkeypatch.setattr(orders_module.OrderWriter, "_create", dying_create)
+    monkeypatch.setattr(orders_module.OrderWriter, "_create_many", dying_create)
     with pytest.raises(KeyboardInterrupt):
         run_import(app)
     assert set(orders_of(app)) == {"1", "2"}  # page 2 was rolled back whole
-    monkeypatch.setattr(orders_module.OrderWriter, "_create", original)
+    monkeypatch.setattr(orders_module.OrderWriter, "_create_many", original)
     run_import(app)
     assert set(orders_of(app)) == {"1", "2", "3", "4"} and count(app, Order) == 4
     with app.db.session() as s:

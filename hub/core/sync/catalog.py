@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, or_, select
 
+from hub.core.storage.columns import now
 from hub.core.storage.models import Category, Customer, CustomerLink, Product, ProductLink
 from hub.types import Customer as CanonicalCustomer
 from hub.types import OrderLine
@@ -33,103 +35,135 @@ def normal_phone(value: str | None) -> str | None:
 
 
 class ProductMatcher:
-    """Resolves order lines to hub product ids for one account within one session."""
+    """Resolves order lines to hub product ids for one account within one session.
+
+    :meth:`resolve_many` creates every missing product and link of a page with one
+    flush: new products are held as objects until then, so two lines of one page
+    naming the same new SKU share one product.
+    """
 
     def __init__(self, session: Session, account_id: int, key: str) -> None:
         self.s = session
         self.account_id = account_id
         self.key = key
-        self.links: dict[tuple[str, str], int] = {}
-        self.by_sku: dict[str, int] = {}
-        self.by_name: dict[str, int] = {}
-        self.categories: dict[str, int] = {}
-        self.created: list[int] = []
+        self.links: dict[tuple[str, str], int | Product] = {}
+        self.by_sku: dict[str, int | Product] = {}
+        self.by_name: dict[str, int | Product] = {}
+        self.categories: dict[str, int | Category] = {}
+        self.created: list[Product] = []
 
     def preload(self, lines: list[OrderLine]) -> None:
         pids = {line.platform_product_id for line in lines if line.platform_product_id}
         if pids:
-            rows = self.s.exec(select(ProductLink).where(
+            rows = self.s.exec(select(ProductLink.platform_product_id, ProductLink.platform_variant_id,
+                                      ProductLink.product_id).where(
                 ProductLink.account_id == self.account_id,
                 col(ProductLink.platform_product_id).in_(pids))).all()
-            for link in rows:
-                self.links[(link.platform_product_id, link.platform_variant_id)] = link.product_id
+            for pid, vid, product_id in rows:
+                self.links[(pid, vid)] = product_id
         if self.key == "sku":
-            skus = {line.sku for line in lines if line.sku}
+            skus = {line.sku for line in lines if line.sku} - set(self.by_sku)
             if skus:
-                for pid, sku in self.s.exec(select(Product.id, Product.sku)
-                                            .where(col(Product.sku).in_(skus))).all():
-                    self.by_sku[sku] = pid  # type: ignore[index,assignment]
+                for product_id, sku in self.s.exec(select(Product.id, Product.sku)
+                                                   .where(col(Product.sku).in_(skus))).all():
+                    self.by_sku[sku] = product_id  # type: ignore[index,assignment]
         elif self.key == "name":
-            names = {line.name for line in lines}
-            for pid, name in self.s.exec(select(Product.id, Product.name)
-                                         .where(col(Product.name).in_(names))).all():
-                self.by_name.setdefault(name, pid)  # type: ignore[arg-type]
+            names = {line.name for line in lines} - set(self.by_name)
+            for product_id, name in self.s.exec(select(Product.id, Product.name)
+                                                .where(col(Product.name).in_(names))).all():
+                self.by_name.setdefault(name, product_id)  # type: ignore[arg-type]
 
-    def unlinked_product_ids(self, lines: list[OrderLine]) -> set[str]:
-        """Platform product ids of lines this account has never linked (candidates for creation)."""
-        return {line.platform_product_id for line in lines if line.platform_product_id
-                and (line.platform_product_id, line.platform_variant_id or "") not in self.links
-                and not (self.key == "sku" and line.sku and line.sku in self.by_sku)}
+    def resolve_many(self, lines: list[tuple[OrderLine, CanonicalProduct | None]]) -> list[int]:
+        """Hub product ids for ``lines`` (call :meth:`preload` first), creating what is missing."""
+        handles: list[int | Product] = []
+        new_links: list[tuple[str, str, OrderLine]] = []
+        for line, details in lines:
+            pid, vid = line.platform_product_id, line.platform_variant_id or ""
+            if pid and (pid, vid) in self.links:
+                handles.append(self.links[(pid, vid)])
+                continue
+            handle: int | Product | None = None
+            if self.key == "sku" and line.sku:
+                handle = self.by_sku.get(line.sku)
+            elif self.key == "name":
+                handle = self.by_name.get(line.name)
+            if handle is None:
+                handle = self._new_product(line, details)
+            if pid:
+                self.links[(pid, vid)] = handle
+                new_links.append((pid, vid, line))
+            handles.append(handle)
+        if self.created or new_links:
+            self.s.flush()
+        ids = [h if isinstance(h, int) else h.id or 0 for h in handles]
+        if new_links:
+            self.s.execute(insert(ProductLink), [
+                {"account_id": self.account_id, "product_id": self._id(self.links[(pid, vid)]),
+                 "platform_product_id": pid, "platform_variant_id": vid, "sku": line.sku,
+                 "name": line.name} for pid, vid, line in new_links])
+        return ids
 
     def resolve(self, line: OrderLine, details: CanonicalProduct | None = None) -> int:
-        pid, vid = line.platform_product_id, line.platform_variant_id or ""
-        if pid and (pid, vid) in self.links:
-            return self.links[(pid, vid)]
-        product_id: int | None = None
-        if self.key == "sku" and line.sku:
-            product_id = self.by_sku.get(line.sku)
-        elif self.key == "name":
-            product_id = self.by_name.get(line.name)
-        if product_id is None:
-            product_id = self._create(line, details)
-        if pid:
-            self.s.add(ProductLink(account_id=self.account_id, product_id=product_id,
-                                   platform_product_id=pid, platform_variant_id=vid,
-                                   sku=line.sku, name=line.name))
-            self.links[(pid, vid)] = product_id
-        return product_id
+        return self.resolve_many([(line, details)])[0]
 
     def link_product(self, product: CanonicalProduct) -> list[int]:
         """Link a catalogue product (and each variant) to hub products, creating missing ones."""
-        ids = []
         listings = [(product.platform_product_id, "", product.sku, product.name)]
         listings += [(product.platform_product_id, v.platform_variant_id, v.sku,
                       f"{product.name} - {v.name}" if v.name else product.name)
                      for v in product.variants]
         if product.variants:
             listings = listings[1:]  # a variable product is sold through its variants
-        for pid, vid, sku, name in listings:
-            line = OrderLine(platform_product_id=pid, platform_variant_id=vid or None, sku=sku,
-                             name=name, quantity=0, unit_price={"amount": "0", "currency": "XXX"})
-            self.preload([line])
-            ids.append(self.resolve(line, product))
-        return ids
+        lines = [OrderLine(platform_product_id=pid, platform_variant_id=vid or None, sku=sku,
+                           name=name, quantity=0, unit_price={"amount": "0", "currency": "XXX"})
+                 for pid, vid, sku, name in listings]
+        self.preload(lines)
+        return self.resolve_many([(line, product) for line in lines])
 
-    def _create(self, line: OrderLine, details: CanonicalProduct | None) -> int:
-        category_id = self._category(details.category) if details and details.category else None
-        product = Product(sku=line.sku or None, code=line.platform_product_id,
-                          name=line.name, description=details.description if details else None,
-                          category_id=category_id)
+    @staticmethod
+    def _id(handle: int | Product) -> int:
+        return handle if isinstance(handle, int) else handle.id or 0
+
+    def _new_product(self, line: OrderLine, details: CanonicalProduct | None) -> Product:
+        category = self._category(details.category) if details and details.category else None
+        product = Product(sku=line.sku or None, code=line.platform_product_id, name=line.name,
+                          description=details.description if details else None)
+        if isinstance(category, int):
+            product.category_id = category
+        elif category is not None:
+            self.s.flush()  # a category created in this page gets its id first
+            product.category_id = category.id
         self.s.add(product)
-        self.s.flush()
-        assert product.id is not None
         if product.sku:
-            self.by_sku[product.sku] = product.id
-        self.by_name.setdefault(product.name, product.id)
-        self.created.append(product.id)
-        return product.id
+            self.by_sku[product.sku] = product
+        self.by_name.setdefault(product.name, product)
+        self.created.append(product)
+        return product
 
-    def _category(self, name: str) -> int:
-        if name in self.categories:
-            return self.categories[name]
-        row = self.s.exec(select(Category).where(Category.name == name)).first()
-        if row is None:
-            row = Category(name=name)
-            self.s.add(row)
-            self.s.flush()
-        assert row.id is not None
-        self.categories[name] = row.id
-        return row.id
+    def _category(self, name: str) -> int | Category:
+        if name not in self.categories:
+            found = self.s.exec(select(Category.id).where(Category.name == name)).first()
+            if found is None:
+                row = Category(name=name)
+                self.s.add(row)
+                self.categories[name] = row
+            else:
+                self.categories[name] = found
+        return self.categories[name]
+
+
+class _NewCustomer:
+    """A customer a page creates: its column values, and its id once inserted."""
+
+    __slots__ = ("id", "values")
+
+    def __init__(self, values: dict[str, object]) -> None:
+        self.values = values
+        self.id: int | None = None
+
+
+def _customer_id(handle: int | _NewCustomer) -> int:
+    return handle if isinstance(handle, int) else handle.id or 0
 
 
 class CustomerMatcher:
@@ -139,8 +173,8 @@ class CustomerMatcher:
         self.s = session
         self.platform = platform
         self.by_platform_id = by_platform_id
-        self.emails: dict[str, Customer] = {}
-        self.phones: dict[str, Customer] = {}
+        self.emails: dict[str, Customer | _NewCustomer] = {}
+        self.phones: dict[str, Customer | _NewCustomer] = {}
         self.links: dict[str, int] = {}
         self.unspecified_id: int | None = None
 
@@ -162,33 +196,56 @@ class CustomerMatcher:
                     col(CustomerLink.platform_customer_id).in_(ids))).all():
                 self.links[link.platform_customer_id] = link.customer_id
 
+    def resolve_many(self, buyers: list[CanonicalCustomer]) -> list[int]:
+        """Hub customer ids for ``buyers`` (call :meth:`preload` first).
+
+        New customers are inserted with one statement; two orders of one page from
+        one new buyer share the customer.
+        """
+        handles: list[int | _NewCustomer] = []
+        created: list[_NewCustomer] = []
+        links: dict[str, int | _NewCustomer] = {}
+        for buyer in buyers:
+            if buyer.unspecified:
+                handles.append(self._unspecified())
+                continue
+            if self.by_platform_id and buyer.platform_id:
+                known = self.links.get(buyer.platform_id) or links.get(buyer.platform_id)
+                if known is not None:
+                    handles.append(known)
+                    continue
+            email, phone = normal_email(buyer.email), normal_phone(buyer.phone)
+            found = (self.phones.get(phone) if phone else None) or \
+                (self.emails.get(email) if email else None)
+            if found is None:
+                found = _NewCustomer({
+                    "first_name": buyer.first_name, "last_name": buyer.last_name, "email": email,
+                    "phone": phone, "unspecified": False, "created_at": now(),
+                    "address": buyer.address.model_dump(exclude_none=True) if buyer.address else None})
+                created.append(found)
+            elif isinstance(found, Customer) and ((email and not found.email) or (phone and not found.phone)):
+                found.email, found.phone = found.email or email, found.phone or phone  # fill, never overwrite
+                self.s.add(found)
+            if email:
+                self.emails.setdefault(email, found)
+            if phone:
+                self.phones.setdefault(phone, found)
+            if self.by_platform_id and buyer.platform_id:
+                links[buyer.platform_id] = found
+            handles.append(found if isinstance(found, _NewCustomer) else found.id or 0)
+        if created:
+            ids = self.s.execute(insert(Customer).returning(Customer.id, sort_by_parameter_order=True),
+                                 [c.values for c in created]).scalars().all()
+            for new, customer_id in zip(created, ids, strict=True):
+                new.id = customer_id
+        for platform_id, handle in links.items():
+            self.s.add(CustomerLink(platform=self.platform, platform_customer_id=platform_id,
+                                    customer_id=_customer_id(handle)))
+            self.links[platform_id] = _customer_id(handle)
+        return [_customer_id(h) for h in handles]
+
     def resolve(self, buyer: CanonicalCustomer) -> int:
-        if buyer.unspecified:
-            return self._unspecified()
-        if self.by_platform_id and buyer.platform_id and buyer.platform_id in self.links:
-            return self.links[buyer.platform_id]
-        email, phone = normal_email(buyer.email), normal_phone(buyer.phone)
-        row = (self.phones.get(phone) if phone else None) or (self.emails.get(email) if email else None)
-        if row is None:
-            row = Customer(first_name=buyer.first_name, last_name=buyer.last_name, email=email,
-                           phone=phone,
-                           address=buyer.address.model_dump(exclude_none=True) if buyer.address else None)
-            self.s.add(row)
-            self.s.flush()
-        else:  # fill what the hub did not know yet; never overwrite
-            row.email = row.email or email
-            row.phone = row.phone or phone
-            self.s.add(row)
-        if row.email:
-            self.emails[row.email] = row
-        if row.phone:
-            self.phones[row.phone] = row
-        assert row.id is not None
-        if self.by_platform_id and buyer.platform_id:
-            self.s.add(CustomerLink(platform=self.platform, platform_customer_id=buyer.platform_id,
-                                    customer_id=row.id))
-            self.links[buyer.platform_id] = row.id
-        return row.id
+        return self.resolve_many([buyer])[0]
 
     def _unspecified(self) -> int:
         if self.unspecified_id is None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from hub.account import Account
@@ -31,7 +31,7 @@ from hub.core.storage.models import OrderEvent, OrderLine, ProductLink, SyncCurs
 from hub.core.sync import runs
 from hub.core.sync.catalog import CustomerMatcher, ProductMatcher
 from hub.core.sync.rules import Eligibility, data_reason
-from hub.core.sync.stock import reserve, sales_warehouse_id
+from hub.core.sync.stock import reserve, reserve_new, sales_warehouse_id
 from hub.errors import ConfigError, HubError
 from hub.types import Order, OrderPage, PlatformInfo
 from hub.types import Product as CanonicalProduct
@@ -51,8 +51,7 @@ def fingerprint(order: Order) -> str:
     that changes nothing the hub keeps (a private note, a meta field) is not an
     update and adds nothing to the event feed.
     """
-    data = order.model_dump(mode="json", exclude={"raw", "updated_at"})
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(order.model_dump_json(exclude={"raw", "updated_at"}).encode()).hexdigest()
 
 
 def _payload_key(payload: dict[str, Any]) -> str:
@@ -115,7 +114,8 @@ class OrderWriter:
         with self.app.db.session() as s:
             for key, reason, payload in bad:
                 result.counts.add(runs.QUARANTINED)
-                runs.record_item(s, run_id, self.row.id or 0, key, runs.QUARANTINED, reason, payload)
+                runs.record_item(s, run_id, self.row.id or 0, key, runs.QUARANTINED, reason,
+                                 payload)
             if orders:
                 self._write_orders(s, orders, details, result, run_id)
             if checkpoint is not None:
@@ -160,56 +160,80 @@ class OrderWriter:
         products.preload([line for o in orders for line in o.lines])
         customers = CustomerMatcher(s, self.row.platform, self.info.customer_match == "platform_id")
         customers.preload([o.customer for o in orders if o.customer])
-        warehouse = sales_warehouse_id(s, self.row)
-        for order in orders:
-            digest = fingerprint(order)
-            row = existing.get(order.platform_order_id)
-            if row is None:
-                reason = self.rules.status_reason(order) or data_reason(
-                    order, currency=self.currency, contact_required=self.rules.contact_required)
-                if reason:
-                    result.counts.add(runs.SKIPPED, reason)
-                    runs.record_item(s, run_id, account_id, order.platform_order_id,
-                                     runs.SKIPPED, reason)
+        items: list[tuple[str, str, str | None]] = []  # (key, outcome, reason)
+        new: list[tuple[Order, str]] = []
+        with s.no_autoflush:
+            for order in orders:
+                row = existing.get(order.platform_order_id)
+                if row is None:
+                    reason = self.rules.status_reason(order) or data_reason(
+                        order, currency=self.currency, contact_required=self.rules.contact_required)
+                    if reason:
+                        result.counts.add(runs.SKIPPED, reason)
+                        items.append((order.platform_order_id, runs.SKIPPED, reason))
+                    else:
+                        new.append((order, fingerprint(order)))
                     continue
-                self._create(s, order, digest, products, customers, details, warehouse)
-                outcome = runs.IMPORTED
-            elif row.fingerprint == digest or order.updated_at < row.platform_updated_at:
-                # same content, or an older copy arriving late (a retried webhook,
-                # a slow page): the hub keeps the newest state it has seen
-                result.counts.add(runs.UNCHANGED)
-                continue
-            elif row.stock_deducted_at is not None:
-                self._event(s, row, "ignored", "changed on the platform after the stock was "
-                            f"deducted; not applied (status {order.status})")
-                row.fingerprint = digest
-                s.add(row)
-                result.counts.add(runs.UNCHANGED)
-                continue
-            else:
-                self._update(s, row, order, digest, products, details)
-                outcome = runs.UPDATED
-            result.counts.add(outcome)
-            runs.record_item(s, run_id, account_id, order.platform_order_id, outcome)
-            result.committed.append((order, outcome == runs.IMPORTED))
+                digest = fingerprint(order)
+                if row.fingerprint == digest or order.updated_at < row.platform_updated_at:
+                    # same content, or an older copy arriving late (a retried webhook,
+                    # a slow page): the hub keeps the newest state it has seen
+                    result.counts.add(runs.UNCHANGED)
+                elif row.stock_deducted_at is not None:
+                    self._event(s, row, "ignored", "changed on the platform after the stock was "
+                                f"deducted; not applied (status {order.status})")
+                    row.fingerprint = digest
+                    s.add(row)
+                    result.counts.add(runs.UNCHANGED)
+                else:
+                    self._update(s, row, order, digest, products, details)
+                    self._committed(s, result, items, order, created=False)
+        if new:
+            self._create_many(s, new, products, customers, details, result, items)
+        runs.record_items(s, run_id, account_id, items)
+
+    def _committed(self, s: Session, result: PageResult, items: list[tuple[str, str, str | None]],
+                   order: Order, *, created: bool) -> None:
+        outcome = runs.IMPORTED if created else runs.UPDATED
+        result.counts.add(outcome)
+        items.append((order.platform_order_id, outcome, None))
+        result.committed.append((order, created))
 
     # --- create / update ---------------------------------------------------------
-    def _create(self, s: Session, order: Order, digest: str, products: ProductMatcher,
-                customers: CustomerMatcher, details: dict[str, CanonicalProduct],
-                warehouse: int | None) -> None:
-        assert order.customer is not None
-        row = OrderRow(account_id=self.row.id or 0, platform=self.row.platform,
-                       platform_order_id=order.platform_order_id, fingerprint=digest,
-                       customer_id=customers.resolve(order.customer),
-                       **self._order_fields(order))
-        s.add(row)
-        s.flush()
-        wanted = self._write_lines(s, row, order, products, details)
-        self._event(s, row, "created", f"imported from {self.info.display_name} store "
-                    f"'{self.row.name}' with status {order.status}")
-        if order.delivery:
-            self._event(s, row, "delivery", order.delivery.describe())
-        reserve(s, row.id or 0, warehouse, wanted)
+    def _create_many(self, s: Session, new: list[tuple[Order, str]], products: ProductMatcher,
+                     customers: CustomerMatcher, details: dict[str, CanonicalProduct],
+                     result: PageResult, items: list[tuple[str, str, str | None]]) -> None:
+        """Insert a page's new orders with one statement per table (ids come back in order)."""
+        customer_ids = customers.resolve_many([o.customer for o, _ in new])  # type: ignore[misc]
+        product_ids = iter(products.resolve_many([
+            (line, details.get(line.platform_product_id or "")) for o, _ in new for line in o.lines]))
+        stamp = now()
+        order_ids = s.execute(
+            insert(OrderRow).returning(OrderRow.id, sort_by_parameter_order=True),
+            [{"account_id": self.row.id or 0, "platform": self.row.platform,
+              "platform_order_id": order.platform_order_id, "fingerprint": digest,
+              "customer_id": customer_id, "imported_at": stamp, "updated_at": stamp,
+              **self._order_fields(order)}
+             for (order, digest), customer_id in zip(new, customer_ids, strict=True)]).scalars().all()
+        lines: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        wanted: dict[int, dict[int, Decimal]] = {}
+        for (order, _), order_id in zip(new, order_ids, strict=True):
+            per_product = wanted.setdefault(order_id, {})
+            for line in order.lines:
+                product_id = next(product_ids)
+                per_product[product_id] = per_product.get(product_id, Decimal(0)) + line.quantity
+                lines.append(self._line_row(order_id, product_id, line))
+            events.append({"order_id": order_id, "at": stamp, "kind": "created",
+                           "message": f"imported from {self.info.display_name} store "
+                                      f"'{self.row.name}' with status {order.status}"})
+            if order.delivery:
+                events.append({"order_id": order_id, "at": stamp, "kind": "delivery",
+                               "message": order.delivery.describe()})
+            self._committed(s, result, items, order, created=True)
+        s.execute(insert(OrderLine), lines)
+        s.execute(insert(OrderEvent), events)
+        reserve_new(s, sales_warehouse_id(s, self.row), wanted)
 
     def _update(self, s: Session, row: OrderRow, order: Order, digest: str,
                 products: ProductMatcher, details: dict[str, CanonicalProduct]) -> None:
@@ -264,15 +288,21 @@ class OrderWriter:
     def _write_lines(self, s: Session, row: OrderRow, order: Order, products: ProductMatcher,
                      details: dict[str, CanonicalProduct]) -> dict[int, Decimal]:
         wanted: dict[int, Decimal] = {}
-        for line in order.lines:
-            product_id = products.resolve(line, details.get(line.platform_product_id or ""))
+        ids = products.resolve_many([(line, details.get(line.platform_product_id or ""))
+                                     for line in order.lines])
+        for line, product_id in zip(order.lines, ids, strict=True):
             wanted[product_id] = wanted.get(product_id, Decimal(0)) + line.quantity
-            s.add(OrderLine(order_id=row.id or 0, product_id=product_id,
-                            platform_line_id=line.platform_line_id, sku=line.sku, name=line.name,
-                            quantity=line.quantity, unit_price=line.unit_price.amount,
-                            total=line.total.amount if line.total else None,
-                            tax=line.tax.amount if line.tax else None))
+        s.execute(insert(OrderLine), [self._line_row(row.id or 0, product_id, line)
+                                      for line, product_id in zip(order.lines, ids, strict=True)])
         return wanted
+
+    @staticmethod
+    def _line_row(order_id: int, product_id: int, line: Any) -> dict[str, Any]:
+        return {"order_id": order_id, "product_id": product_id,
+                "platform_line_id": line.platform_line_id, "sku": line.sku, "name": line.name,
+                "quantity": line.quantity, "unit_price": line.unit_price.amount,
+                "total": line.total.amount if line.total else None,
+                "tax": line.tax.amount if line.tax else None}
 
     @staticmethod
     def _event(s: Session, row: OrderRow, kind: str, message: str) -> None:

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from hub.core.storage.columns import now
@@ -64,6 +65,17 @@ def record_item(session: Session, run_id: int, account_id: int, key: str, outcom
                 reason: str | None = None, payload: dict[str, Any] | None = None) -> None:
     session.add(RunItem(run_id=run_id, account_id=account_id, key=key, outcome=outcome,
                         reason=reason, payload=payload))
+
+
+def record_items(session: Session, run_id: int, account_id: int,
+                 items: list[tuple[str, str, str | None]]) -> None:
+    """Record many (key, outcome, reason) items with one statement."""
+    if items:
+        at = now()
+        session.execute(insert(RunItem), [
+            {"run_id": run_id, "account_id": account_id, "key": key, "outcome": outcome,
+             "reason": reason, "payload": None, "resolved": False, "at": at}
+            for key, outcome, reason in items])
 
 
 def finish_run(session: Session, run_id: int, counts: RunCounts, error: str | None = None,

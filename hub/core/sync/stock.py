@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
 from hub.core.storage.columns import now
@@ -95,6 +96,36 @@ def reserve(session: Session, order_id: int, warehouse_id: int | None,
             debit_level(session, product_id, row.warehouse_id, delta)
             row.quantity = quantity
             session.add(row)
+
+
+def reserve_new(session: Session, warehouse_id: int | None,
+                wanted: dict[int, dict[int, Decimal]]) -> None:
+    """Debit the sales warehouse for orders that have no reservation yet (a page of new orders).
+
+    ``wanted`` maps order id -> product id -> quantity; the levels are read and
+    written once per product, however many orders of the page sell it.
+    """
+    if warehouse_id is None:
+        return
+    rows = [{"order_id": order_id, "product_id": product_id, "warehouse_id": warehouse_id,
+             "quantity": int(quantity)}
+            for order_id, products in wanted.items() for product_id, quantity in products.items()
+            if int(quantity)]
+    if not rows:
+        return
+    session.execute(insert(StockReservation), rows)
+    totals: dict[int, int] = {}
+    for row in rows:
+        totals[row["product_id"]] = totals.get(row["product_id"], 0) + row["quantity"]
+    levels = {lv.product_id: lv for lv in session.exec(select(StockLevel).where(
+        StockLevel.warehouse_id == warehouse_id, col(StockLevel.product_id).in_(totals)))}
+    stamp = now()
+    for product_id, quantity in totals.items():
+        level = levels.get(product_id) or StockLevel(product_id=product_id,
+                                                     warehouse_id=warehouse_id, quantity=0)
+        level.quantity -= quantity
+        level.updated_at = stamp
+        session.add(level)
 
 
 def available(session: Session, account_id: int, product_ids: Iterable[int]) -> dict[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -26,6 +27,7 @@ def dates(when: datetime) -> tuple[str, str]:
     return wc_date(local(when)), wc_date(when.astimezone(UTC))
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_gmt(value: str) -> datetime:
     """A ``*_gmt`` string back to an aware UTC datetime."""
     return datetime.fromisoformat(value).replace(tzinfo=UTC)

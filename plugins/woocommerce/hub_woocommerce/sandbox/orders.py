@@ -63,6 +63,7 @@ class OrderFactory:
     next_id: int = 1000
     next_item_id: int = 1
     customers: list[Person] = field(default_factory=list)
+    currency: str = STORE_CURRENCY
 
     def __post_init__(self) -> None:
         if not self.customers:
@@ -86,8 +87,9 @@ class OrderFactory:
         rng = self.rng
         order_id = self.next_id
         self.next_id += 1
-        currency = "EUR" if shape == "other_currency" or (shape is None and rng.random() < 0.06) \
-            else STORE_CURRENCY
+        other = "GBP" if self.currency == "EUR" else "EUR"
+        currency = other if shape == "other_currency" or (shape is None and rng.random() < 0.06) \
+            else self.currency
         contact = shape if shape in ("no_contact", "nobody", "shipping_phone") else None
         if contact is None and shape is None:
             roll = rng.random()

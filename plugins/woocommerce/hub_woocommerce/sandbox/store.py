@@ -124,7 +124,9 @@ class WooCommerceSandbox(Sandbox):
         self.products, self.variations = catalog.build(self.rng,
                                                        self.epoch - timedelta(days=365))
         self.categories = catalog.category_payloads()
-        self.factory = OrderFactory(self.rng, catalog.sellable(self.products, self.variations))
+        self.currency = self.options.currency or STORE_CURRENCY
+        self.factory = OrderFactory(self.rng, catalog.sellable(self.products, self.variations),
+                                    currency=self.currency)
         self.orders: dict[int, dict[str, Any]] = generate(self.factory, self.options.orders,
                                                           self.epoch)
         self.notes: dict[int, list[dict[str, Any]]] = {}
@@ -157,7 +159,7 @@ class WooCommerceSandbox(Sandbox):
         return {
             str(o["id"]) for o in self.orders.values()
             if o["status"] == "processing" and parse_gmt(o["date_modified_gmt"]) > start
-            and o["line_items"] and o["currency"] == STORE_CURRENCY
+            and o["line_items"] and o["currency"] == self.currency
             and (o["billing"]["email"] or o["billing"]["phone"] or o["shipping"].get("phone"))
         }
 
@@ -257,9 +259,11 @@ class WooCommerceSandbox(Sandbox):
 
         return endpoint
 
-    def _listing(self, request: Request, items: list[dict[str, Any]]
+    def _listing(self, request: Request, items: list[dict[str, Any]],
+                 render: Callable[[dict[str, Any]], dict[str, Any]] | None = None
                  ) -> tuple[JSONResponse, list[dict[str, Any]]]:
-        """One page of ``items`` with the pagination headers; also the page's items."""
+        """One page of ``items`` (each passed through ``render``) with the pagination headers;
+        also the page's items. Only the served page is rendered."""
         per_page = _int(request.query_params.get("per_page"), "per_page", 10, 1, 100)
         page = _int(request.query_params.get("page"), "page", 1, 1)
         offset = _int(request.query_params.get("offset"), "offset", (page - 1) * per_page, 0)
@@ -274,6 +278,8 @@ class WooCommerceSandbox(Sandbox):
         if links:
             headers["Link"] = ", ".join(links)
         served = items[offset:offset + per_page]
+        if render is not None:
+            served = [render(item) for item in served]
         return JSONResponse(served, headers=headers), served
 
     # --- orders ------------------------------------------------------------------------
@@ -302,8 +308,9 @@ class WooCommerceSandbox(Sandbox):
             "include": lambda o: include.index(o["id"]) if o["id"] in include else o["id"],
         }
         found.sort(key=keys[orderby], reverse=direction == "desc")
-        rendered = [self._render_order(o, _site(request)) for o in found]
-        response, served = self._listing(request, rendered)
+        site = _site(request)
+        response, served = self._listing(request, found,
+                                         render=lambda o: self._render_order(o, site))
         page = _int(request.query_params.get("page"), "page", 1, 1)
         if self.options.drift_page == page and served and not self.drifted:
             self._drift(served[0]["id"])
@@ -473,12 +480,12 @@ class WooCommerceSandbox(Sandbox):
             "environment": {"home_url": _site(request), "site_url": _site(request),
                             "version": WC_VERSION, "wp_version": "6.5.3",
                             "default_timezone": "UTC"},
-            "settings": {"currency": STORE_CURRENCY, "currency_symbol": "&#36;",
+            "settings": {"currency": self.currency, "currency_symbol": "&#36;",
                          "api_enabled": True},
         })
 
     async def _currency(self, request: Request) -> Response:
-        return JSONResponse({"code": STORE_CURRENCY, "name": "United States (US) dollar",
+        return JSONResponse({"code": self.currency, "name": "United States (US) dollar",
                              "symbol": "&#36;"})
 
     async def _authorize(self, request: Request) -> Response:
