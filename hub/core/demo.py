@@ -257,11 +257,41 @@ class Demo:
         ids = sorted(sandbox.eligible_order_ids())
         if not ids:
             return "-"
-        topic = getattr(sandbox, "order_topic", "order.updated")
+        topic = sandbox.order_topic
         url = f"{self.hub_url}/webhooks/{platform}/{name}"
+        before = self._last_event_id()
         status = asyncio.run(sandbox.deliver_webhook(url, topic, ids[0]))
-        self.say(f"{name}: sandbox delivered a signed '{topic}' webhook; hub answered {status}")
+        outcome = self._wait_processed(before)
+        self.say(f"{name}: sandbox delivered a signed '{topic}' webhook; hub answered {status}"
+                 + (f", event {outcome}" if outcome else ""))
         return str(status)
+
+    def _last_event_id(self) -> int:
+        from sqlmodel import func, select
+
+        from hub.core.storage.models import InboundEvent
+
+        with self.app.db.session() as s:
+            return s.exec(select(func.max(InboundEvent.id))).one() or 0
+
+    def _wait_processed(self, after: int, timeout: float = 15.0) -> str | None:
+        """Wait for the HTTP service's background processing of the event stored after ``after``."""
+        import time
+
+        from sqlmodel import col, select
+
+        from hub.core.storage.models import InboundEvent
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.app.db.session() as s:
+                event = s.exec(select(InboundEvent).where(col(InboundEvent.id) > after)).first()
+            if event is None:
+                return None  # ignored or duplicate: nothing was stored
+            if event.status != "pending":
+                return event.status
+            time.sleep(0.05)
+        return "still pending"
 
 
 def render(result: DemoResult, say: Say) -> None:

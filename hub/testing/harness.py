@@ -66,8 +66,9 @@ class SandboxHarness:
         self.app = HubApp(Config(data_dir=data, database_url=self.database_url
                                  or f"sqlite:///{data / 'hub.db'}"), host=self.host)
         self._stack.callback(self.app.close)
-        if self.currency:
-            self.app.set_setting("currency", self.currency)
+        currency = self.currency or self.options.currency
+        if currency:  # the hub sells in the sandbox store's currency unless told otherwise
+            self.app.set_setting("currency", currency)
         from hub.core.sync.stock import add_warehouse
 
         with self.app.db.session() as s:

@@ -112,3 +112,15 @@ def test_health_and_readiness(app: HubApp) -> None:
             return (await client.get("/healthz")).status_code, (await client.get("/readyz")).status_code
 
     assert asyncio.run(go()) == (200, 200)
+
+
+def test_secret_headers_are_never_stored(app: HubApp, account: str) -> None:
+    """Platforms that sign nothing authenticate with a secret header; it must not be kept."""
+    body = json.dumps(make_order(8)).encode()
+    headers = {"x-signature": sign_hmac(KEY, body), "x-hub-secret": "hook-secret-value-123",
+               "x-vtex-api-apptoken": "tok-abcdef-123456", "x-delivery-id": "d-8"}
+    received = receive(app, "fakeshop", "main", headers, body)
+    assert received.status == 202
+    with app.db.session() as s:
+        stored = s.get(InboundEvent, received.event_id)
+    assert stored is not None and stored.headers == {"x-delivery-id": "d-8"}

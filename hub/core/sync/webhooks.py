@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from hub.core.http.redact import redact
+from hub.core.http.redact import redact, sensitive_header
 from hub.core.storage.columns import now
 from hub.core.storage.models import InboundEvent
 from hub.core.sync.orders import import_payload
@@ -40,9 +40,11 @@ class Received:
 
 
 def _platform_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Headers worth keeping to re-parse the event later (no auth headers)."""
+    """Headers worth keeping to re-parse the event later: never credentials or signatures
+    (a platform that signs nothing authenticates with a secret header the hub must not store)."""
     return {k.lower(): v for k, v in headers.items()
-            if k.lower().startswith("x-") or k.lower() in KEPT_HEADERS}
+            if (k.lower().startswith("x-") or k.lower() in KEPT_HEADERS)
+            and not sensitive_header(k)}
 
 
 def receive(app: HubApp, platform: str, account_name: str, headers: Mapping[str, str],

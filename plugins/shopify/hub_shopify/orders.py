@@ -1,0 +1,171 @@
+"""Reading orders: the cursor-paged scan, the single-order fetch, and the choice of bulk.
+
+``fetch_orders`` pages the ``orders`` connection sorted by ``UPDATED_AT``
+(ascending) with the search ``updated_at:>='since'`` (and ``updated_at:<'until'``
+for a backfill slice). Shopify's cursors are keyset cursors: an order modified
+while the scan runs moves behind the cursor and is listed again on a later
+page, with its new ``updatedAt``; nothing is skipped. Each page's checkpoint is
+its last order's ``updatedAt``: every order modified before it has been
+delivered. A record repeated with the same ``updatedAt`` is dropped
+(:class:`hub.PageGuard`), a newer version of it is kept.
+
+Page size: the largest ``first`` keeping the query's requested cost within the
+1,000-point single-query maximum, with ``LINES_PER_ORDER`` nested line items
+counted per order (:func:`hub_shopify.cost.largest_first`). An order with more
+lines gets its remaining lines by extra queries, a few orders at a time.
+
+A fetch reaching further back than ``bulk_threshold_days`` runs as a bulk
+operation (:mod:`hub_shopify.bulk`) and falls back to paging if Shopify cannot
+complete it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hub import DataError, OrderPage, PageGuard, parse_datetime
+from hub_shopify import queries
+from hub_shopify.client import Path, ShopifyClient
+from hub_shopify.cost import largest_first
+from hub_shopify.ids import gid
+from hub_shopify.info import MAX_QUERY_COST
+from hub_shopify.views import EXTRA
+
+log = logging.getLogger("hub.shopify.orders")
+LINES_PER_ORDER = 10
+CONCURRENT_LINE_FETCHES = 4
+
+
+def search_time(value: datetime, *, up: bool = False) -> str:
+    """A UTC timestamp for Shopify's search syntax, rounded outward to the second."""
+    value = value.astimezone(UTC)
+    if value.microsecond and up:
+        value = value.replace(microsecond=0) + timedelta(seconds=1)
+    return value.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def search(since: datetime, until: datetime | None) -> str:
+    """The ``orders(query:)`` filter for ``since <= updated_at < until``."""
+    text = f"updated_at:>='{search_time(since)}'"
+    if until is not None:
+        text += f" updated_at:<'{search_time(until, up=True)}'"
+    return text
+
+
+def mark_denied(nodes: list[dict[str, Any]], denied: Iterable[Path], root: tuple[str, ...]
+                ) -> None:
+    """Flag the nodes whose customer fields the shop withheld (``_hub.customer_redacted``)."""
+    depth = len(root)
+    for path in denied:
+        if tuple(path[:depth]) != root:
+            continue
+        if depth == 1:  # a single order: order.customer...
+            index = 0
+        elif len(path) > depth and isinstance(path[depth], int):
+            index = path[depth]
+        else:
+            continue
+        if 0 <= index < len(nodes):
+            nodes[index].setdefault(EXTRA, {})["customer_redacted"] = True
+
+
+async def complete_lines(client: ShopifyClient, nodes: list[dict[str, Any]]) -> None:
+    """Fetch the line items beyond the first page of every order that has more."""
+    pending = [n for n in nodes
+               if ((n.get("lineItems") or {}).get("pageInfo") or {}).get("hasNextPage")]
+    if not pending:
+        return
+    size = largest_first(queries.ORDER_LINES, {}, limit=MAX_QUERY_COST)
+    gate = asyncio.Semaphore(CONCURRENT_LINE_FETCHES)
+
+    async def rest_of(node: dict[str, Any]) -> None:
+        connection = node["lineItems"]
+        after = connection["pageInfo"].get("endCursor")
+        guard = PageGuard(f"{client.account.label}: lines of order {node.get('name')}")
+        async with gate:
+            while True:
+                guard.check(after)
+                result = await client.graphql(queries.ORDER_LINES,
+                                              {"id": node["id"], "first": size, "after": after},
+                                              what=f"lines of order {node.get('name')}")
+                more = (result.data.get("order") or {}).get("lineItems")
+                if not isinstance(more, dict):
+                    raise DataError(f"order {node.get('name')} vanished while reading its lines")
+                connection["nodes"].extend(guard.fresh(more.get("nodes") or []))
+                info = more.get("pageInfo") or {}
+                if not info.get("hasNextPage"):
+                    break
+                after = info.get("endCursor")
+        connection["pageInfo"] = {"hasNextPage": False, "endCursor": None}
+
+    await asyncio.gather(*(rest_of(node) for node in pending))
+
+
+def _bulk_wanted(client: ShopifyClient, since: datetime) -> bool:
+    days = client.account.setting_int("bulk_threshold_days", 7)
+    return days >= 0 and since < datetime.now(UTC) - timedelta(days=days)
+
+
+async def scan(client: ShopifyClient, since: datetime, until: datetime | None
+               ) -> AsyncIterator[OrderPage]:
+    """Every order modified at or after ``since`` (and before ``until``), page by page."""
+    if _bulk_wanted(client, since):
+        from hub_shopify import bulk
+
+        try:
+            async for page in bulk.scan(client, since, until):
+                yield page
+            return
+        except bulk.BulkUnavailable as exc:
+            log.warning("%s: bulk export unavailable (%s); paging instead",
+                        client.account.label, exc)
+    async for page in paged(client, since, until):
+        yield page
+
+
+async def paged(client: ShopifyClient, since: datetime, until: datetime | None
+                ) -> AsyncIterator[OrderPage]:
+    """The cursor-paged scan (see the module docstring)."""
+    query = search(since, until)
+    first = largest_first(queries.ORDERS, {"lines": LINES_PER_ORDER}, limit=MAX_QUERY_COST)
+    guard = PageGuard(f"{client.account.label}: orders", max_pages=100_000)
+    after: str | None = None
+    while True:
+        guard.check(after)
+        result = await client.graphql(queries.ORDERS, {"first": first, "after": after,
+                                                       "query": query,
+                                                       "lines": LINES_PER_ORDER},
+                                      idempotent=True, what="orders")
+        connection = result.data.get("orders")
+        if not isinstance(connection, dict) or not isinstance(connection.get("nodes"), list):
+            raise DataError(f"{client.account.label}: the orders answer has no nodes")
+        nodes: list[dict[str, Any]] = [n for n in connection["nodes"] if isinstance(n, dict)]
+        mark_denied(nodes, result.denied, ("orders", "nodes"))
+        await complete_lines(client, nodes)
+        fresh = guard.fresh(nodes, key=lambda n: (n.get("id"), n.get("updatedAt")))
+        checkpoint = parse_datetime(nodes[-1].get("updatedAt"), field="updatedAt") if nodes \
+            else None
+        if checkpoint is not None and until is not None:
+            checkpoint = min(checkpoint, until)
+        yield OrderPage(payloads=fresh, checkpoint=checkpoint)
+        info = connection.get("pageInfo") or {}
+        if not info.get("hasNextPage") or not nodes:
+            return
+        after = info.get("endCursor")
+
+
+async def fetch_one(client: ShopifyClient, order_id: str) -> dict[str, Any] | None:
+    """One order by numeric id or gid, with every line; None when Shopify has no such order."""
+    lines = largest_first(queries.ORDER, {}, "lines", limit=MAX_QUERY_COST)
+    result = await client.graphql(queries.ORDER, {"id": gid("Order", order_id), "lines": lines},
+                                  what=f"order {order_id}")
+    node = result.data.get("order")
+    if not isinstance(node, dict):
+        return None
+    mark_denied([node], result.denied, ("order",))
+    await complete_lines(client, [node])
+    return node

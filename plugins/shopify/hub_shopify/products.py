@@ -1,0 +1,90 @@
+"""Reading products: the catalogue (``products`` connection) or named products (``nodes``).
+
+Each product comes with its variants (SKU, barcode, price, compare-at price,
+inventory item); a product with more than ``VARIANTS_PER_PRODUCT`` variants
+gets the rest by extra queries. The shop's currency is added under ``_hub``
+because :func:`hub_shopify.mapping.map_product` cannot ask for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from hub import DataError, PageGuard
+from hub_shopify import queries
+from hub_shopify.client import ShopifyClient
+from hub_shopify.cost import largest_first, requested_cost
+from hub_shopify.ids import gid, legacy_id
+from hub_shopify.info import MAX_QUERY_COST
+from hub_shopify.views import EXTRA
+
+VARIANTS_PER_PRODUCT = 20
+
+
+async def complete_variants(client: ShopifyClient, product: dict[str, Any]) -> None:
+    """Fetch the variants beyond the first page of ``product``."""
+    connection = product.get("variants") or {}
+    if not (connection.get("pageInfo") or {}).get("hasNextPage"):
+        return
+    size = largest_first(queries.PRODUCT_VARIANTS, {}, limit=MAX_QUERY_COST)
+    after = connection["pageInfo"].get("endCursor")
+    guard = PageGuard(f"{client.account.label}: variants of product {product.get('id')}")
+    while True:
+        guard.check(after)
+        result = await client.graphql(queries.PRODUCT_VARIANTS,
+                                      {"id": product["id"], "first": size, "after": after},
+                                      what=f"variants of product {product.get('id')}")
+        more = (result.data.get("product") or {}).get("variants")
+        if not isinstance(more, dict):
+            raise DataError(f"product {product.get('id')} vanished while reading its variants")
+        connection["nodes"].extend(guard.fresh(more.get("nodes") or []))
+        info = more.get("pageInfo") or {}
+        if not info.get("hasNextPage"):
+            break
+        after = info.get("endCursor")
+    connection["pageInfo"] = {"hasNextPage": False, "endCursor": None}
+
+
+async def _finish(client: ShopifyClient, nodes: list[Any], currency: str) -> list[dict[str, Any]]:
+    out = []
+    for node in nodes:
+        if isinstance(node, dict) and node.get("id"):
+            await complete_variants(client, node)
+            node[EXTRA] = {"currency": currency}
+            out.append(node)
+    return out
+
+
+async def fetch(client: ShopifyClient, product_ids: list[str] | None
+                ) -> AsyncIterator[list[dict[str, Any]]]:
+    """Product payloads: the named ones, or the whole catalogue in id order."""
+    currency = await client.currency()
+    variables = {"variants": VARIANTS_PER_PRODUCT}
+    if product_ids is None:
+        first = largest_first(queries.PRODUCTS, variables, limit=MAX_QUERY_COST)
+        guard = PageGuard(f"{client.account.label}: products")
+        after: str | None = None
+        while True:
+            guard.check(after)
+            result = await client.graphql(queries.PRODUCTS, {**variables, "first": first,
+                                                             "after": after}, what="products")
+            connection = result.data.get("products") or {}
+            nodes = guard.fresh(await _finish(client, connection.get("nodes") or [], currency))
+            if nodes:
+                yield nodes
+            info = connection.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                return
+            after = info.get("endCursor")
+    wanted = sorted({i for i in (legacy_id(p) for p in product_ids) if i and i.isdigit()},
+                    key=int)
+    per_id = requested_cost(queries.PRODUCTS_BY_ID, {**variables, "ids": ["x"]})
+    size = max(1, min(250, MAX_QUERY_COST // per_id))
+    for start in range(0, len(wanted), size):
+        ids = [gid("Product", i) for i in wanted[start:start + size]]
+        result = await client.graphql(queries.PRODUCTS_BY_ID, {**variables, "ids": ids},
+                                      what="products by id")
+        found = await _finish(client, result.data.get("nodes") or [], currency)
+        if found:
+            yield found

@@ -1,0 +1,86 @@
+"""What the VTEX plugin tells the core about itself: capabilities, statuses and settings."""
+
+from __future__ import annotations
+
+from hub import Account, Capability, PlatformInfo, SettingSpec
+
+NAME = "vtex"
+DISPLAY_NAME = "VTEX"
+
+# Ready to ship on VTEX is `ready-for-handling` (payment approved, cancellation window over).
+ELIGIBLE_STATUSES = ["ready-for-handling"]
+# Only `canceled` is excluded. The core gives an excluded order's reserved stock back when an
+# imported order reaches that status; an `invoiced` order has shipped (its goods left the
+# warehouse), so it must not release stock: it is simply not eligible for a first import.
+EXCLUDED_STATUSES = ["canceled"]
+
+ORDER_SOURCES = ["auto", "feed", "list"]
+
+SETTINGS = [
+    SettingSpec(name="account_name", required=True,
+                description="The VTEX account name: the {account} in "
+                            "https://{account}.vtexcommercestable.com.br."),
+    SettingSpec(name="app_key", secret=True, required=True,
+                description="App key (X-VTEX-API-AppKey) with the roles: List orders, "
+                            "Feed v3 and Hook Admin, Notify invoice, Change order workflow status, "
+                            "Logistics inventory, Modify prices, Catalog read. Use a key for the "
+                            "hub alone: VTEX keeps one order feed per app key."),
+    SettingSpec(name="app_token", secret=True, required=True,
+                description="App token (X-VTEX-API-AppToken) paired with app_key."),
+    SettingSpec(name="base_url", kind="url",
+                description="Override of https://{account}.vtexcommercestable.com.br (a sandbox)."),
+    SettingSpec(name="pricing_base_url", kind="url",
+                description="Override of the Pricing API's https://api.vtex.com/{account}."),
+    SettingSpec(name="order_source", choices=ORDER_SOURCES, default="auto",
+                description="Where orders come from: feed = Feed v3 events; list = the order list "
+                            "by creation date; auto = the list for backfills, re-imports and "
+                            "gaps over 6 hours, the feed for incremental runs once it is set up."),
+    SettingSpec(name="warehouse_id",
+                description="Logistics warehouse id whose inventory stock pushes set "
+                            "(required for stock pushes)."),
+    SettingSpec(name="lead_time",
+                description="Lead time sent with every inventory update (d.hh:mm:ss, e.g. "
+                            "00:00:00). Empty: keep the warehouse's current lead time (read first)."),
+    SettingSpec(name="price_table", default="1",
+                description="Price table (trade policy) that holds promotional and scheduled "
+                            "prices as fixed prices."),
+    SettingSpec(name="start_handling", kind="bool", default="false",
+                description="Move each newly imported order to `handling` on VTEX "
+                            "(POST .../start-handling), as VTEX's ERP guide recommends."),
+    SettingSpec(name="hook_url", kind="url",
+                description="Public URL of the hub's webhook endpoint for this account "
+                            "(https://HUB/webhooks/vtex/ACCOUNT); `hub accounts authorize` "
+                            "configures VTEX's order hook to call it."),
+    SettingSpec(name="hook_secret", secret=True,
+                description="Secret VTEX sends in the hook header; notifications without it "
+                            "are rejected."),
+    SettingSpec(name="hook_header", default="X-Hub-Secret",
+                description="Name of the header that carries hook_secret."),
+    SettingSpec(name="list_lookback_days", kind="int", default="7",
+                description="Order-list incremental runs also look this many days back for "
+                            "orders that became ready to ship after creation (late payments)."),
+]
+
+INFO = PlatformInfo(
+    name=NAME,
+    display_name=DISPLAY_NAME,
+    capabilities=[Capability.ORDERS, Capability.PRODUCTS, Capability.STOCK, Capability.PRICE,
+                  Capability.TRACKING, Capability.WEBHOOKS],
+    settings=SETTINGS,
+    eligible_statuses=ELIGIBLE_STATUSES,
+    excluded_statuses=EXCLUDED_STATUSES,
+    customer_match="contact",
+    stock_batch_size=100,
+    price_batch_size=50,
+)
+
+
+def watched_statuses(account: Account) -> list[str]:
+    """Statuses the feed and the hook report: the eligible ones (new orders) and the excluded
+    ones (an imported order's cancellation must reach the hub so its stock is given back)."""
+    found: list[str] = []
+    for status in [*account.setting_list("eligible_statuses", ELIGIBLE_STATUSES),
+                   *account.setting_list("excluded_statuses", EXCLUDED_STATUSES)]:
+        if status not in found:
+            found.append(status)
+    return found
