@@ -73,7 +73,8 @@ def main(argv: list[str]) -> int:
         print("dev: ruff found problems (python3 dev.py fix repairs the automatic ones)",
               file=sys.stderr)
         return code
-    return run("python", "-m", "pytest", *argv[1:])
+    # four workers on any machine: most of the suite waits on sockets and subprocesses
+    return run("python", "-m", "pytest", "-n", "4", *argv[1:])
 
 
 if __name__ == "__main__":

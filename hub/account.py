@@ -37,6 +37,8 @@ class AccountRuntime:
     limiters: dict[str, RateLimiter] = field(default_factory=dict)
     transport: httpx.AsyncBaseTransport | None = None
     clients: dict[str, HttpClient] = field(default_factory=dict)
+    retry: RetryPolicy | None = None
+    """The retry policy of clients that do not choose one (tests shorten the waits)."""
     cache: dict[str, Any] = field(default_factory=dict)
     """Per-account scratch space for a plugin (a category tree, a location id); dropped
     with the live account when its settings change."""
@@ -132,7 +134,7 @@ class Account:
             auth=auth,
             headers=headers,
             limiter=self.limiter(api, rate=rate, burst=burst),
-            retry=retry or RetryPolicy(),
+            retry=retry or self.runtime.retry or RetryPolicy(),
             timeout=timeout,
             classify=classify,
             on_response=on_response,

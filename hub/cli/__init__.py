@@ -53,9 +53,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from hub.cli import accounts, daemon, db, demo, orders, plugins, runs, sandbox, stock
+    from hub.cli import accounts, apikeys, daemon, db, demo, orders, plugins, runs, sandbox, stock, webhooks
 
-    for module in (accounts, daemon, db, demo, orders, plugins, runs, sandbox, stock):
+    for module in (accounts, apikeys, daemon, db, demo, orders, plugins, runs, sandbox, stock, webhooks):
         module.register(cli)
 
 

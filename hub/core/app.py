@@ -11,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 
 from hub.core.config import DEFAULT_CURRENCY, Config, env_currency
+from hub.core.http.retry import RetryPolicy
 from hub.core.plugins import PluginHost, get_host
 from hub.core.secrets import SecretBox
 from hub.core.storage.db import Database
@@ -21,6 +22,7 @@ class HubApp:
     def __init__(self, config: Config | None = None, *, host: PluginHost | None = None) -> None:
         self.config = config or Config.from_env()
         self._host = host
+        self.retry_policy: RetryPolicy | None = None  # None: each client's own default
 
     @classmethod
     def for_data_dir(cls, data_dir: Path | str, *, host: PluginHost | None = None) -> HubApp:

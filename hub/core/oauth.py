@@ -1,16 +1,26 @@
-"""The loopback side of ``hub accounts authorize``: a one-shot redirect listener on 127.0.0.1.
+"""The interactive side of ``hub accounts authorize``: sessions that catch the platform's redirect.
 
-It implements :class:`hub.AuthSession` for the CLI: the user opens the
-platform's authorization URL, the platform redirects (or, for WooCommerce, posts
-the keys) to ``http://127.0.0.1:PORT/callback``, and the listener hands the
-parameters back once ``state`` matches. A callback with a wrong ``state`` is
-answered 400 and ignored, so a forged redirect cannot complete the flow.
+Two :class:`hub.AuthSession` implementations share :class:`CallbackSession`
+(state, PKCE, handing a matching callback to the waiting plugin hook):
+
+* :class:`LoopbackSession`, for the CLI: a one-shot listener on 127.0.0.1. The
+  user opens the platform's authorization URL, the platform redirects (or, for
+  WooCommerce, posts the keys) to ``http://127.0.0.1:PORT/callback``, and the
+  listener hands the parameters back once ``state`` matches. A callback with a
+  wrong ``state`` is answered 400 and ignored, so a forged redirect cannot
+  complete the flow.
+* :class:`DaemonAuthSession`, for a daemon behind a public URL: the redirect
+  comes to the daemon's ``/oauth/{platform}/callback`` route, which finds the
+  waiting session by ``state`` in a :class:`CallbackRegistry`. Each state is
+  good for one callback within ten minutes; a reused, unknown or expired state
+  is answered 400.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl, urlsplit
 
@@ -20,25 +30,61 @@ from hub.auth import Callback, new_pkce_verifier, new_state, pkce_challenge
 from hub.errors import AuthError
 
 Opener = Callable[[str], Awaitable[None] | None]
+DAEMON_TIMEOUT = 600.0  # seconds a daemon authorization waits for its callback
 
 
-class LoopbackSession:
-    """An :class:`hub.AuthSession` served by a tiny HTTP listener on the loopback interface."""
+def callback_state(callback: Callback) -> str:
+    """The ``state`` a callback carries: OAuth2 returns ``state``; WooCommerce posts its keys
+    with the ``user_id`` it was given."""
+    return (callback.params.get("state") or str(callback.body.get("state") or "")
+            or str(callback.body.get("user_id") or ""))
 
-    def __init__(self, *, port: int = 0, opener: Opener | None = None, timeout: float = 300.0) -> None:
-        self.port = port
+
+class CallbackSession:
+    """What every :class:`hub.AuthSession` shares: a fresh ``state`` and PKCE verifier, and the
+    future the plugin hook awaits until a callback with that state arrives."""
+
+    def __init__(self, *, timeout: float) -> None:
         self.state = new_state()
         self.pkce_verifier = new_pkce_verifier()
-        self.opener = opener
         self.timeout = timeout
-        self._server: asyncio.Server | None = None
-        self._result: asyncio.Future[Callback] | None = None
-        self._opening: asyncio.Future[None] | None = None
         self.redirect_uri = ""
+        self._result: asyncio.Future[Callback] | None = None
 
     @property
     def pkce_challenge(self) -> str:
         return pkce_challenge(self.pkce_verifier)
+
+    def deliver(self, callback: Callback) -> tuple[int, str]:
+        """Hand a callback whose ``state`` matched to the waiting hook; return the page to show."""
+        assert self._result is not None
+        if "error" in callback.params:
+            if not self._result.done():
+                self._result.set_exception(AuthError(
+                    f"the platform refused the authorization (error {callback.params['error']})"))
+            return 200, "Authorization refused. You can close this window."
+        if not self._result.done():
+            self._result.set_result(callback)
+        return 200, "hub is authorized. You can close this window."
+
+    async def _wait(self, hint: str) -> Callback:
+        assert self._result is not None
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._result), self.timeout)
+        except TimeoutError:
+            raise AuthError(f"no authorization arrived within {self.timeout:.0f} s",
+                            hint=hint) from None
+
+
+class LoopbackSession(CallbackSession):
+    """An :class:`hub.AuthSession` served by a tiny HTTP listener on the loopback interface."""
+
+    def __init__(self, *, port: int = 0, opener: Opener | None = None, timeout: float = 300.0) -> None:
+        super().__init__(timeout=timeout)
+        self.port = port
+        self.opener = opener
+        self._server: asyncio.Server | None = None
+        self._opening: asyncio.Future[None] | None = None
 
     async def __aenter__(self) -> LoopbackSession:
         self._result = asyncio.get_running_loop().create_future()
@@ -60,11 +106,7 @@ class LoopbackSession:
             maybe = self.opener(url)
             if maybe is not None:
                 self._opening = asyncio.ensure_future(maybe)
-        try:
-            return await asyncio.wait_for(asyncio.shield(self._result), self.timeout)
-        except TimeoutError:
-            raise AuthError(f"no authorization arrived within {self.timeout:.0f} s",
-                            hint="run the command again and open the URL it prints") from None
+        return await self._wait("run the command again and open the URL it prints")
 
     def prompt(self, label: str, *, secret: bool = True) -> str:
         return str(click.prompt(label, hide_input=secret, err=True))
@@ -73,17 +115,17 @@ class LoopbackSession:
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
             lines = head.decode("latin-1").split("\r\n")
-            method, target, _ = lines[0].split(" ", 2)
+            _method, target, _ = lines[0].split(" ", 2)
             headers = {k.strip().lower(): v.strip() for k, _, v in
                        (line.partition(":") for line in lines[1:] if line)}
             length = min(int(headers.get("content-length", "0") or 0), 1_000_000)
             raw = await reader.readexactly(length) if length else b""
             callback = Callback(params=dict(parse_qsl(urlsplit(target).query)),
-                                body=_parse_body(raw, headers.get("content-type", "")))
+                                body=parse_callback_body(raw, headers.get("content-type", "")))
             if urlsplit(target).path != "/callback":
                 status, text = 200, "You can close this window."
             else:
-                status, text = self._accept(method, callback)
+                status, text = self._accept(callback)
         except (ValueError, asyncio.IncompleteReadError, TimeoutError, asyncio.LimitOverrunError):
             status, text = 400, "bad request"
         body = text.encode()
@@ -93,24 +135,96 @@ class LoopbackSession:
         await writer.drain()
         writer.close()
 
-    def _accept(self, method: str, callback: Callback) -> tuple[int, str]:
-        assert self._result is not None
-        # OAuth2 returns ``state``; WooCommerce posts its keys with the ``user_id`` it was given
-        state = (callback.params.get("state") or str(callback.body.get("state") or "")
-                 or str(callback.body.get("user_id") or ""))
-        if state != self.state:
+    def _accept(self, callback: Callback) -> tuple[int, str]:
+        if callback_state(callback) != self.state:
             return 400, "state mismatch: this authorization was not started here"
-        if "error" in callback.params:
-            if not self._result.done():
-                self._result.set_exception(AuthError(
-                    f"the platform refused the authorization: {callback.params['error']}"))
-            return 200, "Authorization refused. You can close this window."
-        if not self._result.done():
-            self._result.set_result(callback)
-        return 200, "hub is authorized. You can close this window."
+        return self.deliver(callback)
 
 
-def _parse_body(raw: bytes, content_type: str) -> dict[str, object]:
+class DaemonAuthSession(CallbackSession):
+    """An :class:`hub.AuthSession` whose redirect comes to the daemon's public callback route.
+
+    ``authorize_url`` resolves with the URL the plugin asks the user to open, so the
+    API call that started the authorization can answer with it while the hook
+    keeps waiting in the background.
+    """
+
+    def __init__(self, registry: CallbackRegistry, platform: str, public_url: str, *,
+                 timeout: float = DAEMON_TIMEOUT) -> None:
+        super().__init__(timeout=timeout)
+        loop = asyncio.get_running_loop()
+        self.registry = registry
+        self.platform = platform
+        self.redirect_uri = f"{public_url.rstrip('/')}/oauth/{platform}/callback"
+        self.expires_at = time.monotonic() + timeout
+        self.authorize_url: asyncio.Future[str] = loop.create_future()
+        self._result = loop.create_future()
+
+    async def wait_for_callback(self, url: str) -> Callback:
+        self.expires_at = time.monotonic() + self.timeout
+        self.registry.register(self)
+        if not self.authorize_url.done():
+            self.authorize_url.set_result(url)
+        try:
+            return await self._wait("start the authorization again: POST /api/accounts/NAME/authorize")
+        finally:
+            self.registry.discard(self, "finished")
+
+    def prompt(self, label: str, *, secret: bool = True) -> str:
+        raise AuthError(f"this platform asks for '{label}' interactively, which the daemon cannot do",
+                        hint="set it with: hub accounts set NAME key=value, or run "
+                             "hub accounts authorize NAME in a terminal")
+
+
+class CallbackRegistry:
+    """The daemon's waiting authorizations, by ``state``: each state completes one callback."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, DaemonAuthSession] = {}
+        self._closed: dict[str, tuple[str, float]] = {}  # state -> (why, when it may be forgotten)
+
+    def register(self, session: DaemonAuthSession) -> None:
+        self._purge()
+        self._pending[session.state] = session
+
+    def discard(self, session: DaemonAuthSession, why: str = "used") -> None:
+        """Stop accepting ``session``'s state (it was used, finished, failed or expired)."""
+        if self._pending.get(session.state) is session:
+            del self._pending[session.state]
+            self._closed[session.state] = (why, time.monotonic() + DAEMON_TIMEOUT)
+
+    def resolve(self, platform: str, callback: Callback) -> tuple[int, str]:
+        """Complete the authorization ``callback`` belongs to; return the status and page text."""
+        self._purge()
+        state = callback_state(callback)
+        if not state:
+            return 400, "missing state: this is not a reply to an authorization hub started"
+        closed = self._closed.get(state)
+        if closed and closed[0] == "used":
+            return 400, ("this authorization link was already used; if you just approved it, "
+                         "hub is finishing it and you can close this window")
+        session = self._pending.get(state)
+        if session is None or session.platform != platform:
+            return 400, ("unknown or expired state: start the authorization again "
+                         "(links are good for 10 minutes)")
+        self.discard(session)
+        return session.deliver(callback)
+
+    def _purge(self) -> None:
+        moment = time.monotonic()
+        for session in list(self._pending.values()):
+            if session.expires_at <= moment:
+                self.discard(session, "expired")
+        for state, (_, until) in list(self._closed.items()):
+            if until <= moment:
+                del self._closed[state]
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+
+def parse_callback_body(raw: bytes, content_type: str) -> dict[str, object]:
+    """The JSON or form body of a callback POST (WooCommerce posts the new keys as JSON)."""
     if not raw:
         return {}
     if "json" in content_type:

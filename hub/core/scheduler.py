@@ -22,6 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from hub.core.accounts import LeaseBusy
+from hub.core.outbound import deliver_due
 from hub.core.sync.orders import import_orders
 from hub.core.sync.push import push_all
 from hub.core.sync.webhooks import drain
@@ -36,8 +37,9 @@ RESCAN_SECONDS = 60
 
 class Daemon:
     def __init__(self, app: HubApp, *, rescan: float = RESCAN_SECONDS,
-                 listen: tuple[str, int] | None = None) -> None:
+                 listen: tuple[str, int] | None = None, startup_jitter: float = 10.0) -> None:
         self.app = app
+        self.startup_jitter = startup_jitter
         self.listen = listen
         self.server: Any = None
         self.stop_event = asyncio.Event()
@@ -57,6 +59,8 @@ class Daemon:
                                id="rescan-accounts")
         self.scheduler.add_job(self._job, IntervalTrigger(seconds=15), id="webhook-events",
                                args=["*", "webhooks", lambda: drain(self.app)])
+        self.scheduler.add_job(self._job, IntervalTrigger(seconds=5), id="webhook-deliveries",
+                               args=["*", "outbound", lambda: deliver_due(self.app)])
         serving = self._serve() if self.listen else None
         log.info("daemon started with %d account(s)", len(self.jobs))
         await self.stop_event.wait()
@@ -76,8 +80,8 @@ class Daemon:
         from hub.core.server import create_server
 
         host, port = self.listen  # type: ignore[misc]
-        config = uvicorn.Config(create_server(self.app), host=host, port=port, log_level="warning",
-                                lifespan="off")
+        config = uvicorn.Config(create_server(self.app, daemon=self), host=host, port=port,
+                                log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
         self.server.capture_signals = contextlib.nullcontext  # the daemon owns SIGTERM
         log.info("serving webhooks and health on http://%s:%d", host, port)
@@ -108,7 +112,9 @@ class Daemon:
     def _add(self, name: str, flow: str, every: int,
              factory: Callable[[], Awaitable[Any]]) -> None:
         every = max(every, 1)
-        first = datetime.now(UTC) + timedelta(seconds=random.uniform(0, min(every, 10)))
+        # first runs spread over a few seconds, so a restart does not fire every account at once
+        first = datetime.now(UTC) + timedelta(
+            seconds=random.uniform(0, min(every, self.startup_jitter)))
         self.scheduler.add_job(self._job, IntervalTrigger(seconds=every, jitter=min(every / 10, 30)),
                                args=[name, flow, factory], id=f"{flow}:{name}",
                                replace_existing=True, next_run_time=first)

@@ -1,55 +1,66 @@
-"""The daemon's HTTP service: inbound webhooks, health and readiness.
+"""The daemon's HTTP service (FastAPI): webhooks in, OAuth callbacks, the back-office API,
+health and metrics. Its OpenAPI document is at ``/openapi.json`` (browsable at ``/docs``).
 
-``POST /webhooks/{platform}/{account}`` verifies the delivery with the plugin,
-stores it, answers at once (202, or 200 for duplicates and ignored topics; 401
-for a forged or tampered body; 404 for an unknown account) and processes it in
-the background. ``GET /healthz`` says the process is up; ``GET /readyz`` that
-the database answers.
+=========================================  ====================================================
+route                                      what
+=========================================  ====================================================
+``POST /webhooks/{platform}/{account}``    platform webhooks in (verified by the plugin)
+``GET|POST /oauth/{platform}/callback``    the platform's redirect after an authorization
+``/api/...``                               back-office API (``Authorization: Bearer <key>``)
+``GET /healthz``, ``/readyz``              the process is up; database (and scheduler) ready
+``GET /metrics``                           Prometheus text
+=========================================  ====================================================
+
+The routes live in :mod:`hub.core.api`; this module assembles them.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
-from starlette.applications import Starlette
-from starlette.background import BackgroundTask
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from fastapi import FastAPI
 
-from hub.core.sync.webhooks import process, receive
+from hub.core.api import errors, inbound, inventory, oauth, ops, orders, runs
+from hub.errors import ConfigError
 
 if TYPE_CHECKING:
     from hub.core.app import HubApp
 
-MAX_BODY = 5 * 1024 * 1024
+ENV_PUBLIC_URL = "HUB_PUBLIC_URL"
+DEFAULT_LISTEN = ("127.0.0.1", 8765)
 
 
-def create_server(app: HubApp) -> Starlette:
-    async def webhook(request: Request) -> JSONResponse:
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return JSONResponse({"error": "body too large"}, status_code=413)
-        result = receive(app, request.path_params["platform"], request.path_params["account"],
-                         dict(request.headers), body)
-        task = BackgroundTask(process, app, result.event_id) if result.event_id else None
-        key = "error" if result.status >= 400 else "status"
-        return JSONResponse({key: result.message}, status_code=result.status, background=task)
+def public_url(listen: tuple[str, int] | None = None) -> str:
+    """Where browsers and platforms reach this daemon: ``HUB_PUBLIC_URL``, else the listen address."""
+    configured = os.environ.get(ENV_PUBLIC_URL, "").strip()
+    if configured:
+        if not configured.startswith(("http://", "https://")) or len(configured) < 10:
+            raise ConfigError(f"{ENV_PUBLIC_URL} must be an http(s) URL such as "
+                              f"https://hub.example.com, got '{configured}'")
+        return configured.rstrip("/")
+    host, port = listen or DEFAULT_LISTEN
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
-    async def healthz(_: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
 
-    async def readyz(_: Request) -> JSONResponse:
-        try:
-            with app.db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception:  # any database failure means "not ready", never a 500
-            return JSONResponse({"status": "database unreachable"}, status_code=503)
-        return JSONResponse({"status": "ready"})
+def create_server(app: HubApp, *, daemon: Any = None, base_url: str | None = None) -> FastAPI:
+    """The ASGI app serving ``app``.
 
-    return Starlette(routes=[
-        Route("/webhooks/{platform}/{account}", webhook, methods=["POST"]),
-        Route("/healthz", healthz),
-        Route("/readyz", readyz),
-    ])
+    :param daemon: the :class:`~hub.core.scheduler.Daemon` serving it, if any (``/readyz``
+        then also checks its scheduler, and the public URL defaults to its listen address).
+    :param base_url: the public URL (default: ``HUB_PUBLIC_URL``, else the listen address).
+    """
+    from hub import __version__
+
+    api = FastAPI(title="hub", version=__version__,
+                  description="The hub daemon's HTTP service: platform webhooks and OAuth "
+                              "callbacks in, the back-office API, health and metrics.")
+    api.state.hub = app
+    api.state.daemon = daemon
+    api.state.authorizations = oauth.Authorizations(
+        app, base_url or public_url(getattr(daemon, "listen", None)))
+    errors.install(api)
+    for router in (inbound.router, oauth.callback_router, oauth.api_router, orders.router,
+                   inventory.router, runs.router, ops.router):
+        api.include_router(router)
+    return api

@@ -45,7 +45,7 @@ class SandboxHarness:
                  account: str = "main", settings: dict[str, str] | None = None,
                  host: PluginHost | None = None, currency: str | None = None,
                  flows: tuple[str, ...] = ("orders", "stock", "price", "tracking"),
-                 database_url: str | None = None) -> None:
+                 database_url: str | None = None, fast_retries: bool = True) -> None:
         self.platform = platform
         self.tmp_path = tmp_path
         self.options = options or SandboxOptions()
@@ -55,6 +55,7 @@ class SandboxHarness:
         self.currency = currency
         self.flows = flows
         self.database_url = database_url
+        self.fast_retries = fast_retries
         self.sandbox: Sandbox = self.host.create_sandbox(platform, self.options)
         self.base_url = ""
         self._stack = contextlib.ExitStack()
@@ -66,6 +67,10 @@ class SandboxHarness:
         self.app = HubApp(Config(data_dir=data, database_url=self.database_url
                                  or f"sqlite:///{data / 'hub.db'}"), host=self.host)
         self._stack.callback(self.app.close)
+        if self.fast_retries:  # the same retries, with waits in milliseconds (Retry-After still honoured)
+            from hub.core.http.retry import RetryPolicy
+
+            self.app.retry_policy = RetryPolicy(base_delay=0.01, max_delay=0.5)
         currency = self.currency or self.options.currency
         if currency:  # the hub sells in the sandbox store's currency unless told otherwise
             self.app.set_setting("currency", currency)

@@ -38,7 +38,7 @@ def test_daemon_schedules_imports_survives_a_failing_run_and_stops_cleanly(
     caplog.set_level(logging.INFO, logger="hub")
 
     async def scenario() -> Daemon:
-        daemon = Daemon(app, rescan=0.5)
+        daemon = Daemon(app, rescan=0.5, startup_jitter=0.2)
         task = asyncio.create_task(daemon.run())
         await wait_for(lambda: any(r.status == "failed" for r in runs(app)))
         fake.fail_on_page = None
@@ -59,7 +59,7 @@ def test_stop_lets_the_running_import_finish_its_page_and_commit(app: HubApp, fa
     app.accounts.add("fakeshop", "main", {"base_url": "https://s.example.com", "api_key": "k" * 10,
                                           "orders_interval": "3600"})
     fake.add(*(make_order(i) for i in range(1, 7)))
-    daemon = Daemon(app)
+    daemon = Daemon(app, startup_jitter=0.2)
     entered = asyncio.Event()
 
     async def pause_then_stop() -> None:

@@ -23,6 +23,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from hub.account import Account
+from hub.core import outbound
 from hub.core.http.redact import redact
 from hub.core.storage.columns import now
 from hub.core.storage.models import Account as AccountRow
@@ -198,6 +199,7 @@ class OrderWriter:
         result.counts.add(outcome)
         items.append((order.platform_order_id, outcome, None))
         result.committed.append((order, created))
+        outbound.enqueue_order_event(s, self.row, order, created)  # same transaction as the order
 
     # --- create / update ---------------------------------------------------------
     def _create_many(self, s: Session, new: list[tuple[Order, str]], products: ProductMatcher,

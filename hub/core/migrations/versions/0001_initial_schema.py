@@ -8,10 +8,10 @@ Create Date: 2026-11-23 10:24:23.502312
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401
+import sqlmodel
 from alembic import op
 
-import hub.core.storage.columns  # noqa: F401
+import hub.core.storage.columns
 
 
 revision = '0001'

@@ -1,0 +1,214 @@
+"""Prometheus metrics, computed from the database at scrape time.
+
+Nothing is counted in memory: every value is a grouped query over the tables
+the hub keeps anyway (orders, run items, runs, the push outbox, inbound events,
+outbound deliveries), so the numbers are the same whichever daemon is scraped
+and survive restarts. The text exposition format (version 0.0.4) is written
+here; it needs no client library.
+
+Counters (``_total``) only grow while their history is kept; the rest are gauges.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session, col, func, select
+
+from hub.core.accounts import FLOWS
+from hub.core.storage.columns import now
+from hub.core.storage.models import (
+    Account,
+    InboundEvent,
+    Order,
+    OutboxItem,
+    RunItem,
+    SyncRun,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+
+if TYPE_CHECKING:
+    from hub.core.app import HubApp
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+SUCCESS = ("ok", "partial")  # a run that got to the end (partial: some records quarantined or failed)
+Labels = tuple[tuple[str, str], ...]
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _number(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+@dataclass
+class Metric:
+    """One metric family: name, help text, type and its samples by label set."""
+
+    name: str
+    help: str
+    kind: str  # "counter" or "gauge"
+    samples: dict[Labels, float] = field(default_factory=dict)
+
+    def add(self, value: float, **labels: str) -> None:
+        key = tuple(sorted(labels.items()))
+        self.samples[key] = self.samples.get(key, 0) + value
+
+    def render(self) -> str:
+        lines = [f"# HELP {self.name} {self.help.replace(chr(92), chr(92) * 2).replace(chr(10), ' ')}",
+                 f"# TYPE {self.name} {self.kind}"]
+        for labels, value in sorted(self.samples.items()):
+            text = ",".join(f'{k}="{_escape(v)}"' for k, v in labels)
+            lines.append(f"{self.name}{{{text}}} {_number(value)}" if text
+                         else f"{self.name} {_number(value)}")
+        return "\n".join(lines)
+
+
+def render(metrics: Iterable[Metric]) -> str:
+    """The exposition text of ``metrics`` (ending with a newline, as the format asks)."""
+    return "\n".join(m.render() for m in metrics) + "\n"
+
+
+def collect(app: HubApp) -> list[Metric]:
+    """Every metric, read from the database now."""
+    with app.db.session() as s:
+        accounts = {a.id: a for a in s.exec(select(Account))}
+        name = {a_id: a.name for a_id, a in accounts.items()}
+        return [
+            _accounts(accounts.values()),
+            _orders(s, name),
+            *_run_items(s, name),
+            _runs(s, name),
+            _lag(s, accounts.values()),
+            _outbox(s, name),
+            _inbound(s, name),
+            *_outbound(s, name),
+        ]
+
+
+def _accounts(accounts: Iterable[Account]) -> Metric:
+    metric = Metric("hub_account_up", "1 when the account is enabled and not paused, else 0", "gauge")
+    for a in accounts:
+        metric.add(1 if a.enabled and not a.paused_reason else 0, account=a.name, platform=a.platform)
+    return metric
+
+
+def _orders(s: Session, name: dict[int | None, str]) -> Metric:
+    metric = Metric("hub_orders", "orders the hub holds, by account and status", "gauge")
+    for account_id, status, count in s.exec(
+            select(Order.account_id, Order.status, func.count())
+            .group_by(col(Order.account_id), col(Order.status))):
+        metric.add(count, account=name.get(account_id, "?"), status=status)
+    return metric
+
+
+def _run_items(s: Session, name: dict[int | None, str]) -> list[Metric]:
+    """Per-record outcomes of every run: imports (imported, updated, skipped, quarantined) and
+    pushes (pushed, failed)."""
+    imported = Metric("hub_orders_imported_total", "orders imported for the first time", "counter")
+    updated = Metric("hub_orders_updated_total", "platform changes applied to imported orders",
+                     "counter")
+    skipped = Metric("hub_orders_skipped_total", "orders not imported (not eligible, no lines, "
+                                                 "no contact, another currency)", "counter")
+    quarantined = Metric("hub_orders_quarantined_total", "payloads that could not be parsed",
+                         "counter")
+    pushes = Metric("hub_pushes_total", "items a platform accepted (stock, price, tracking)",
+                    "counter")
+    failures = Metric("hub_push_failures_total", "push attempts the platform refused or that failed",
+                      "counter")
+    by_outcome = {"imported": imported, "updated": updated, "skipped": skipped,
+                  "quarantined": quarantined}
+    for account_id, flow, outcome, count in s.exec(
+            select(SyncRun.account_id, SyncRun.flow, RunItem.outcome, func.count())
+            .join(SyncRun, col(SyncRun.id) == RunItem.run_id)
+            .group_by(col(SyncRun.account_id), col(SyncRun.flow), col(RunItem.outcome))):
+        account = name.get(account_id, "?")
+        if flow == "orders" and outcome in by_outcome:
+            by_outcome[outcome].add(count, account=account)
+        elif outcome == "pushed":
+            pushes.add(count, account=account, flow=flow)
+        elif outcome == "failed":
+            failures.add(count, account=account, flow=flow)
+    return [imported, updated, skipped, quarantined, pushes, failures]
+
+
+def _runs(s: Session, name: dict[int | None, str]) -> Metric:
+    metric = Metric("hub_runs_total", "runs by account, flow and final status", "counter")
+    for account_id, flow, status, count in s.exec(
+            select(SyncRun.account_id, SyncRun.flow, SyncRun.status, func.count())
+            .group_by(col(SyncRun.account_id), col(SyncRun.flow), col(SyncRun.status))):
+        metric.add(count, account=name.get(account_id, "?"), flow=flow, status=status)
+    return metric
+
+
+def _lag(s: Session, accounts: Iterable[Account]) -> Metric:
+    """Seconds since the last successful run of each switched-on flow of each enabled account
+    (since the account was added when it never had one), so a stalled sync keeps growing."""
+    metric = Metric("hub_sync_lag_seconds", "seconds since the last successful run, per account "
+                                            "and switched-on flow", "gauge")
+    last = {(a, f): at for a, f, at in s.exec(
+        select(SyncRun.account_id, SyncRun.flow, func.max(SyncRun.finished_at))
+        .where(col(SyncRun.status).in_(SUCCESS))
+        .group_by(col(SyncRun.account_id), col(SyncRun.flow)))}
+    moment = now()
+    for a in accounts:
+        if not a.enabled:
+            continue
+        for flow in FLOWS:
+            if getattr(a, f"flow_{flow}"):
+                since = last.get((a.id, flow)) or a.created_at
+                metric.add(max((moment - since).total_seconds(), 0.0), account=a.name, flow=flow)
+    return metric
+
+
+def _outbox(s: Session, name: dict[int | None, str]) -> Metric:
+    metric = Metric("hub_push_queue", "push outbox items not yet accepted, by state "
+                                      "(pending, retrying, failed)", "gauge")
+    for account_id, kind, status, count in s.exec(
+            select(OutboxItem.account_id, OutboxItem.kind, OutboxItem.status, func.count())
+            .where(OutboxItem.status != "done")
+            .group_by(col(OutboxItem.account_id), col(OutboxItem.kind), col(OutboxItem.status))):
+        metric.add(count, account=name.get(account_id, "?"), flow=kind, state=status)
+    return metric
+
+
+def _inbound(s: Session, name: dict[int | None, str]) -> Metric:
+    metric = Metric("hub_webhook_events_in_total", "verified platform webhooks stored, by "
+                                                   "processing state", "counter")
+    for account_id, status, count in s.exec(
+            select(InboundEvent.account_id, InboundEvent.status, func.count())
+            .group_by(col(InboundEvent.account_id), col(InboundEvent.status))):
+        metric.add(count, account=name.get(account_id, "?"), state=status)
+    return metric
+
+
+def _outbound(s: Session, name: dict[int | None, str]) -> list[Metric]:
+    events = Metric("hub_webhook_events_out_total", "outbound webhook deliveries queued, by state "
+                                                    "(pending, delivered)", "counter")
+    for account_id, status, count in s.exec(
+            select(WebhookDelivery.account_id, WebhookDelivery.status, func.count())
+            .group_by(col(WebhookDelivery.account_id), col(WebhookDelivery.status))):
+        events.add(count, account=name.get(account_id, "?"), state=status)
+    failing = Metric("hub_webhook_deliveries_failing", "queued deliveries whose last attempt failed",
+                     "gauge")
+    for account_id, count in s.exec(
+            select(WebhookDelivery.account_id, func.count())
+            .where(WebhookDelivery.status == "pending", col(WebhookDelivery.attempts) > 0)
+            .group_by(col(WebhookDelivery.account_id))):
+        failing.add(count, account=name.get(account_id, "?"))
+    subs = Metric("hub_webhook_subscription_up", "1 when the outbound subscription is enabled, 0 "
+                                                 "when disabled (see hub webhooks list)", "gauge")
+    for sub in s.exec(select(WebhookSubscription)):
+        subs.add(1 if sub.enabled else 0, account=name.get(sub.account_id, "?"),
+                 subscription=str(sub.id))
+    return [events, failing, subs]
