@@ -232,3 +232,40 @@ class Observer:
     def parse_order(self, account: hub.Account, payload: dict[str, Any]) -> Any:
         self.wrapped.append(account.platform)
         return (yield)
+
+
+class FakeOAuthPlatform(FakePlatform):
+    """FakeShop with an OAuth2 code flow (platform ``fakeoauth``).
+
+    ``authorize`` sends the user to a made-up authorization page carrying the
+    session's ``state`` and ``redirect_uri``, waits for the redirect and swaps
+    the code :attr:`good_code` for tokens; any other code is refused. An account
+    whose ``mode`` setting is ``a`` has keys instead, verified on the spot, and
+    ``b`` has keys the platform refuses.
+    """
+
+    good_code = "good-code"
+
+    def __init__(self) -> None:
+        super().__init__(name="fakeoauth")
+        self.authorize_urls: list[str] = []
+
+    @hub.hookimpl
+    async def authorize(self, account: hub.Account, session: hub.AuthSession) -> dict[str, Any] | None:
+        from urllib.parse import urlencode
+
+        if account.setting("mode") == "a":
+            return None
+        if account.setting("mode") == "b":
+            raise hub.AuthError(f"{account.label}: the platform refused the keys",
+                                hint=f"run: hub accounts authorize {account.name}")
+        url = "https://auth.fakeoauth.test/authorize?" + urlencode(
+            {"state": session.state, "redirect_uri": session.redirect_uri,
+             "code_challenge": session.pkce_challenge})
+        self.authorize_urls.append(url)
+        callback = await session.wait_for_callback(url)
+        code = callback.params.get("code")
+        if code != self.good_code:
+            raise hub.AuthError(f"{account.label}: the platform refused the code")
+        return {"access_token": "oauth-access-1", "refresh_token": "oauth-refresh-1",
+                "seller_id": "S-1"}

@@ -239,7 +239,7 @@ class AccountService:
                     **self.app.box.decrypt(row.secrets_enc, what=f"settings of account '{row.name}'")}
         credentials = self.app.box.decrypt(row.credentials_enc,
                                            what=f"credentials of account '{row.name}'")
-        runtime = AccountRuntime(retry=self.app.retry_policy)
+        runtime = AccountRuntime(retry=self.app.retry_policy, transport=self.app.transport)
         live = Account(name=row.name, platform=row.platform, settings=settings,
                        credentials=credentials, id=row.id, display_name=info.display_name,
                        runtime=runtime)

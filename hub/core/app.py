@@ -10,6 +10,8 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
+import httpx
+
 from hub.core.config import DEFAULT_CURRENCY, Config, env_currency
 from hub.core.http.retry import RetryPolicy
 from hub.core.plugins import PluginHost, get_host
@@ -23,6 +25,7 @@ class HubApp:
         self.config = config or Config.from_env()
         self._host = host
         self.retry_policy: RetryPolicy | None = None  # None: each client's own default
+        self.transport: httpx.AsyncBaseTransport | None = None  # benchmarks count requests here
 
     @classmethod
     def for_data_dir(cls, data_dir: Path | str, *, host: PluginHost | None = None) -> HubApp:

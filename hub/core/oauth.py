@@ -33,6 +33,17 @@ Opener = Callable[[str], Awaitable[None] | None]
 DAEMON_TIMEOUT = 600.0  # seconds a daemon authorization waits for its callback
 
 
+def browser_return(callback: Callback) -> bool:
+    """A browser coming back after a platform already posted the result server-side
+    (WooCommerce redirects to ``return_url?success=1&user_id=..`` after posting its keys):
+    nothing to complete, and no error to show."""
+    return not callback.body and "success" in callback.params and "state" not in callback.params \
+        and "code" not in callback.params
+
+
+RETURN_PAGE = (200, "hub received the authorization. You can close this window.")
+
+
 def callback_state(callback: Callback) -> str:
     """The ``state`` a callback carries: OAuth2 returns ``state``; WooCommerce posts its keys
     with the ``user_id`` it was given."""
@@ -136,6 +147,8 @@ class LoopbackSession(CallbackSession):
         writer.close()
 
     def _accept(self, callback: Callback) -> tuple[int, str]:
+        if browser_return(callback):
+            return RETURN_PAGE
         if callback_state(callback) != self.state:
             return 400, "state mismatch: this authorization was not started here"
         return self.deliver(callback)
@@ -196,6 +209,8 @@ class CallbackRegistry:
     def resolve(self, platform: str, callback: Callback) -> tuple[int, str]:
         """Complete the authorization ``callback`` belongs to; return the status and page text."""
         self._purge()
+        if browser_return(callback):
+            return RETURN_PAGE
         state = callback_state(callback)
         if not state:
             return 400, "missing state: this is not a reply to an authorization hub started"

@@ -21,7 +21,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import PlainTextResponse
@@ -51,14 +51,14 @@ class Attempt:
     account: str
     started_at: datetime
     redirect_uri: str
-    status: str = "pending"  # pending, authorized or failed
+    status: Literal["pending", "authorized", "failed"] = "pending"
     authorize_url: str | None = None
     error: str | None = None
     finished_at: datetime | None = None
     task: asyncio.Task[bool] | None = None
 
     def view(self) -> Authorization:
-        return Authorization(account=self.account, status=self.status,  # type: ignore[arg-type]
+        return Authorization(account=self.account, status=self.status,
                              authorize_url=self.authorize_url if self.status == "pending" else None,
                              redirect_uri=self.redirect_uri, error=self.error,
                              started_at=self.started_at, finished_at=self.finished_at)
@@ -115,8 +115,8 @@ class Authorizations:
             return
         attempt.finished_at = now()
         if task.cancelled():
-            attempt.status, attempt.error = "failed", "replaced by a newer authorization, or the " \
-                                                      "daemon stopped"
+            attempt.status = "failed"
+            attempt.error = "replaced by a newer authorization, or the daemon stopped"
             return
         exc = task.exception()
         if exc is None:

@@ -21,11 +21,16 @@ APP_NAME = "hub"
 SCOPE = "read_write"
 
 
-def authorize_url(account: Account, redirect_uri: str) -> str:
-    """The store's key-request page for this account, coming back to ``redirect_uri``."""
+def authorize_url(account: Account, redirect_uri: str, state: str) -> str:
+    """The store's key-request page for this account, coming back to ``redirect_uri``.
+
+    WooCommerce posts the keys with the ``user_id`` it was given and has no
+    ``state``: the session's state goes there, so the hub accepts only the answer
+    to the request it made.
+    """
     url = httpx.URL(f"{store_url(account)}/wc-auth/v1/authorize")
     return str(url.copy_merge_params({
-        "app_name": APP_NAME, "scope": SCOPE, "user_id": account.name,
+        "app_name": APP_NAME, "scope": SCOPE, "user_id": state,
         "return_url": redirect_uri, "callback_url": redirect_uri,
     }))
 
@@ -41,7 +46,8 @@ async def authorize(account: Account, session: AuthSession) -> dict[str, Any] | 
     if account.setting("consumer_key") and account.setting("consumer_secret"):
         await check_keys(account)
         return None
-    callback = await session.wait_for_callback(authorize_url(account, session.redirect_uri))
+    callback = await session.wait_for_callback(authorize_url(account, session.redirect_uri,
+                                                             session.state))
     body = callback.body
     key, secret = body.get("consumer_key"), body.get("consumer_secret")
     if not (isinstance(key, str) and key and isinstance(secret, str) and secret):
@@ -57,7 +63,7 @@ async def authorize(account: Account, session: AuthSession) -> dict[str, Any] | 
     await check_keys(account, (key, secret))
     credentials: dict[str, Any] = {"consumer_key": key, "consumer_secret": secret,
                                    "key_permissions": permissions}
-    for extra in ("key_id", "user_id"):
+    for extra in ("key_id",):
         if body.get(extra) not in (None, ""):
             credentials[extra] = str(body[extra])
     return credentials

@@ -193,12 +193,13 @@ def test_authorize_without_keys_runs_the_app_authorization_flow(woo: Any) -> Non
     result, requests = _authorize(acct, session)
     assert result == {"consumer_key": "ck_new_000000000000",
                       "consumer_secret": "cs_new_111111111111",
-                      "key_permissions": "read_write", "key_id": "3", "user_id": "main"}
+                      "key_permissions": "read_write", "key_id": "3"}
     url = urlsplit(session.urls[0])
     assert f"{url.scheme}://{url.netloc}{url.path}" == \
         "https://shop.example.com/wc-auth/v1/authorize"
     query = {k: v[0] for k, v in parse_qs(url.query).items()}
-    assert query == {"app_name": "hub", "scope": "read_write", "user_id": "main",
+    # the session's state travels as user_id: the store posts it back with the keys
+    assert query == {"app_name": "hub", "scope": "read_write", "user_id": session.state,
                      "return_url": FakeSession.redirect_uri,
                      "callback_url": FakeSession.redirect_uri}
     expected = base64.b64encode(b"ck_new_000000000000:cs_new_111111111111").decode()
