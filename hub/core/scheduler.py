@@ -94,8 +94,10 @@ class Daemon:
             if not row.enabled or row.paused_reason:
                 continue
             settings = row.settings or {}
-            wanted[row.name] = (int(settings.get("orders_interval") or 120),
-                                int(settings.get("push_interval") or 30))
+            pushes = row.flow_stock or row.flow_price or row.flow_tracking
+            # 0: no job for a flow the account switched off
+            wanted[row.name] = (int(settings.get("orders_interval") or 120) if row.flow_orders else 0,
+                                int(settings.get("push_interval") or 30) if pushes else 0)
         for name in set(self.jobs) - set(wanted):
             for flow in ("orders", "push"):
                 if self.scheduler.get_job(f"{flow}:{name}"):
@@ -103,10 +105,15 @@ class Daemon:
         for name, (orders_every, push_every) in wanted.items():
             if self.jobs.get(name) == (orders_every, push_every):
                 continue
-            self._add(name, "orders", orders_every, lambda n=name: import_orders(
-                self.app, n, trigger="scheduled", stop=self.stop_event))
-            self._add(name, "push", push_every,
-                      lambda n=name: push_all(self.app, n, trigger="scheduled"))
+            for flow, every in (("orders", orders_every), ("push", push_every)):
+                if not every and self.scheduler.get_job(f"{flow}:{name}"):
+                    self.scheduler.remove_job(f"{flow}:{name}")
+            if orders_every:
+                self._add(name, "orders", orders_every, lambda n=name: import_orders(
+                    self.app, n, trigger="scheduled", stop=self.stop_event))
+            if push_every:
+                self._add(name, "push", push_every,
+                          lambda n=name: push_all(self.app, n, trigger="scheduled"))
         self.jobs = wanted
 
     def _add(self, name: str, flow: str, every: int,

@@ -1,0 +1,80 @@
+"""The benchmark runner: ``python3 dev.py bench [--smoke] [--only NAME ...]``.
+
+Prints a table and writes the figures, with the machine and the commit, to
+bench/results/<date>-<commit>.json and .md (and latest.md). Ratios measured in
+the same run are the figures that matter; absolute times are context. CI may run
+``--smoke`` (small sizes); the targets apply to the full sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import memory, overhead, push, startup
+from bench.common import Figure
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+SCENARIOS: dict[str, tuple[Callable[[], list[Figure]], Callable[[], list[Figure]]]] = {
+    # name: (full size, smoke size)
+    "startup": (lambda: startup.run(runs=9), lambda: startup.run(runs=3)),
+    "overhead": (lambda: overhead.run(orders=5000), lambda: overhead.run(orders=400)),
+    "push": (lambda: push.run(skus=10_000, changed=1000, samples=20),
+             lambda: push.run(skus=1000, changed=100, samples=3)),
+    "memory": (lambda: memory.run([20_000, 50_000, 100_000]), lambda: memory.run([1000])),
+}
+
+
+def machine() -> dict[str, object]:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=Path(__file__).parent).stdout.strip() or "unknown"
+    return {"python": platform.python_version(), "platform": platform.platform(),
+            "cpus": os.cpu_count(), "commit": commit,
+            "when": datetime.now(UTC).isoformat(timespec="seconds")}
+
+
+def markdown(figures: list[Figure], info: dict[str, object], smoke: bool) -> str:
+    lines = [f"# Benchmarks{' (smoke sizes)' if smoke else ''}", "",
+             f"commit {info['commit']}, {info['when']}, Python {info['python']}, "
+             f"{info['cpus']} CPUs, {info['platform']}", "",
+             "| scenario | figure | value | target | met |", "| --- | --- | --- | --- | --- |"]
+    for f in figures:
+        met = "" if f.met is None else ("yes" if f.met else "**no**")
+        lines.append(f"| {f.scenario} | {f.name} | {f.value:,} {f.unit} | {f.target} | {met} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="small sizes (CI)")
+    parser.add_argument("--only", nargs="*", choices=sorted(SCENARIOS), help="these scenarios only")
+    args = parser.parse_args(argv)
+    figures: list[Figure] = []
+    for name in args.only or SCENARIOS:
+        full, small = SCENARIOS[name]
+        print(f"bench: {name}...", file=sys.stderr)
+        figures += (small if args.smoke else full)()
+    info = machine()
+    text = markdown(figures, info, args.smoke)
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    stem = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{info['commit']}{'-smoke' if args.smoke else ''}"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(
+        {"machine": info, "smoke": args.smoke, "figures": [asdict(f) for f in figures]}, indent=2))
+    (RESULTS / f"{stem}.md").write_text(text)
+    if not args.smoke:
+        (RESULTS / "latest.md").write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,49 @@
+"""Sandboxes in their own process (``hub sandbox run``), so a benchmark measures the hub alone."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HUB = Path(sys.executable).parent / "hub"
+
+
+@contextlib.contextmanager
+def sandbox_process(platform: str, *, orders: int, seed: int = 1, latency: float = 0.0,
+                    extra: list[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Run ``hub sandbox run PLATFORM`` and yield ``{"base_url", "settings"}`` once it answers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    proc = subprocess.Popen([str(HUB), "sandbox", "run", platform, "--orders", str(orders),
+                             "--seed", str(seed), "--latency", str(latency), *(extra or [])],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        text = ""
+        while True:  # the JSON document printed by `hub sandbox run` ends with a lone "}"
+            chunk = proc.stdout.readline()
+            if not chunk:
+                raise RuntimeError(f"hub sandbox run {platform} exited")
+            text += chunk
+            if chunk.rstrip() == "}":
+                break
+        info = json.loads(text)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(info["base_url"], timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield info
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
