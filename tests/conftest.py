@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from hub.cli import main
 from hub.core.app import HubApp
 from hub.core.config import Config
-from hub.core.plugins import PluginHost
+from hub.core.plugins import PluginHost, reset_host
 from tests.fakeplatform import FakePlatform, Observer
 
 PG_URL = os.environ.get("HUB_TEST_DATABASE_URL")
@@ -90,3 +93,34 @@ def account(app: HubApp) -> str:
     app.accounts.add("fakeshop", "main", {"base_url": "https://shop.example.com",
                                           "api_key": "sk_live_topsecret_123"})
     return "main"
+
+
+class Result:
+    """What one in-process ``hub`` command printed, and its exit code."""
+
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def hub_cli(host: PluginHost, monkeypatch: pytest.MonkeyPatch,
+            capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., Result]]:
+    """Run ``hub ARGS`` in-process on the same data directory as the ``app`` fixture."""
+    reset_host(host)
+
+    def invoke(*args: str) -> Result:
+        monkeypatch.setattr("sys.argv", ["hub", *args])
+        capsys.readouterr()
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    yield invoke
+    reset_host(None)

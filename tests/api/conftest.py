@@ -3,52 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from hub.cli import main
 from hub.core import apikeys
 from hub.core.app import HubApp
-from hub.core.plugins import PluginHost, reset_host
+from hub.core.plugins import PluginHost
 from hub.core.server import create_server
 from hub.core.sync.orders import import_orders
 from tests.fakeplatform import NOW, FakeOAuthPlatform
-
-
-class Result:
-    """What a CLI invocation printed and returned."""
-
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-@pytest.fixture
-def hub_cli(host: PluginHost, monkeypatch: pytest.MonkeyPatch,
-            capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., Result]]:
-    """Run ``hub ARGS`` in-process on the same data directory as the ``app`` fixture."""
-    reset_host(host)
-
-    def invoke(*args: str) -> Result:
-        monkeypatch.setattr("sys.argv", ["hub", *args])
-        capsys.readouterr()
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    yield invoke
-    reset_host(None)
 
 
 @pytest.fixture

@@ -2,44 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from hub.cli import main
-from hub.core.plugins import PluginHost, reset_host
 from tests.fakeplatform import FakePlatform, make_order
-
-
-class Result:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    def json(self):  # type: ignore[no-untyped-def]
-        return json.loads(self.out)
-
-
-@pytest.fixture
-def hub_cli(host: PluginHost, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-            ) -> Iterator:  # type: ignore[type-arg]
-    reset_host(host)
-
-    def invoke(*args: str) -> Result:
-        monkeypatch.setattr("sys.argv", ["hub", *args])
-        capsys.readouterr()
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    yield invoke
-    reset_host(None)
-
 
 ADD = ("accounts", "add", "fakeshop", "--name", "main", "--set", "base_url=https://shop.example.com",
        "--set", "api_key=sk_live_very_secret_1")
