@@ -158,3 +158,20 @@ def test_shipments_push_tracking_and_invoice_and_again_after_deduction(linked: H
     fulfilment.deduct(linked, order_id)
     go(push(linked, "main", "tracking"))
     assert len(fake.tracking_calls) == 2 and fake.tracking_calls[-1].stock_deducted
+
+
+def test_a_promotion_window_opening_and_closing_pushes_the_price_again(
+        linked: HubApp, fake: FakePlatform, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Platforms without scheduled sale prices (Shopify) need the price re-sent at each edge."""
+    import hub.core.sync.push as push_module
+
+    start, end = datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 8, tzinfo=UTC)
+    inventory.set_price(linked, "SKU-1", Decimal("19.90"), promo=Decimal("14.90"),
+                        promo_from=start, promo_to=end)
+    for day, expected_calls in ((datetime(2026, 11, 30, tzinfo=UTC), 1),   # before: first push
+                                (datetime(2026, 11, 30, 12, tzinfo=UTC), 1),  # nothing changed
+                                (datetime(2026, 12, 2, tzinfo=UTC), 2),    # the window opened
+                                (datetime(2026, 12, 9, tzinfo=UTC), 3)):   # the window closed
+        monkeypatch.setattr(push_module, "now", lambda day=day: day)
+        go(push(linked, "main", "price"))
+        assert len(fake.price_calls) == expected_calls, day

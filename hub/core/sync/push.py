@@ -84,14 +84,20 @@ def refresh_prices(s: Session, account_id: int) -> int:
         if price.account_id or price.product_id not in prices:
             prices[price.product_id] = price
     queued = 0
+    at = now()
     for link in links:
         price = prices.get(link.product_id)
         if price is None:
             continue
+        # whether the promotion runs now is part of the value, so a window opening or
+        # closing queues the price again for platforms that cannot schedule one
+        active = price.promotional is not None and (price.promo_from is None or price.promo_from <= at) \
+            and (price.promo_to is None or at < price.promo_to)
         payload = {**_listing(link), "currency": price.currency, "regular": str(price.regular),
                    "promotional": str(price.promotional) if price.promotional is not None else None,
                    "promo_from": price.promo_from.isoformat() if price.promo_from else None,
-                   "promo_to": price.promo_to.isoformat() if price.promo_to else None}
+                   "promo_to": price.promo_to.isoformat() if price.promo_to else None,
+                   "promo_active": active}
         queued += enqueue(s, account_id, "price", str(link.id), payload)
     return queued
 
