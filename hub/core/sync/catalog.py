@@ -11,6 +11,8 @@ duplicated.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, or_, select
@@ -34,6 +36,19 @@ def normal_phone(value: str | None) -> str | None:
     return digits if len(digits) >= 5 else None
 
 
+@dataclass(frozen=True)
+class Listing:
+    """What matching needs of an order line or a catalogue listing."""
+
+    platform_product_id: str | None
+    platform_variant_id: str | None
+    sku: str | None
+    name: str
+
+
+Line = OrderLine | Listing
+
+
 class ProductMatcher:
     """Resolves order lines to hub product ids for one account within one session.
 
@@ -52,7 +67,7 @@ class ProductMatcher:
         self.categories: dict[str, int | Category] = {}
         self.created: list[Product] = []
 
-    def preload(self, lines: list[OrderLine]) -> None:
+    def preload(self, lines: Sequence[Line]) -> None:
         pids = {line.platform_product_id for line in lines if line.platform_product_id}
         if pids:
             rows = self.s.exec(select(ProductLink.platform_product_id, ProductLink.platform_variant_id,
@@ -73,10 +88,10 @@ class ProductMatcher:
                                                 .where(col(Product.name).in_(names))).all():
                 self.by_name.setdefault(name, product_id)  # type: ignore[arg-type]
 
-    def resolve_many(self, lines: list[tuple[OrderLine, CanonicalProduct | None]]) -> list[int]:
+    def resolve_many(self, lines: Sequence[tuple[Line, CanonicalProduct | None]]) -> list[int]:
         """Hub product ids for ``lines`` (call :meth:`preload` first), creating what is missing."""
         handles: list[int | Product] = []
-        new_links: list[tuple[str, str, OrderLine]] = []
+        new_links: list[tuple[str, str, Line]] = []
         for line, details in lines:
             pid, vid = line.platform_product_id, line.platform_variant_id or ""
             if pid and (pid, vid) in self.links:
@@ -103,7 +118,7 @@ class ProductMatcher:
                  "name": line.name} for pid, vid, line in new_links])
         return ids
 
-    def resolve(self, line: OrderLine, details: CanonicalProduct | None = None) -> int:
+    def resolve(self, line: Line, details: CanonicalProduct | None = None) -> int:
         return self.resolve_many([(line, details)])[0]
 
     def link_product(self, product: CanonicalProduct) -> list[int]:
@@ -114,9 +129,7 @@ class ProductMatcher:
                      for v in product.variants]
         if product.variants:
             listings = listings[1:]  # a variable product is sold through its variants
-        lines = [OrderLine(platform_product_id=pid, platform_variant_id=vid or None, sku=sku,
-                           name=name, quantity=0, unit_price={"amount": "0", "currency": "XXX"})
-                 for pid, vid, sku, name in listings]
+        lines = [Listing(pid, vid or None, sku, name) for pid, vid, sku, name in listings]
         self.preload(lines)
         return self.resolve_many([(line, product) for line in lines])
 
@@ -124,7 +137,7 @@ class ProductMatcher:
     def _id(handle: int | Product) -> int:
         return handle if isinstance(handle, int) else handle.id or 0
 
-    def _new_product(self, line: OrderLine, details: CanonicalProduct | None) -> Product:
+    def _new_product(self, line: Line, details: CanonicalProduct | None) -> Product:
         category = self._category(details.category) if details and details.category else None
         product = Product(sku=line.sku or None, code=line.platform_product_id, name=line.name,
                           description=details.description if details else None)
