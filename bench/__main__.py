@@ -62,7 +62,12 @@ def main(argv: list[str]) -> int:
     for name in args.only or SCENARIOS:
         full, small = SCENARIOS[name]
         print(f"bench: {name}...", file=sys.stderr)
-        figures += (small if args.smoke else full)()
+        try:
+            figures += (small if args.smoke else full)()
+        except Exception as exc:  # one broken scenario must not lose the others' figures
+            print(f"bench: {name} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            figures.append(Figure(name, "scenario failed", 0, "", "runs", False,
+                                  {"error": f"{type(exc).__name__}: {exc}"}))
     info = machine()
     text = markdown(figures, info, args.smoke)
     print(text)

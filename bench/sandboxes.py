@@ -46,4 +46,8 @@ def sandbox_process(platform: str, *, orders: int, seed: int = 1, latency: float
         yield info
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # a large sandbox may be mid-response: stop it hard
+            proc.kill()
+            proc.wait(timeout=10)
