@@ -19,7 +19,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import memory, overhead, push, startup
+from bench import memory, overhead, push, ratelimit, startup
 from bench.common import Figure
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -30,6 +30,8 @@ SCENARIOS: dict[str, tuple[Callable[[], list[Figure]], Callable[[], list[Figure]
     "overhead": (lambda: overhead.run(orders=5000), lambda: overhead.run(orders=400)),
     "push": (lambda: push.run(skus=10_000, changed=1000, samples=20),
              lambda: push.run(skus=1000, changed=100, samples=3)),
+    "ratelimit": (lambda: ratelimit.run(orders=5000, latency=0.1),
+                  lambda: ratelimit.run(orders=300, latency=0.01)),
     "memory": (lambda: memory.run([20_000, 50_000, 100_000]), lambda: memory.run([1000])),
 }
 
