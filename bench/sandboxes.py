@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +37,8 @@ def sandbox_process(platform: str, *, orders: int, seed: int = 1, latency: float
             if chunk.rstrip() == "}":
                 break
         info = json.loads(text)
+        # keep reading what the sandbox prints (access logs): a full pipe would block it
+        threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
