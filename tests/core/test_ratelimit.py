@@ -123,3 +123,20 @@ def test_invalid_arguments() -> None:
         RateLimiter(rate=0)
     with pytest.raises(ValueError):
         RateLimiter(burst=0)
+
+
+def test_sync_wakes_the_sleeping_waiter() -> None:
+    """Points the platform gives back (Shopify refunds unused query cost) free a waiter at once."""
+    limiter = RateLimiter(rate=100, burst=1000)
+
+    async def main() -> float:
+        await limiter.acquire(1000)  # the bucket is empty: a second full query waits ~10 s
+        start = time.monotonic()
+        waiter = asyncio.create_task(limiter.acquire(1000))
+        await asyncio.sleep(0.02)
+        assert not waiter.done()
+        limiter.sync(available=1000)  # the answer to the first query: most of it was refunded
+        await asyncio.wait_for(waiter, timeout=1)
+        return time.monotonic() - start
+
+    assert asyncio.run(main()) < 0.2

@@ -13,10 +13,11 @@ class RateLimiter:
     """Token bucket: ``rate`` tokens per second, up to ``burst`` saved; ``rate=None`` is unlimited.
 
     Waiters are served first come, first served: only the head of the queue
-    sleeps on the bucket (for exactly the computed wait, no polling) and it
-    re-checks after waking, so a :meth:`pause` or :meth:`sync` made meanwhile
-    applies to it. A cost larger than the capacity waits for a full bucket and
-    then leaves the bucket in debt, which later callers wait out.
+    sleeps on the bucket (for exactly the computed wait, no polling). A
+    :meth:`sync` wakes it to re-check at once (a platform that gave points back
+    lets it go early), and a :meth:`pause` made meanwhile applies when it wakes.
+    A cost larger than the capacity waits for a full bucket and then leaves the
+    bucket in debt, which later callers wait out.
     """
 
     def __init__(self, rate: float | None = None, burst: float = 1.0, *,
@@ -32,6 +33,7 @@ class RateLimiter:
         self._updated = clock()  # when self._tokens was last brought up to date
         self._paused_until = -math.inf
         self._waiters: deque[asyncio.Future[None]] = deque()
+        self._wakeup: asyncio.Future[None] | None = None  # the head waiter's sleep
 
     @property
     def rate(self) -> float | None:
@@ -64,12 +66,23 @@ class RateLimiter:
             if self._waiters[0] is not ticket:
                 await ticket  # woken when it reaches the head of the queue
             while (wait := self._wait(cost)) > 0:
-                await asyncio.sleep(wait)
+                await self._sleep(wait)
             self._take(cost)
         finally:
             self._waiters.remove(ticket)
             if self._waiters and not self._waiters[0].done():
                 self._waiters[0].set_result(None)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less if :meth:`sync` changes the bucket meanwhile."""
+        loop = asyncio.get_running_loop()
+        self._wakeup = wakeup = loop.create_future()
+        timer = loop.call_later(seconds, _settle, wakeup)
+        try:
+            await wakeup
+        finally:
+            timer.cancel()
+            self._wakeup = None
 
     def pause(self, seconds: float) -> None:
         """Hold every acquire until ``seconds`` from now and empty the bucket (after a 429).
@@ -103,6 +116,8 @@ class RateLimiter:
             self._tokens = min(self._tokens, self._capacity)
         if available is not None:
             self._tokens = min(float(available), self._capacity)
+        if self._wakeup is not None:
+            _settle(self._wakeup)
 
     def _refill(self, now: float) -> None:
         if now > self._updated:
@@ -125,3 +140,8 @@ class RateLimiter:
     def _take(self, cost: float) -> None:
         if self._rate is not None:
             self._tokens -= cost
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
