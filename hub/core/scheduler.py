@@ -64,13 +64,14 @@ class Daemon:
         serving = self._serve() if self.listen else None
         log.info("daemon started with %d account(s)", len(self.jobs))
         await self.stop_event.wait()
-        self.scheduler.shutdown(wait=False)
+        self.scheduler.pause()  # no new runs; shutting down now would cancel the running ones
         if serving is not None:
             self.server.should_exit = True
             await serving
         if self.running:
             log.info("finishing %d running job(s)", len(self.running))
             await asyncio.gather(*self.running, return_exceptions=True)
+        self.scheduler.shutdown(wait=False)
         await self.app.accounts.aclose()
         log.info("daemon stopped")
 
