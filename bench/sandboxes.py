@@ -20,11 +20,16 @@ HUB = Path(sys.executable).parent / "hub"
 
 @contextlib.contextmanager
 def sandbox_process(platform: str, *, orders: int, seed: int = 1, latency: float = 0.0,
-                    extra: list[str] | None = None) -> Iterator[dict[str, Any]]:
-    """Run ``hub sandbox run PLATFORM`` and yield ``{"base_url", "settings"}`` once it answers."""
+                    currency: str | None = "USD", extra: list[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Run ``hub sandbox run PLATFORM`` and yield ``{"base_url", "settings"}`` once it answers.
+
+    The store sells in ``currency`` (the benchmarks' hub keeps the default, USD), so
+    its orders are importable rather than skipped for their currency.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     proc = subprocess.Popen([str(HUB), "sandbox", "run", platform, "--orders", str(orders),
-                             "--seed", str(seed), "--latency", str(latency), *(extra or [])],
+                             "--seed", str(seed), "--latency", str(latency),
+                             *(["--currency", currency] if currency else []), *(extra or [])],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     try:
         assert proc.stdout is not None

@@ -38,6 +38,7 @@ _EXPORTS: dict[str, str] = {
     "HttpClient": "hub.core.http.client", "Resolution": "hub.core.http.client",
     "RateLimiter": "hub.core.http.ratelimit", "RetryPolicy": "hub.core.http.retry",
     "TokenRefresher": "hub.core.http.tokens", "PageGuard": "hub.core.http.paging",
+    "numbered_pages": "hub.core.http.paging",
     "redact": "hub.core.http.redact", "register_secret": "hub.core.http.redact",
     "verify_hmac": "hub.core.http.signing", "sign_hmac": "hub.core.http.signing",
     "parse_decimal": "hub.money", "parse_datetime": "hub.money", "cents_to_decimal": "hub.money",
@@ -59,7 +60,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from hub.account import Account, AccountRuntime
     from hub.auth import AuthSession, Callback, pkce_challenge
     from hub.core.http.client import HttpClient, Resolution
-    from hub.core.http.paging import PageGuard
+    from hub.core.http.paging import PageGuard, numbered_pages
     from hub.core.http.ratelimit import RateLimiter
     from hub.core.http.redact import redact, register_secret
     from hub.core.http.retry import RetryPolicy

@@ -291,6 +291,16 @@ class PlatformInfo(_Model):
     customer_match: Literal["contact", "platform_id"] = "contact"
     stock_batch_size: int = 100
     price_batch_size: int = 100
+    read_ahead: int = Field(default=0, ge=0, le=16)
+    """Pages of ``fetch_orders`` the core may read before the earlier ones are committed.
+
+    0 (the default) keeps the strict contract: the generator is resumed after a
+    ``yield`` only once that page is committed. A plugin whose generator does
+    nothing after a ``yield`` that depends on the commit (no acknowledgement to
+    the platform) sets a few pages, and its imports overlap the platform's
+    latency with the hub's own work; the next backfill slice is then opened
+    while the current one is read, too.
+    """
 
     def setting(self, name: str) -> SettingSpec | None:
         return next((s for s in self.settings if s.name == name), None)

@@ -67,6 +67,8 @@ class FakePlatform:
         }
         self.page_size = 2
         self.fail_on_page: int | None = None
+        self.read_ahead = 0  # PlatformInfo.read_ahead
+        self.on_resume: Any = None  # called each time the scan resumes after a yield
         self.stock_calls: list[list[hub.StockUpdate]] = []
         self.price_calls: list[list[hub.PriceUpdate]] = []
         self.tracking_calls: list[hub.Shipment] = []
@@ -91,7 +93,8 @@ class FakePlatform:
                       SettingSpec(name="api_key", secret=True, required=True, description="API key"),
                       SettingSpec(name="mode", choices=["a", "b"], description="a choice")],
             eligible_statuses=["paid"], excluded_statuses=["cancelled", "refunded"],
-            customer_match=self.customer_match, stock_batch_size=3, price_batch_size=3)
+            customer_match=self.customer_match, stock_batch_size=3, price_batch_size=3,
+            read_ahead=self.read_ahead)
 
     @hub.hookimpl
     async def fetch_orders(self, account: hub.Account, since: datetime, until: datetime | None
@@ -109,6 +112,8 @@ class FakePlatform:
                 raise TransientError(f"FakeShop: page {number} answered 503")
             checkpoint = datetime.fromisoformat(page[-1]["modified"])
             yield OrderPage(payloads=copy.deepcopy(page), checkpoint=checkpoint, total=len(chosen))
+            if self.on_resume is not None:
+                self.on_resume()
 
     @hub.hookimpl
     async def refresh_credentials(self, account: hub.Account, credentials: dict[str, Any]

@@ -18,15 +18,23 @@ def sandbox() -> None:
 @click.option("--orders", type=click.IntRange(0, 1_000_000), default=120, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--latency", type=click.FloatRange(0, 60), default=0.0, help="Seconds per request.")
-def run_sandbox(platform: str, port: int, orders: int, seed: int, latency: float) -> None:
+@click.option("--currency", metavar="CODE", default=None,
+              help="The store's currency (default: the platform's usual one); give your hub's "
+                   "(hub config get currency) so its orders are importable.")
+def run_sandbox(platform: str, port: int, orders: int, seed: int, latency: float,
+                currency: str | None) -> None:
     """Serve PLATFORM's sandbox on 127.0.0.1 and print the settings an account needs."""
     import socket
 
     from hub.core.plugins import get_host
     from hub.sandbox import SandboxOptions, run
 
+    if currency is not None and not (len(currency) == 3 and currency.isalpha()):
+        raise click.BadParameter(f"'{currency}' is not a currency code: give three letters, e.g. BRL",
+                                 param_hint="--currency")
     host = get_host()
-    sb = host.create_sandbox(platform, SandboxOptions(seed=seed, orders=orders, latency=latency))
+    sb = host.create_sandbox(platform, SandboxOptions(seed=seed, orders=orders, latency=latency,
+                                                      currency=currency and currency.upper()))
     if port == 0:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))

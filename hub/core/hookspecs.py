@@ -126,8 +126,11 @@ def fetch_orders(account: Account, since: datetime, until: datetime | None
     :func:`parse_order`, so one bad payload never stops the batch) and, when the
     plugin can promise it, a ``checkpoint``: every order modified before it has
     been yielded. The core commits each page before asking for the next and
-    saves the checkpoint as the account's cursor only after that commit.
-    Guard pagination with :class:`hub.PageGuard` so a repeated cursor raises.
+    saves the checkpoint as the account's cursor only after that commit. A
+    plugin that sets ``PlatformInfo.read_ahead`` lets the core ask for that
+    many pages before committing the earlier ones (faster against a slow
+    platform); the cursor is still saved only after each page's commit, in
+    order. Guard pagination with :class:`hub.PageGuard` so a repeated cursor raises.
 
     :param account: the account to read.
     :param since: timezone-aware UTC lower bound on the platform's modified time

@@ -1,6 +1,9 @@
+import asyncio
+import time
+
 import pytest
 
-from hub.core.http.paging import PageGuard
+from hub.core.http.paging import PageGuard, numbered_pages
 from hub.core.http.redact import register_secret
 from hub.errors import PaginationLoop
 
@@ -47,3 +50,72 @@ def test_fresh_drops_records_already_seen_in_the_scan() -> None:
     assert guard.repeats == 2
     assert guard.seen_count == 3
     assert guard.fresh([{"sku": "A"}, {"sku": "A"}], key=lambda r: r["sku"]) == [{"sku": "A"}]
+
+
+class Listing:
+    """A numbered listing of ``total`` pages that answers after ``delay`` seconds."""
+
+    def __init__(self, total: int, delay: float = 0.02) -> None:
+        self.total, self.delay = total, delay
+        self.in_flight = self.most_in_flight = 0
+        self.asked: list[int] = []
+
+    async def fetch(self, number: int) -> tuple[int, int, list[int]]:
+        self.asked.append(number)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.in_flight -= 1
+        items = [number] if number <= self.total else []
+        return number, self.total, items
+
+
+def read(listing: Listing, ahead: int, stop_after: int | None = None) -> list[int]:
+    async def main() -> list[int]:
+        got = []
+        pages = numbered_pages(listing.fetch, lambda p: p[1], lambda p: not p[2], ahead=ahead)
+        async for number, _, _ in pages:
+            got.append(number)
+            if stop_after is not None and number == stop_after:
+                await pages.aclose()
+                break
+        return got
+
+    return asyncio.run(main())
+
+
+def test_numbered_pages_arrive_in_order_with_ahead_in_flight() -> None:
+    listing = Listing(10)
+    start = time.perf_counter()
+    assert read(listing, ahead=4) == list(range(1, 11))
+    elapsed = time.perf_counter() - start
+    assert listing.most_in_flight == 4
+    assert sorted(listing.asked) == list(range(1, 11))  # nothing past the last page
+    assert elapsed < 10 * 0.02  # 1 + ceil(9 / 4) round trips, not 10
+
+
+def test_numbered_pages_one_at_a_time_when_ahead_is_one() -> None:
+    listing = Listing(3)
+    assert read(listing, ahead=1) == [1, 2, 3]
+    assert listing.most_in_flight == 1
+
+
+def test_numbered_pages_follow_a_listing_that_grows_and_stop_at_an_empty_page() -> None:
+    listing = Listing(2)
+    original = listing.fetch
+
+    async def growing(number: int) -> tuple[int, int, list[int]]:
+        page = await original(number)
+        listing.total = 5 if number == 2 else listing.total  # new orders arrived meanwhile
+        return page if number != 2 else (number, 5, page[2])
+
+    listing.fetch = growing  # type: ignore[method-assign]
+    assert read(listing, ahead=2) == [1, 2, 3, 4, 5]
+
+
+def test_leaving_early_cancels_the_pages_in_flight() -> None:
+    listing = Listing(20, delay=0.05)
+    assert read(listing, ahead=4, stop_after=2) == [1, 2]
+    assert listing.in_flight == 0

@@ -110,8 +110,10 @@ def test_backfill_days_setting_widens_the_window(app: HubApp, account: str, fake
     assert set(orders_of(app)) == {"2"}
 
 
+@pytest.mark.parametrize("read_ahead", [0, 3])
 def test_error_on_page_k_keeps_committed_pages_and_resumes_without_loss_or_duplicates(
-        app: HubApp, account: str, fake: FakePlatform, observer: Observer) -> None:
+        app: HubApp, account: str, fake: FakePlatform, observer: Observer, read_ahead: int) -> None:
+    fake.read_ahead = read_ahead  # pages read ahead are written in order, up to the failure
     fake.add(*(make_order(i, modified=NOW - timedelta(hours=10 - i)) for i in range(1, 8)))
     fake.fail_on_page = 3  # pages of 2: orders 1-4 commit, then the platform fails
     failed = run_import(app)
@@ -373,3 +375,29 @@ def test_a_second_concurrent_import_of_one_account_is_refused(app: HubApp, accou
                 await import_orders(app, "main")
     asyncio.run(go())
     assert count(app, Order) == 0
+
+
+def test_without_read_ahead_the_scan_resumes_only_after_its_page_is_committed(
+        app: HubApp, account: str, fake: FakePlatform) -> None:
+    fake.add(*(make_order(i, modified=NOW - timedelta(hours=10 - i)) for i in range(1, 8)))
+    committed: list[int] = []
+    fake.on_resume = lambda: committed.append(count(app, Order))
+    run_import(app)
+    assert committed == [2, 4, 6, 7]  # pages of 2: each one in the database before the next is read
+
+
+@pytest.mark.parametrize("slice_days", ["0", "2"])
+def test_read_ahead_imports_every_slice_once_and_ends_at_the_same_cursor(
+        app: HubApp, fake: FakePlatform, slice_days: str) -> None:
+    app.accounts.add("fakeshop", "main", {"base_url": "https://s.example.com", "api_key": "k" * 10,
+                                          "backfill_days": "10", "backfill_slice_days": slice_days})
+    fake.add(*(make_order(i, modified=NOW - timedelta(hours=6 * i + 1)) for i in range(1, 30)))
+    fake.read_ahead = 3
+    committed: list[int] = []
+    fake.on_resume = lambda: committed.append(count(app, Order))
+    result = run_import(app)
+    assert result.counts.counts["imported"] == 29 and count(app, Order) == 29
+    assert any(n < 2 * k for k, n in enumerate(committed, start=1)), "pages were read ahead"
+    with app.db.session() as s:
+        assert s.get(SyncCursor, (1, "orders")).position == NOW - timedelta(hours=7)  # order 1
+    assert run_import(app).counts.counts.get("imported", 0) == 0

@@ -1,14 +1,17 @@
-"""Guard a paginated scan against platforms that loop or shift records between pages."""
+"""Paginated scans: guard against platforms that loop or shift records, and read pages ahead."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 from hub.core.http.redact import redact
 from hub.errors import PaginationLoop
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 
 def _item_id(item: Any) -> Hashable:
@@ -71,3 +74,36 @@ class PageGuard:
                 self._ids.add(item_id)
                 out.append(item)
         return out
+
+
+async def numbered_pages(fetch: Callable[[int], Awaitable[P]], total_pages: Callable[[P], int | None],
+                         is_empty: Callable[[P], bool], *, start: int = 1, ahead: int = 1
+                         ) -> AsyncIterator[P]:
+    """Pages ``start``, ``start + 1``, ... of a numbered listing, in order, read ahead concurrently.
+
+    The first page is read alone; once a page reports how many there are
+    (``total_pages``), up to ``ahead`` of the following pages are requested at
+    once, so a listing costs about one round trip per ``ahead`` pages rather
+    than one per page. The scan ends after an empty page or the last page the
+    latest page reports (a listing that grows while it is read is followed to
+    its new end; pages read ahead past a shrunken end are dropped). Leaving
+    early, or a failed page, cancels the requests still in flight.
+    """
+    number, last = start, start
+    pending: deque[asyncio.Task[P]] = deque()
+    try:
+        while True:
+            following = number + len(pending)
+            while len(pending) < max(1, ahead) and following <= last:
+                pending.append(asyncio.ensure_future(fetch(following)))
+                following += 1
+            page = await pending.popleft()
+            yield page
+            last = total_pages(page) or number
+            if is_empty(page) or number >= last:
+                return
+            number += 1
+    finally:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)

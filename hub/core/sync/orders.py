@@ -10,9 +10,10 @@ order) and nothing duplicated (orders are keyed by account and platform id).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -31,6 +32,7 @@ from hub.core.storage.models import Order as OrderRow
 from hub.core.storage.models import OrderEvent, OrderLine, ProductLink, SyncCursor
 from hub.core.sync import runs
 from hub.core.sync.catalog import CustomerMatcher, ProductMatcher
+from hub.core.sync.prefetch import chain
 from hub.core.sync.rules import Eligibility, data_reason
 from hub.core.sync.stock import reserve, reserve_new, sales_warehouse_id
 from hub.errors import ConfigError, HubError
@@ -349,6 +351,23 @@ def import_windows(start: datetime, end: datetime, slice_days: int
     return windows
 
 
+def _window_source(app: HubApp, account: Account, lower: datetime, upper: datetime | None
+                   ) -> Callable[[], AsyncIterator[OrderPage]]:
+    async def pages() -> AsyncIterator[OrderPage]:
+        source = app.host.fetch_orders(account, lower, upper)
+        try:
+            async for page in source:
+                if not isinstance(page, OrderPage):
+                    raise HubError(f"fetch_orders yielded {type(page).__name__}, not hub.OrderPage")
+                yield page
+        finally:
+            aclose = getattr(source, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    return pages
+
+
 async def import_orders(app: HubApp, name: str, *, since: datetime | None = None,
                         full: bool = False, trigger: str = "manual",
                         progress: Progress | None = None,
@@ -375,15 +394,19 @@ async def import_orders(app: HubApp, name: str, *, since: datetime | None = None
         else:
             windows = [(cursor - timedelta(minutes=account.setting_int("overlap_minutes", 10)), None)]
         done = 0
+        totals: set[int] = set()
         try:
-            for lower, upper in windows:
-                window_total: int | None = None
-                async for page in app.host.fetch_orders(account, lower, upper):
-                    if not isinstance(page, OrderPage):
-                        raise HubError(f"fetch_orders yielded {type(page).__name__}, "
-                                       "not hub.OrderPage")
-                    if page.total is not None and window_total is None:
-                        window_total = page.total  # each backfill slice reports its own total
+            sources = [_window_source(app, account, lower, upper) for lower, upper in windows]
+            async with contextlib.aclosing(chain(sources, ahead=info.read_ahead)) as pages:
+                async for index, page in pages:
+                    upper = windows[index][1]
+                    if page is None:  # a finished backfill slice: resume after it next time
+                        if upper is not None:
+                            with app.db.session() as s:
+                                advance_cursor(s, row.id or 0, FLOW, upper)
+                        continue
+                    if page.total is not None and index not in totals:
+                        totals.add(index)  # each backfill slice reports its own total
                         counts.available = (counts.available or 0) + page.total
                     result = await writer.write(page.payloads, run_id=run_id,
                                                 checkpoint=page.checkpoint)
@@ -395,11 +418,6 @@ async def import_orders(app: HubApp, name: str, *, since: datetime | None = None
                     if stop is not None and stop.is_set():
                         interrupted = True
                         break
-                if interrupted:
-                    break
-                if upper is not None:  # a finished backfill slice: resume after it next time
-                    with app.db.session() as s:
-                        advance_cursor(s, row.id or 0, FLOW, upper)
         except HubError as exc:
             error = str(exc)
         with app.db.session() as s:

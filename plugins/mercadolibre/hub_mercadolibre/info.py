@@ -81,4 +81,5 @@ INFO = PlatformInfo(
     customer_match="platform_id",
     stock_batch_size=100,
     price_batch_size=100,
+    read_ahead=4,  # the scan acknowledges nothing after a yield
 )

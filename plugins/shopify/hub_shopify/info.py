@@ -37,6 +37,10 @@ DEFAULT_SCOPES = ("read_orders,read_products,write_products,read_inventory,write
                   "read_locations,read_merchant_managed_fulfillment_orders,"
                   "write_merchant_managed_fulfillment_orders")
 
+# Paged, a full order costs ~80 query points (~1 order/s at the Standard plan's 100 points/s):
+# anything reaching back more than a day, a backfill's most recent slice included, goes bulk.
+BULK_THRESHOLD_DAYS = 1
+
 SETTINGS = [
     SettingSpec(name="shop", required=True,
                 description="The shop's myshopify subdomain or domain, e.g. 'acme' or "
@@ -67,9 +71,9 @@ SETTINGS = [
     SettingSpec(name="location_id",
                 description="Shopify location (numeric id or gid) that receives stock pushes; "
                             "empty: the shop's only active location."),
-    SettingSpec(name="bulk_threshold_days", kind="int", default="7",
+    SettingSpec(name="bulk_threshold_days", kind="int", default=str(BULK_THRESHOLD_DAYS),
                 description="A fetch whose lower bound is more than this many days back runs "
-                            "as a bulk operation instead of paging."),
+                            "as a bulk operation instead of paging (-1: never)."),
     SettingSpec(name="bulk_poll_seconds", default="2",
                 description="Seconds between polls of a running bulk operation."),
     SettingSpec(name="notify_customer", kind="bool", default="true",

@@ -32,7 +32,7 @@ from hub_shopify import queries
 from hub_shopify.client import Path, ShopifyClient
 from hub_shopify.cost import largest_first
 from hub_shopify.ids import gid
-from hub_shopify.info import MAX_QUERY_COST
+from hub_shopify.info import BULK_THRESHOLD_DAYS, MAX_QUERY_COST
 from hub_shopify.views import EXTRA
 
 log = logging.getLogger("hub.shopify.orders")
@@ -106,7 +106,7 @@ async def complete_lines(client: ShopifyClient, nodes: list[dict[str, Any]]) -> 
 
 
 def _bulk_wanted(client: ShopifyClient, since: datetime) -> bool:
-    days = client.account.setting_int("bulk_threshold_days", 7)
+    days = client.account.setting_int("bulk_threshold_days", BULK_THRESHOLD_DAYS)
     return days >= 0 and since < datetime.now(UTC) - timedelta(days=days)
 
 

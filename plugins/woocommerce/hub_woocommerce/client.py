@@ -17,8 +17,9 @@ from typing import Any
 
 import httpx
 
-from hub import Account, ConfigError, DataError, HttpClient, PageGuard, register_secret
+from hub import Account, ConfigError, DataError, HttpClient, PageGuard, numbered_pages, register_secret
 from hub_woocommerce.auth import build_auth, resolve_mode
+from hub_woocommerce.info import DEFAULT_CONCURRENCY
 
 API = "wc/v3"
 PER_PAGE = 100
@@ -150,6 +151,12 @@ class WooClient:
         return Page(number=number, items=json_list(response, f"GET {path} page {number}"),
                     total=header_int(response, "X-WP-Total"),
                     total_pages=header_int(response, "X-WP-TotalPages"), response=response)
+
+    def listing(self, path: str, params: Mapping[str, Any]) -> AsyncIterator[Page]:
+        """Every page of a listing in order, the account's ``concurrency`` of them in flight."""
+        return numbered_pages(lambda number: self.page(path, params, number),
+                              lambda page: page.total_pages, lambda page: not page.items,
+                              ahead=self.account.setting_int("concurrency", DEFAULT_CONCURRENCY))
 
     async def pages(self, path: str, params: Mapping[str, Any], what: str
                     ) -> AsyncIterator[list[dict[str, Any]]]:

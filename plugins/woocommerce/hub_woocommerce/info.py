@@ -10,6 +10,8 @@ ELIGIBLE_STATUSES = ["processing"]
 EXCLUDED_STATUSES = ["completed", "cancelled", "refunded", "failed", "trash", "pending",
                      "on-hold", "checkout-draft"]
 
+DEFAULT_CONCURRENCY = 4  # pages of an order listing requested at once
+
 SETTINGS = [
     SettingSpec(name="base_url", kind="url", required=True,
                 description="The store's URL, e.g. https://shop.example.com (the REST API "
@@ -36,6 +38,9 @@ SETTINGS = [
     SettingSpec(name="currency",
                 description="The store's currency (ISO 4217). Empty: read from the store "
                             "(/wp-json/wc/v3/data/currencies/current)."),
+    SettingSpec(name="concurrency", kind="int", default=str(DEFAULT_CONCURRENCY),
+                description="Pages of an order listing requested at once during an import "
+                            "(1: one after the other, for a host that cannot take more)."),
     SettingSpec(name="requests_per_second", kind="str",
                 description="Cap on requests per second to the store (WooCommerce has no API "
                             "limit of its own; hosts and firewalls may). Empty: no cap."),
@@ -52,4 +57,5 @@ INFO = PlatformInfo(
     customer_match="contact",
     stock_batch_size=100,
     price_batch_size=100,
+    read_ahead=4,  # the scan acknowledges nothing after a yield
 )

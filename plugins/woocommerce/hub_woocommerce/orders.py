@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +17,8 @@ async def scan(client: WooClient, since: datetime, until: datetime | None
                ) -> AsyncIterator[OrderPage]:
     """Every order modified after ``since`` (and before ``until``), each exactly once.
 
-    The listing is ``GET /orders?modified_after=..&dates_are_gmt=true&orderby=id&order=asc``:
+    The listing is ``GET /orders?modified_after=..&dates_are_gmt=true&orderby=id&order=asc``,
+    its pages read ``concurrency`` at a time (:meth:`WooClient.listing`):
     sorting by id keeps every order's position while orders are *modified*
     between pages (sorting by date or modified time moves an edited order
     behind the cursor, or repeats it). New orders get higher ids and land on
@@ -44,22 +46,19 @@ async def scan(client: WooClient, since: datetime, until: datetime | None
     reported: int | None = None
     held: list[dict[str, Any]] = []
     for sweep in (1, 2):
-        number, held = 1, []
-        while True:
-            guard.check((sweep, number))
-            page = await client.page("orders", params, number)
-            if started is None:
-                started = platform_time(page.response) or since
-                reported = page.total
-            if page.items:  # the same records under a new page number: the store ignores `page`
-                guard.check((sweep, tuple(item.get("id") for item in page.items)))
-            fresh = guard.fresh(page.items)
-            if held:
-                yield OrderPage(payloads=held, total=reported)
-            held = fresh
-            if not page.items or number >= (page.total_pages or number):
-                break
-            number += 1
+        held = []
+        async with contextlib.aclosing(client.listing("orders", params)) as pages:
+            async for page in pages:
+                guard.check((sweep, page.number))
+                if started is None:
+                    started = platform_time(page.response) or since
+                    reported = page.total
+                if page.items:  # the same records under a new page number: the store ignores `page`
+                    guard.check((sweep, tuple(item.get("id") for item in page.items)))
+                fresh = guard.fresh(page.items)
+                if held:
+                    yield OrderPage(payloads=held, total=reported)
+                held = fresh
         if sweep == 2 or reported is None or guard.seen_count >= reported:
             break
         if held:
