@@ -388,3 +388,13 @@ def test_secrets_never_appear_in_errors_or_logs(respx_mock: respx.MockRouter,
     assert "consumer_secret=***" in caplog.text and "***" in str(caught.value)
     for secret in (api_key, token, basic_password, "cs_in_query_1", "cs_in_body_1"):
         assert secret not in text
+
+
+def test_every_client_shares_one_tls_context() -> None:
+    """A thousand accounts must not load the CA bundle a thousand times (~1 MB and 20 ms each)."""
+    from hub.core.http.client import HttpClient, tls_context
+
+    first = HttpClient("https://a.example.com", name="a")
+    second = HttpClient("https://b.example.com", name="b")
+    contexts = {id(c._http._transport._pool._ssl_context) for c in (first, second)}
+    assert contexts == {id(tls_context())}

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import logging
+import ssl
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from types import TracebackType
@@ -44,6 +46,17 @@ class Resolution:
 
 Classifier = Callable[[httpx.Response], Resolution | None]
 """Plugin rule run on every response; ``None`` falls back to the status-code defaults."""
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context (CA bundle loaded once) shared by every account's client.
+
+    Building one per client costs ~20 ms of CPU and ~1 MB: with a thousand
+    accounts under one daemon that was a gigabyte. ``SSL_CERT_FILE`` and
+    ``SSL_CERT_DIR`` are honoured, as httpx does.
+    """
+    return httpx.create_ssl_context()
 
 
 @dataclass
@@ -91,7 +104,7 @@ class HttpClient:
         self._sleep = sleep
         _register_headers(headers or {})
         self._http = httpx.AsyncClient(base_url=base_url, auth=auth, headers=headers,
-                                       timeout=timeout, transport=transport)
+                                       timeout=timeout, transport=transport, verify=tls_context())
 
     async def request(self, method: str, url: str, *, params: Any = None, json: Any = None,
                       content: bytes | str | None = None, data: Mapping[str, Any] | None = None,
