@@ -1,4 +1,4 @@
-"""Pushing stock: ``inventorySetQuantities``, up to 250 quantities per call, read back.
+"""Pushing stock: ``inventorySetQuantities``, up to 250 quantities per call, each confirmed.
 
 Each update sets the ``available`` quantity (reason ``correction``) of the
 variant's inventory item at a location: the update's ``warehouse``, else the
@@ -11,9 +11,10 @@ that the HTTP retries of that call reuse; older versions send
 
 Shopify applies a call all or nothing: quantities it rejects (``userErrors``
 pointing at ``input.quantities.N``) fail for good and the others are sent
-again without them. Every item is then read back
-(``inventoryItem.inventoryLevel(locationId).quantities(names: ["available"])``)
-and accepted only when Shopify holds the pushed quantity.
+again without them. An item is accepted only when Shopify holds the pushed
+quantity: the mutation's own ``changes`` say so (``quantityAfterChange``), so a
+batch costs one call; an item they do not mention is read back
+(``inventoryItem.inventoryLevel(locationId).quantities(names: ["available"])``).
 """
 
 from __future__ import annotations
@@ -97,16 +98,44 @@ def _bad_index(error: dict[str, Any]) -> int | None:
     return None
 
 
+def _confirm(batch: list[Planned], payload: Any, results: list[PushResult | None]) -> list[Planned]:
+    """Settle the items the mutation's own ``changes`` confirm; return those it does not mention.
+
+    Each change carries ``quantityAfterChange`` for an inventory item: equal to
+    the quantity sent is a success, anything else a failure. An item without
+    a change (Shopify lists none when the quantity already was that) is left
+    for the read-back.
+    """
+    group = (payload or {}).get("inventoryAdjustmentGroup") if isinstance(payload, dict) else None
+    after = {(c.get("item") or {}).get("id"): c.get("quantityAfterChange")
+             for c in (group or {}).get("changes") or []
+             if isinstance(c, dict) and c.get("name") == NAME}
+    unconfirmed = []
+    for p in batch:
+        if p.item not in after:
+            unconfirmed.append(p)
+        elif after[p.item] == p.quantity:
+            results[p.index] = PushResult.ok(p.key)
+        else:
+            results[p.index] = PushResult.failed(p.key, f"Shopify holds {after[p.item]!r} available "
+                                                 f"at {legacy_id(p.location)}, not {p.quantity}")
+    return unconfirmed
+
+
 async def _send(client: ShopifyClient, batch: list[Planned], results: list[PushResult | None]
                 ) -> list[Planned]:
-    """Set one batch; return the items Shopify applied (the rejected ones get their failure)."""
+    """Set one batch; return the applied items its answer does not confirm (see :func:`_confirm`).
+
+    The rejected items get their failure.
+    """
     while batch:
         query, variables = _input(client, batch)
         result = await client.graphql(query, variables, idempotent=True,
                                       what="inventorySetQuantities")
-        errors = user_errors(result.data.get("inventorySetQuantities"))
+        payload = result.data.get("inventorySetQuantities")
+        errors = user_errors(payload)
         if not errors:
-            return batch
+            return _confirm(batch, payload, results)
         bad = {i for i in (_bad_index(e) for e in errors) if i is not None}
         if not bad:  # a rejection of the whole call
             for p in batch:
@@ -176,8 +205,9 @@ async def push_stock(client: ShopifyClient, updates: Sequence[StockUpdate]) -> l
     for start in range(0, len(planned), STOCK_BATCH):
         batch = planned[start:start + STOCK_BATCH]
         try:
-            applied = await _send(client, batch, results)
-            await _read_back(client, applied, results)
+            unconfirmed = await _send(client, batch, results)
+            if unconfirmed:
+                await _read_back(client, unconfirmed, results)
         except (PlatformError, DataError) as exc:
             for p in batch:
                 if results[p.index] is None:

@@ -81,6 +81,36 @@ def test_stock_batches_of_250_go_in_one_call(shop: Any) -> None:
     assert len(sandbox.idempotency) == 1 and len(sandbox.stock_pushes) == len(skus)
 
 
+def test_the_mutation_answer_confirms_the_push_without_a_read_back(served: Any, shop: Any) -> None:
+    sandbox, url = served
+    before = len(sandbox.requested_costs)
+    results = _push_stock(shop, shop.sandbox_account(sandbox, url), [_stock(sandbox, "TOTE-CNV", 7)])
+    assert results[0].outcome == PushOutcome.ACCEPTED and sandbox.available("TOTE-CNV") == 7
+    # the variant's inventory item, then the mutation, whose changes confirm it: no third query
+    assert len(sandbox.requested_costs) - before == 2
+
+
+def test_confirm_reads_quantity_after_change_per_item() -> None:
+    from hub_shopify.stock import Planned, _confirm
+
+    batch = [Planned(0, "A", "gid://shopify/InventoryItem/1", "gid://shopify/Location/9", 5),
+             Planned(1, "B", "gid://shopify/InventoryItem/2", "gid://shopify/Location/9", 6),
+             Planned(2, "C", "gid://shopify/InventoryItem/3", "gid://shopify/Location/9", 7)]
+    payload = {"inventoryAdjustmentGroup": {"changes": [
+        {"name": "available", "delta": 5, "quantityAfterChange": 5,
+         "item": {"id": "gid://shopify/InventoryItem/1"}},
+        {"name": "available", "delta": 1, "quantityAfterChange": 4,
+         "item": {"id": "gid://shopify/InventoryItem/2"}},
+        {"name": "on_hand", "delta": 1, "quantityAfterChange": 7,
+         "item": {"id": "gid://shopify/InventoryItem/3"}}]}, "userErrors": []}
+    results: list[hub.PushResult | None] = [None, None, None]
+    unconfirmed = _confirm(batch, payload, results)
+    assert results[0] is not None and results[0].outcome == PushOutcome.ACCEPTED
+    assert results[1] is not None and results[1].outcome == PushOutcome.FAILED
+    assert "holds 4" in (results[1].error or "")
+    assert [p.key for p in unconfirmed] == ["C"] and results[2] is None  # read back
+
+
 def _push_price(shop: Any, acct: hub.Account, updates: list[hub.PriceUpdate]
                 ) -> list[hub.PushResult]:
     async def go() -> list[hub.PushResult]:
