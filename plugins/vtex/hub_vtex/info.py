@@ -40,7 +40,8 @@ SETTINGS = [
                             "(required for stock pushes)."),
     SettingSpec(name="lead_time",
                 description="Lead time sent with every inventory update (d.hh:mm:ss, e.g. "
-                            "00:00:00). Empty: keep the warehouse's current lead time (read first)."),
+                            "00:00:00). Empty: only the quantity is updated, the warehouse's lead time "
+                            "stays as it is."),
     SettingSpec(name="price_table", default="1",
                 description="Price table (trade policy) that holds promotional and scheduled "
                             "prices as fixed prices."),

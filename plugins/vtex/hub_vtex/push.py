@@ -1,11 +1,13 @@
-"""Stock and price pushes, each confirmed by reading the value back.
+"""Stock pushes, one request per SKU, and price pushes confirmed by reading the value back.
 
-Stock: ``PUT /api/logistics/pvt/inventory/skus/{skuId}/warehouses/{warehouseId}``
-with ``{"quantity": n, "unlimitedQuantity": false, "leadTime": ...}``. The
-quantity is always sent (VTEX reads an omitted quantity as zero); ``leadTime``
-is required by the OpenAPI document, so the warehouse's current lead time is
-read first and sent back unchanged (or the ``lead_time`` setting is sent).
-The warehouse is ``StockUpdate.warehouse`` or the ``warehouse_id`` setting.
+Stock: ``PATCH /api/logistics/pvt/inventory/skus/{skuId}/warehouses/{warehouseId}/quantity``
+with ``{"quantity": n, "unlimitedQuantity": false}``, the endpoint VTEX names for
+the quantity alone: the warehouse's lead time is left as it is. With the
+``lead_time`` setting, ``PUT .../warehouses/{warehouseId}`` sets both (its
+``leadTime`` is required). VTEX answers 2xx only for an update it applied (a
+concurrent one for the same SKU gets ``423 Locked``, a retryable failure), so no
+read-back is needed. The warehouse is ``StockUpdate.warehouse`` or the
+``warehouse_id`` setting.
 
 Prices: ``PUT /pricing/prices/{skuId}`` sets ``basePrice`` and ``listPrice`` to
 the regular price; a promotional or scheduled price becomes the fixed price of
@@ -48,14 +50,6 @@ def _failed(update: StockUpdate | PriceUpdate, exc: HubError) -> PushResult:
 
 # --- stock ---------------------------------------------------------------------------
 
-async def _balance(client: VtexClient, sku_id: str, warehouse: str) -> dict[str, Any] | None:
-    response = await client.logistics.get(f"api/logistics/pvt/inventory/skus/{segment(sku_id)}")
-    for entry in json_object(response, f"inventory of SKU {sku_id}").get("balance") or []:
-        if isinstance(entry, dict) and str(entry.get("warehouseId")) == warehouse:
-            return entry
-    return None
-
-
 async def _set_stock(client: VtexClient, update: StockUpdate, default_warehouse: str | None
                      ) -> PushResult:
     warehouse = update.warehouse or default_warehouse
@@ -70,19 +64,15 @@ async def _set_stock(client: VtexClient, update: StockUpdate, default_warehouse:
                                      retryable=False)
         quantity = max(0, int(update.quantity))
         lead_time = client.account.setting("lead_time")
-        if lead_time is None:
-            current = await _balance(client, sku_id, warehouse)
-            lead_time = str((current or {}).get("leadTime") or DEFAULT_LEAD_TIME)
-        await client.send_json(
-            client.logistics, "PUT",
-            f"api/logistics/pvt/inventory/skus/{segment(sku_id)}/warehouses/{segment(warehouse)}",
-            {"quantity": quantity, "unlimitedQuantity": False, "leadTime": lead_time})
-        after = await _balance(client, sku_id, warehouse)
+        path = f"api/logistics/pvt/inventory/skus/{segment(sku_id)}/warehouses/{segment(warehouse)}"
+        if lead_time is None:  # the quantity alone; the warehouse's lead time stays as it is
+            await client.send_json(client.logistics, "PATCH", f"{path}/quantity",
+                                   {"quantity": quantity, "unlimitedQuantity": False})
+        else:
+            await client.send_json(client.logistics, "PUT", path, {
+                "quantity": quantity, "unlimitedQuantity": False, "leadTime": lead_time})
     except HubError as exc:
         return _failed(update, exc)
-    if after is None or after.get("hasUnlimitedQuantity") or after.get("totalQuantity") != quantity:
-        return PushResult.failed(update.sku, f"VTEX holds {after and after.get('totalQuantity')} "
-                                 f"in warehouse {warehouse} after setting {quantity}")
     return PushResult.ok(update.sku)
 
 

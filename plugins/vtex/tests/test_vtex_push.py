@@ -32,6 +32,20 @@ def test_stock_is_set_per_sku_and_warehouse_keeping_the_lead_time(vt: ModuleType
     assert {p["skuId"] for p in sandbox.stock_pushes} == {1001, 1002, 1003, 1004}
 
 
+def test_stock_costs_one_request_per_sku_and_the_lead_time_setting_is_sent(vt: ModuleType) -> None:
+    with vt.running(orders=5) as (sandbox, acct):
+        quiet = vt.run(acct, lambda a: plugin.push_stock(a, [stock(1001, 5), stock(1003, 6)]))
+        assert [p.get("leadTime") for p in sandbox.stock_pushes] == [None, None]  # PATCH .../quantity
+        timed = vt.with_settings(acct, lead_time="2.00:00:00")
+        vt.run(timed, lambda a: plugin.push_stock(a, [stock(1001, 7)]))
+    assert [r.outcome for r in quiet] == ["accepted"] * 2
+    assert len(sandbox.stock_pushes) == 3
+    inventory_reads = {k: n for k, n in sandbox.stats.routes.items() if "inventory" in k and "GET" in k}
+    assert inventory_reads == {}  # one request each: no lead-time read, no read-back
+    assert sandbox.inventory[(1001, "1_1")] | {} == {**sandbox.inventory[(1001, "1_1")],
+                                                     "totalQuantity": 7, "leadTime": "2.00:00:00"}
+
+
 def test_stock_fails_clearly_without_a_warehouse_or_a_known_sku(vt: ModuleType) -> None:
     with vt.running(orders=5) as (sandbox, acct):
         no_warehouse = vt.with_settings(acct, warehouse_id="")

@@ -15,6 +15,8 @@ the Pricing API's ``api.vtex.com/{account}``), so ``account_settings`` points
   ``stockkeepingunitByProductId/{productId}``, ``stockkeepingunit?RefId=``;
 * Logistics: ``GET /api/logistics/pvt/inventory/skus/{skuId}``, ``PUT
   .../warehouses/{warehouseId}`` (an omitted quantity is zero, as on VTEX),
+  ``PATCH .../warehouses/{warehouseId}/quantity`` (quantity and
+  ``unlimitedQuantity``, lead time untouched; 204),
   ``GET /api/logistics/pvt/configuration/warehouses``;
 * Pricing: ``GET|PUT /pricing/prices/{itemId}`` (a PUT replaces the fixed
   prices too), ``POST|DELETE /pricing/prices/{itemId}/fixed/{priceTableId}``
@@ -348,6 +350,8 @@ class VtexSandbox(Sandbox):
                   methods=["GET"]),
             Route("/api/logistics/pvt/inventory/skus/{skuId}/warehouses/{warehouseId}",
                   r(self.set_inventory, "logistics"), methods=["PUT"]),
+            Route("/api/logistics/pvt/inventory/skus/{skuId}/warehouses/{warehouseId}/quantity",
+                  r(self.set_inventory, "logistics"), methods=["PATCH"]),
             Route("/pricing/prices/{itemId}", r(self.price, "pricing", "pricing"),
                   methods=["GET", "PUT"]),
             Route("/pricing/prices/{itemId}/fixed/{priceTableId}",
@@ -667,16 +671,19 @@ class VtexSandbox(Sandbox):
         body = await _json(request)
         if not isinstance(body, dict):
             raise Refused(400, "The body must be a JSON object")
+        patch = request.method == "PATCH"  # .../quantity: quantity and unlimitedQuantity only
+        if patch and not {"quantity", "unlimitedQuantity"} <= set(body):
+            raise Refused(400, "quantity and unlimitedQuantity are required")
         quantity = body.get("quantity", 0)  # VTEX: an omitted quantity is zero
         if not isinstance(quantity, int) or quantity < 0:
             raise Refused(400, "quantity must be a non-negative integer")
         entry = self.inventory.setdefault((sku["Id"], warehouse), catalog.new_balance())
         entry.update(totalQuantity=quantity,
                      hasUnlimitedQuantity=bool(body.get("unlimitedQuantity", False)))
-        if "leadTime" in body:
+        if "leadTime" in body and not patch:
             entry["leadTime"] = str(body["leadTime"])
         self.stock_pushes.append({"skuId": sku["Id"], "warehouseId": warehouse, **body})
-        return JSONResponse(True)
+        return Response(status_code=204) if patch else JSONResponse(True)
 
     async def price(self, request: Request) -> Response:
         sku = self._sku(request.path_params["itemId"])
