@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench import memory, overhead, push, ratelimit, scale, startup
 from bench.common import Figure
@@ -81,8 +82,32 @@ def main(argv: list[str]) -> int:
         {"machine": info, "smoke": args.smoke, "figures": [asdict(f) for f in figures]}, indent=2))
     (RESULTS / f"{stem}.md").write_text(text)
     if not args.smoke:
-        (RESULTS / "latest.md").write_text(text)
+        update_latest(figures, info, args.only or list(SCENARIOS))
     return 0
+
+
+def update_latest(figures: list[Figure], info: dict[str, object], ran: list[str]) -> None:
+    """latest.json/.md: each scenario's newest full-size figures (a run of some scenarios keeps
+    the others' figures, each with the commit and time it was measured at)."""
+    path = RESULTS / "latest.json"
+    latest: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    for name in ran:
+        latest[name] = {"machine": info, "figures": [asdict(f) for f in figures if f.scenario == name]}
+    path.write_text(json.dumps(latest, indent=2))
+    lines = ["# Benchmarks: the newest full-size figures of each scenario", "",
+             "| scenario | figure | value | target | met | commit, measured |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for name in SCENARIOS:
+        if name not in latest:
+            continue
+        where = latest[name]["machine"]
+        for f in latest[name]["figures"]:
+            met = "" if f["met"] is None else ("yes" if f["met"] else "**no**")
+            lines.append(f"| {name} | {f['name']} | {f['value']:,} {f['unit']} | {f['target']} | {met} "
+                         f"| {where['commit']}, {where['when']} |")
+    first = next(iter(latest.values()))["machine"]
+    lines += ["", f"Python {first['python']}, {first['cpus']} CPUs, {first['platform']}."]
+    (RESULTS / "latest.md").write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

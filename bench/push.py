@@ -2,15 +2,19 @@
 
 Requests are counted on the wire: WooCommerce's batch endpoints are answered by
 a transport that echoes each item as WooCommerce does, so the plugin confirms
-every update. Targets: WooCommerce <= 10 requests for the 1,000 changes, and
-zero requests when nothing changed. Then, in daemon mode against the real
-WooCommerce sandbox, the time from a stock change to the sandbox holding it.
+every update. Shopify, Mercado Libre and VTEX push against their sandboxes,
+whose catalogues are small: every SKU is changed and the count is projected
+to 1,000 changes. Targets: Shopify <= 4, WooCommerce <= 10, Mercado Libre and
+VTEX <= 1,000 requests for the 1,000 changes, and zero when nothing changed.
+Then, in daemon mode against the real WooCommerce sandbox, the time from a
+stock change to the sandbox holding it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import statistics
 import threading
 import time
@@ -136,5 +140,73 @@ def _listing(h: object, sku: str) -> tuple[str, str | None]:
     return link.platform_product_id, link.platform_variant_id or None  # type: ignore[union-attr]
 
 
+class Counter(httpx.AsyncBaseTransport):
+    """Real HTTP to the sandbox, counting requests."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.requests = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        return await self.inner.handle_async_request(request)
+
+
+# Requests for 1,000 changed SKUs: Shopify's inventorySetQuantities carries a batch per mutation
+# (one request per batch); Mercado Libre and VTEX write one SKU per request.
+PER_PLATFORM = {"shopify": ("Shopify", 4, True), "mercadolibre": ("Mercado Libre", 1000, False),
+                "vtex": ("VTEX", 1000, False)}
+
+
+def sandbox_requests(platform: str) -> list[Figure]:
+    """Every linked SKU of the platform's sandbox changed, then nothing changed: requests on the wire.
+
+    The sandboxes' catalogues are small (tens of SKUs), so the count for 1,000
+    changes is projected: per SKU for platforms writing one SKU a request, per
+    batch (``stock_batch_size``) for those that batch.
+    """
+    from hub.core.sync.products import sync_products
+    from hub.core.sync.push import push
+    from hub.sandbox import SandboxOptions
+    from hub.testing.harness import SandboxHarness
+
+    title, target, batched = PER_PLATFORM[platform]
+    with quiet_env() as tmp, SandboxHarness(platform, tmp, SandboxOptions(orders=0),
+                                            flows=("stock",)) as h:
+        counter = Counter()
+        h.app.transport = counter
+
+        async def daemon_like():  # type: ignore[no-untyped-def]
+            # one event loop and one account runtime throughout, as in the daemon
+            await sync_products(h.app, h.account)
+            skus = h.skus()
+            await push(h.app, h.account, "stock")  # the first full sync
+            counter.requests = 0
+            for sku in skus:
+                h.set_stock(sku, 41)
+            changed = await push(h.app, h.account, "stock")
+            sent, counter.requests = counter.requests, 0
+            await push(h.app, h.account, "stock")
+            await h.app.accounts.aclose()
+            return skus, changed, sent, counter.requests
+
+        skus, result, sent, unchanged = asyncio.run(daemon_like())
+        batch = h.host.info(platform).stock_batch_size
+    pushed = result.counts.counts["pushed"]
+    if batched:
+        projected = math.ceil(1000 / batch) * sent / max(1, math.ceil(pushed / batch))
+    else:
+        projected = 1000 * sent / max(1, pushed)
+    context = {"skus_changed": len(skus), "pushed": pushed, "requests": sent, "batch": batch}
+    return [
+        Figure("push", f"{title} requests for 1,000 changed SKUs (projected from {pushed})",
+               round(projected), "requests", f"<= {target}", projected <= target, context),
+        Figure("push", f"{title} requests, nothing changed", unchanged, "requests", "0", unchanged == 0),
+    ]
+
+
 def run(skus: int, changed: int, samples: int) -> list[Figure]:
-    return requests_per_push(skus, changed) + change_latency(samples)
+    figures = requests_per_push(skus, changed)
+    for platform in PER_PLATFORM:
+        figures += sandbox_requests(platform)
+    return figures + change_latency(samples)
