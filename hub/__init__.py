@@ -24,7 +24,8 @@ _EXPORTS: dict[str, str] = {
     "Product": "hub.types", "Variant": "hub.types", "StockUpdate": "hub.types",
     "PriceUpdate": "hub.types", "Shipment": "hub.types", "ShipmentLine": "hub.types",
     "Invoice": "hub.types", "PushResult": "hub.types", "PushOutcome": "hub.types",
-    "OrderPage": "hub.types", "WebhookEvent": "hub.types", "SettingSpec": "hub.types",
+    "OrderPage": "hub.types", "OrderPeek": "hub.types", "WebhookEvent": "hub.types",
+    "SettingSpec": "hub.types",
     "Capability": "hub.types", "PlatformInfo": "hub.types", "utc": "hub.types",
     # errors
     "HubError": "hub.errors", "ConfigError": "hub.errors", "AuthError": "hub.errors",
@@ -90,6 +91,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         Order,
         OrderLine,
         OrderPage,
+        OrderPeek,
         PlatformInfo,
         PriceUpdate,
         Product,

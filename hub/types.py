@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -224,6 +224,13 @@ class PushResult(_Model):
     @classmethod
     def failed(cls, key: str, error: str, *, retryable: bool = True) -> PushResult:
         return cls(key=key, outcome=PushOutcome.FAILED, error=error, retryable=retryable)
+
+
+class OrderPeek(NamedTuple):
+    """What ``peek_order`` reads off a raw payload without parsing it: its id and status."""
+
+    platform_order_id: str
+    status: str
 
 
 class OrderPage(_Model):

@@ -68,6 +68,8 @@ class FakePlatform:
         self.page_size = 2
         self.fail_on_page: int | None = None
         self.read_ahead = 0  # PlatformInfo.read_ahead
+        self.peeking = False  # answer peek_order (else None: every payload is parsed)
+        self.parsed: list[str] = []  # ids parse_order was called for
         self.on_resume: Any = None  # called each time the scan resumes after a yield
         self.stock_calls: list[list[hub.StockUpdate]] = []
         self.price_calls: list[list[hub.PriceUpdate]] = []
@@ -132,7 +134,14 @@ class FakePlatform:
         return copy.deepcopy(self.orders.get(order_id))
 
     @hub.hookimpl
+    def peek_order(self, payload: dict[str, Any]) -> hub.OrderPeek | None:
+        if not self.peeking or "status" not in payload:
+            return None
+        return hub.OrderPeek(str(payload["id"]), payload["status"])
+
+    @hub.hookimpl
     def parse_order(self, account: hub.Account, payload: dict[str, Any]) -> Order:
+        self.parsed.append(str(payload.get("id")))
         if "status" not in payload:
             raise DataError(f"order {payload.get('id')}: no status")
         buyer = payload.get("buyer")

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from hub.types import (
         Order,
         OrderPage,
+        OrderPeek,
         PlatformInfo,
         PriceUpdate,
         Product,
@@ -51,7 +52,7 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 
 # Names of the hooks dispatched to one platform plugin (see module docstring).
 PLATFORM_HOOKS = frozenset({
-    "authorize", "refresh_credentials", "fetch_orders", "fetch_order", "parse_order",
+    "authorize", "refresh_credentials", "fetch_orders", "fetch_order", "parse_order", "peek_order",
     "fetch_products", "map_product", "push_stock", "push_price", "push_tracking",
     "verify_webhook", "parse_webhook", "create_sandbox",
 })
@@ -170,6 +171,28 @@ def parse_order(account: Account, payload: dict[str, Any]) -> Order:
 
     :raises hub.errors.DataError: the payload cannot be understood; the core
         quarantines it with this message and goes on with the batch.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+@hookspec(firstresult=True)
+def peek_order(account: Account, payload: dict[str, Any]) -> OrderPeek | None:
+    """Optional: read a raw order payload's id and status without parsing the rest.
+
+    A backfill reads mostly orders the hub will not import (completed,
+    cancelled...). With this hook the core skips a payload whose status the
+    account's rules exclude, and that the hub does not hold yet, without
+    calling :func:`parse_order`: the run records the same reason, and parsing
+    time goes to the orders that are imported. Orders the hub already holds are
+    always parsed (a cancellation must reach them).
+
+    :param account: the account the order belongs to.
+    :param payload: as for :func:`parse_order`.
+    :return: :class:`hub.OrderPeek` with exactly the ``platform_order_id`` and
+        ``status`` that :func:`parse_order` would give, or ``None`` when this
+        payload needs the full parse (for example a status computed from
+        several fields). Never raise: return ``None`` for a payload you cannot read.
 
     Dispatch: the account's platform plugin only; first result wins.
     """

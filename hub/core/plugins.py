@@ -236,6 +236,9 @@ class PluginHost:
     def parse_order(self, account: Any, payload: dict[str, Any]) -> Any:
         return self.call("parse_order", account.platform, account=account, payload=payload)
 
+    def peek_order(self, account: Any, payload: dict[str, Any]) -> Any:
+        return self.call("peek_order", account.platform, account=account, payload=payload)
+
     def fetch_products(self, account: Any, product_ids: list[str] | None) -> AsyncIterator[Any]:
         result: AsyncIterator[Any] = self.call("fetch_products", account.platform,
                                                account=account, product_ids=product_ids)

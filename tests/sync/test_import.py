@@ -401,3 +401,27 @@ def test_read_ahead_imports_every_slice_once_and_ends_at_the_same_cursor(
     with app.db.session() as s:
         assert s.get(SyncCursor, (1, "orders")).position == NOW - timedelta(hours=7)  # order 1
     assert run_import(app).counts.counts.get("imported", 0) == 0
+
+
+def test_peek_order_skips_new_excluded_orders_unparsed_with_the_same_reasons(
+        app: HubApp, account: str, fake: FakePlatform) -> None:
+    fake.add(make_order(1), make_order(2, status="cancelled"), make_order(3, status="pending"),
+             make_order(4, status="refunded"))
+    plain = run_import(app)
+    fake.peeking, fake.parsed = True, []
+    app.accounts.add("fakeshop", "peeked", {"base_url": "https://t.example.com", "api_key": "k" * 10})
+    peeked = run_import(app, "peeked")
+    assert fake.parsed == ["1"]  # the three the rules exclude were never parsed
+    assert peeked.counts.counts == plain.counts.counts
+    assert peeked.counts.skipped == plain.counts.skipped  # same reasons, same numbers
+
+
+def test_peek_order_never_skips_an_order_the_hub_holds(app: HubApp, account: str,
+                                                        fake: FakePlatform) -> None:
+    fake.add(make_order(1, modified=NOW - timedelta(hours=3)))
+    run_import(app)
+    fake.peeking, fake.parsed = True, []
+    fake.add(make_order(1, status="cancelled", modified=NOW - timedelta(hours=1)))
+    result = run_import(app)
+    assert fake.parsed == ["1"] and result.counts.counts["updated"] == 1
+    assert orders_of(app)["1"].status == "cancelled"  # the cancellation reached the held order

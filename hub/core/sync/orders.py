@@ -36,7 +36,7 @@ from hub.core.sync.prefetch import chain
 from hub.core.sync.rules import Eligibility, data_reason
 from hub.core.sync.stock import reserve, reserve_new, sales_warehouse_id
 from hub.errors import ConfigError, HubError
-from hub.types import Order, OrderPage, PlatformInfo
+from hub.types import Order, OrderPage, OrderPeek, PlatformInfo
 from hub.types import Product as CanonicalProduct
 
 if TYPE_CHECKING:
@@ -91,6 +91,7 @@ class OrderWriter:
         self.product_key = account.setting("product_key", "sku") or "sku"
         self.can_fetch_products = (app.host.implements("fetch_products", row.platform)
                                    and app.host.implements("map_product", row.platform))
+        self.can_peek = app.host.implements("peek_order", row.platform)
 
     def parse(self, payloads: Iterable[dict[str, Any]], result: PageResult,
               run_id: int | None) -> tuple[list[Order], list[tuple[str, str, dict[str, Any]]]]:
@@ -109,12 +110,56 @@ class OrderWriter:
                 orders[order.platform_order_id] = order
         return list(orders.values()), bad
 
+    def triage(self, payloads: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        """Split a page with ``peek_order``: payloads to parse, and new orders skipped by status.
+
+        An order is skipped unparsed only when the hub does not hold it and the
+        status the plugin reads off the payload is one the rules exclude; the
+        reason recorded is the one the parsed order would get.
+        """
+        if not self.can_peek:
+            return payloads, {}
+        peeks: list[tuple[dict[str, Any], OrderPeek | None]] = []
+        for payload in payloads:
+            try:
+                peek = self.app.host.peek_order(self.account, payload)
+            except Exception:  # a plugin bug must not lose the order: parse it instead
+                log.exception("%s: peek_order failed; parsing the payload", self.account.label)
+                peek = None
+            peeks.append((payload, peek if isinstance(peek, OrderPeek) else None))
+        ids = [peek.platform_order_id for _, peek in peeks if peek is not None]
+        with self.app.db.session() as s:
+            held = set(s.exec(select(OrderRow.platform_order_id).where(
+                OrderRow.account_id == (self.row.id or 0),
+                col(OrderRow.platform_order_id).in_(ids))).all()) if ids else set()
+        skipped: dict[str, str] = {}
+        parse: list[dict[str, Any]] = []
+        parsed_ids: set[str] = set()
+        for payload, peek in peeks:
+            reason = (self.rules.reason_for_status(peek.status)
+                      if peek is not None and peek.platform_order_id not in held else None)
+            if reason and peek is not None:
+                skipped[peek.platform_order_id] = reason
+            else:
+                parse.append(payload)
+                if peek is not None:
+                    parsed_ids.add(peek.platform_order_id)
+        for order_id in parsed_ids & set(skipped):  # a newer copy in the same page decides
+            del skipped[order_id]
+        return parse, skipped
+
     async def write(self, payloads: list[dict[str, Any]], *, run_id: int,
                     checkpoint: datetime | None = None) -> PageResult:
         result = PageResult()
+        payloads, skipped = self.triage(payloads)
         orders, bad = self.parse(payloads, result, run_id)
         details = await self._product_details(orders)
         with self.app.db.session() as s:
+            for reason in skipped.values():
+                result.counts.add(runs.SKIPPED, reason)
+            if skipped:
+                runs.record_items(s, run_id, self.row.id or 0,
+                                  [(key, runs.SKIPPED, reason) for key, reason in skipped.items()])
             for key, reason, payload in bad:
                 result.counts.add(runs.QUARANTINED)
                 runs.record_item(s, run_id, self.row.id or 0, key, runs.QUARANTINED, reason,

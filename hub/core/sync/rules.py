@@ -29,10 +29,13 @@ class Eligibility:
     def status_reason(self, order: Order) -> str | None:
         if order.ineligible_reason:
             return order.ineligible_reason
-        if order.status in self.excluded:
-            return f"status '{order.status}' is excluded"
-        if self.eligible and order.status not in self.eligible:
-            return f"status '{order.status}' is not ready to ship"
+        return self.reason_for_status(order.status)
+
+    def reason_for_status(self, status: str) -> str | None:
+        if status in self.excluded:
+            return f"status '{status}' is excluded"
+        if self.eligible and status not in self.eligible:
+            return f"status '{status}' is not ready to ship"
         return None
 
     def is_excluded(self, status: str) -> bool:

@@ -26,6 +26,7 @@ from hub import (
     Money,
     Order,
     OrderLine,
+    OrderPeek,
     Product,
     Variant,
     cents_to_decimal,
@@ -141,6 +142,14 @@ def _delivery(payload: dict[str, Any], shipping: Address | None, cost: Money | N
     if not services and shipping is None and cost is None:
         return None
     return Delivery(service="; ".join(services) or None, cost=cost, address=shipping)
+
+
+def peek_order(payload: Any) -> OrderPeek | None:
+    """The id and status :func:`parse_order` would give, read without parsing the rest."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("items"), list):
+        return None  # not a full order: parse_order says why
+    order_id = _text(payload.get("orderId"))
+    return OrderPeek(order_id, _text(payload.get("status")) or "unknown") if order_id else None
 
 
 def parse_order(payload: dict[str, Any]) -> Order:

@@ -29,6 +29,7 @@ from hub import (
     Money,
     Order,
     OrderLine,
+    OrderPeek,
     Product,
     Variant,
     parse_datetime,
@@ -187,6 +188,17 @@ def parse_order(payload: Mapping[str, Any]) -> Order:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
         raise DataError(f"WooCommerce order {order_id}: {where}: {first.get('msg')}") from None
+
+
+def peek_order(payload: Any) -> OrderPeek | None:
+    """The id and status :func:`parse_order` would give, read without parsing the rest."""
+    if not isinstance(payload, Mapping):
+        return None
+    order_id, status = payload.get("id"), _text(payload.get("status"))
+    if isinstance(order_id, bool) or not isinstance(order_id, int | str) or not str(order_id) \
+            or status is None:
+        return None
+    return OrderPeek(str(order_id), status)
 
 
 def _order(payload: Mapping[str, Any], order_id: str) -> Order:

@@ -17,6 +17,7 @@ from hub import (
     AuthSession,
     Order,
     OrderPage,
+    OrderPeek,
     PlatformInfo,
     PriceUpdate,
     Product,
@@ -64,6 +65,12 @@ async def fetch_order(account: Account, order_id: str) -> dict[str, Any] | None:
 def parse_order(account: Account, payload: dict[str, Any]) -> Order:
     """A REST or webhook order payload as a canonical order."""
     return mapping.parse_order(payload)
+
+
+@hub.hookimpl
+def peek_order(payload: dict[str, Any]) -> OrderPeek | None:
+    """Id and status of a payload, so orders the rules exclude are skipped unparsed."""
+    return mapping.peek_order(payload)
 
 
 @hub.hookimpl
