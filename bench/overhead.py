@@ -35,7 +35,8 @@ def run(orders: int) -> list[Figure]:
         read = result.counts.counts["imported"] + sum(result.counts.skipped.values())
         payloads = _payloads(app)
         app.close()
-        floor = _floor(payloads, tmp / "floor.db")
+        # the floor is short (~0.15 s) and noisy: the median of three runs
+        floor = sorted(_floor(payloads, tmp / f"floor{i}.db") for i in range(3))[1]
     e2e_rate = read / wall.seconds
     floor_rate = len(payloads) / floor
     ratio = wall.seconds / floor * len(payloads) / max(read, 1)
