@@ -39,7 +39,8 @@ _EXPORTS: dict[str, str] = {
     "HttpClient": "hub.core.http.client", "Resolution": "hub.core.http.client",
     "RateLimiter": "hub.core.http.ratelimit", "RetryPolicy": "hub.core.http.retry",
     "TokenRefresher": "hub.core.http.tokens", "PageGuard": "hub.core.http.paging",
-    "numbered_pages": "hub.core.http.paging",
+    "numbered_pages": "hub.core.http.paging", "platform_time": "hub.core.http.clock",
+    "gather": "hub.core.tasks", "bounded": "hub.core.tasks",
     "redact": "hub.core.http.redact", "register_secret": "hub.core.http.redact",
     "verify_hmac": "hub.core.http.signing", "sign_hmac": "hub.core.http.signing",
     "parse_decimal": "hub.money", "parse_datetime": "hub.money", "cents_to_decimal": "hub.money",
@@ -61,12 +62,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from hub.account import Account, AccountRuntime
     from hub.auth import AuthSession, Callback, pkce_challenge
     from hub.core.http.client import HttpClient, Resolution
+    from hub.core.http.clock import platform_time
     from hub.core.http.paging import PageGuard, numbered_pages
     from hub.core.http.ratelimit import RateLimiter
     from hub.core.http.redact import redact, register_secret
     from hub.core.http.retry import RetryPolicy
     from hub.core.http.signing import sign_hmac, verify_hmac
     from hub.core.http.tokens import TokenRefresher
+    from hub.core.tasks import bounded, gather
     from hub.errors import (
         Action,
         AuthError,

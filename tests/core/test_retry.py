@@ -35,3 +35,41 @@ def test_delay_is_full_jitter_exponential_capped() -> None:
 def test_max_attempts_must_be_positive() -> None:
     with pytest.raises(ValueError):
         RetryPolicy(max_attempts=0)
+
+
+def test_bounded_keeps_order_limits_flight_and_raises_the_first_failure_itself() -> None:
+    import asyncio
+
+    import pytest
+
+    from hub import HubError, bounded
+
+    flying = most = 0
+
+    async def call(i: int) -> int:
+        nonlocal flying, most
+        flying += 1
+        most = max(most, flying)
+        await asyncio.sleep(0.01 * (5 - i % 5))
+        flying -= 1
+        if i == 7:
+            raise HubError("call 7 failed")
+        return i
+
+    assert asyncio.run(bounded(3, (call(i) for i in range(7)))) == list(range(7))
+    assert most == 3
+    with pytest.raises(HubError, match="call 7 failed"):  # not an ExceptionGroup
+        asyncio.run(bounded(3, (call(i) for i in range(10))))
+
+
+def test_platform_time_reads_the_date_header() -> None:
+    from datetime import UTC, datetime
+
+    import httpx
+
+    from hub import platform_time
+
+    answer = httpx.Response(200, headers={"Date": "Mon, 23 Nov 2026 12:00:05 GMT"})
+    assert platform_time(answer) == datetime(2026, 11, 23, 12, 0, 5, tzinfo=UTC)
+    assert platform_time(httpx.Response(200)) is None
+    assert platform_time(httpx.Response(200, headers={"Date": "soon"})) is None

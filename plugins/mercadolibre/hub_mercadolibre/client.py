@@ -9,8 +9,6 @@ shares the account's rate limiter, and retries 429 (Mercado Libre sends no
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
 import json
 from collections.abc import Awaitable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -18,7 +16,15 @@ from typing import Any, TypeVar
 
 import httpx
 
-from hub import Account, Action, ConfigError, DataError, HttpClient, Resolution
+from hub import (
+    Account,
+    Action,
+    ConfigError,
+    DataError,
+    HttpClient,
+    Resolution,
+    bounded,
+)
 from hub_mercadolibre.info import DEFAULT_CONCURRENCY, DEFAULT_RATE
 from hub_mercadolibre.sites import API_URL, SITES, Site
 
@@ -132,43 +138,9 @@ def classify(response: httpx.Response) -> Resolution | None:
     return None
 
 
-def platform_time(response: httpx.Response) -> datetime | None:
-    """Mercado Libre's clock when it answered (the ``Date`` header), or None."""
-    value = response.headers.get("Date")
-    if not value:
-        return None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
 def meli_datetime(value: datetime) -> str:
     """An aware datetime as the API's filter format: ``2026-10-01T13:00:00.000-00:00`` (UTC)."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000-00:00")
-
-
-async def bounded(limit: int, calls: Iterable[Awaitable[T]]) -> list[T]:
-    """Await ``calls`` with at most ``limit`` in flight; results in order.
-
-    The first failure cancels the rest and is raised as itself (not as a group).
-    """
-    semaphore = asyncio.Semaphore(max(1, limit))
-
-    async def one(call: Awaitable[T]) -> T:
-        async with semaphore:
-            return await call
-
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(one(call)) for call in calls]
-    except BaseExceptionGroup as failed:
-        first: BaseException = failed
-        while isinstance(first, BaseExceptionGroup):
-            first = first.exceptions[0]
-        raise first from None
-    return [task.result() for task in tasks]
 
 
 class MeliClient:

@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hub import DataError, OrderPage, PageGuard
-from hub_mercadolibre.client import MeliClient, json_object, meli_datetime, platform_time
+from hub import DataError, OrderPage, PageGuard, platform_time
+from hub_mercadolibre.client import MeliClient, json_object, meli_datetime
 from hub_mercadolibre.order_mapping import sale_key
 
 LIMIT = 50

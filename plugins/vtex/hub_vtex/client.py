@@ -19,7 +19,6 @@ the reset, before VTEX has to answer 429.
 
 from __future__ import annotations
 
-import email.utils
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -42,18 +41,6 @@ def vtex_time(value: datetime) -> str:
     """An aware datetime as VTEX's filters write it: ``2024-01-01T02:00:00.000Z``."""
     utc = value.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def platform_time(response: httpx.Response) -> datetime | None:
-    """VTEX's clock when it answered (its ``Date`` header), or None."""
-    value = response.headers.get("Date")
-    if not value:
-        return None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _number(value: Any) -> Any:

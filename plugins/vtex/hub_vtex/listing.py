@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hub import DataError, OrderPage, PageGuard, PlatformError, parse_datetime
-from hub_vtex.client import VtexClient, json_object, platform_time, vtex_time
+from hub import DataError, OrderPage, PageGuard, PlatformError, parse_datetime, platform_time
+from hub_vtex.client import VtexClient, json_object, vtex_time
 
 PER_PAGE = 100
 MAX_PAGES = 30  # VTEX serves no page past the 30th of a query

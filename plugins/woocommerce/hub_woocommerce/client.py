@@ -8,7 +8,6 @@ app-authorization flow stored.
 
 from __future__ import annotations
 
-import email.utils
 import weakref
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
@@ -17,7 +16,15 @@ from typing import Any
 
 import httpx
 
-from hub import Account, ConfigError, DataError, HttpClient, PageGuard, numbered_pages, register_secret
+from hub import (
+    Account,
+    ConfigError,
+    DataError,
+    HttpClient,
+    PageGuard,
+    numbered_pages,
+    register_secret,
+)
 from hub_woocommerce.auth import build_auth, resolve_mode
 from hub_woocommerce.info import DEFAULT_CONCURRENCY
 
@@ -49,18 +56,6 @@ def store_url(account: Account) -> str:
                           hint=f"run: hub accounts set {account.name} "
                                "base_url=https://shop.example.com")
     return url
-
-
-def platform_time(response: httpx.Response) -> datetime | None:
-    """The platform's clock when it answered (its ``Date`` header), or None."""
-    value = response.headers.get("Date")
-    if not value:
-        return None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def wc_datetime(value: datetime) -> str:

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from hub import OrderPage, PageGuard
-from hub_woocommerce.client import WooClient, json_object, platform_time, wc_datetime
+from hub import OrderPage, PageGuard, platform_time
+from hub_woocommerce.client import WooClient, json_object, wc_datetime
 
 SECOND = timedelta(seconds=1)
 
