@@ -1,0 +1,44 @@
+"""The benchmarks at tiny sizes: they must keep running (figures are measured by `dev.py bench`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import __main__ as runner
+from bench import overhead, ratelimit, scale
+from bench.common import Figure
+
+
+def test_overhead_scenario_runs() -> None:
+    figures = overhead.run(orders=150)
+    assert [f.unit for f in figures] == ["orders/s", "orders/s", "x"]
+    assert figures[0].context["orders_read"] > 0 and figures[0].value > 0
+
+
+def test_rate_limit_scenario_runs_and_reports_its_floor() -> None:
+    figures = ratelimit.run(orders=120, latency=0.0, platforms=["woocommerce", "vtex"])
+    ratios = [f for f in figures if f.unit == "x"]
+    assert len(ratios) == 2 and all("floor_s" in f.context for f in ratios)
+
+
+def test_scale_scenario_runs_every_account() -> None:
+    lag, missed, failed, _cpu = scale.run(accounts=4, seconds=4, interval=2)
+    assert lag.context["runs"] >= 4 and missed.value == 0 and failed.value == 0
+
+
+def test_a_partial_run_keeps_the_other_scenarios_in_latest(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "RESULTS", tmp_path)
+    info = {"commit": "abc", "when": "then", "python": "3.11", "cpus": 2, "platform": "x"}
+    runner.update_latest([Figure("startup", "hub --help", 0.1, "s", "< 0.3", True)], info,
+                         ["startup"])
+    runner.update_latest([Figure("push", "requests", 9, "requests", "<= 10", True)],
+                         {**info, "commit": "def"}, ["push"])
+    latest = json.loads((tmp_path / "latest.json").read_text())
+    assert set(latest) == {"startup", "push"}
+    text = (tmp_path / "latest.md").read_text()
+    assert "| startup | hub --help | 0.1 s | < 0.3 | yes | abc, then |" in text
+    assert "def, then" in text
