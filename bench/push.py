@@ -22,6 +22,7 @@ import time
 import httpx
 
 from bench.common import Figure, quiet_env
+from bench.ratelimit import Recorder
 
 
 class BatchEcho(httpx.AsyncBaseTransport):
@@ -140,18 +141,6 @@ def _listing(h: object, sku: str) -> tuple[str, str | None]:
     return link.platform_product_id, link.platform_variant_id or None  # type: ignore[union-attr]
 
 
-class Counter(httpx.AsyncBaseTransport):
-    """Real HTTP to the sandbox, counting requests."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-        self.requests = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests += 1
-        return await self.inner.handle_async_request(request)
-
-
 # Requests for 1,000 changed SKUs: Shopify's inventorySetQuantities carries a batch per mutation
 # (one request per batch); Mercado Libre and VTEX write one SKU per request.
 PER_PLATFORM = {"shopify": ("Shopify", 4, True), "mercadolibre": ("Mercado Libre", 1000, False),
@@ -173,7 +162,7 @@ def sandbox_requests(platform: str) -> list[Figure]:
     title, target, batched = PER_PLATFORM[platform]
     with quiet_env() as tmp, SandboxHarness(platform, tmp, SandboxOptions(orders=0),
                                             flows=("stock",)) as h:
-        counter = Counter()
+        counter = Recorder()  # real HTTP to the sandbox, each request written down
         h.app.transport = counter
 
         async def daemon_like():  # type: ignore[no-untyped-def]
@@ -181,14 +170,15 @@ def sandbox_requests(platform: str) -> list[Figure]:
             await sync_products(h.app, h.account)
             skus = h.skus()
             await push(h.app, h.account, "stock")  # the first full sync
-            counter.requests = 0
+            counter.log.clear()
             for sku in skus:
                 h.set_stock(sku, 41)
             changed = await push(h.app, h.account, "stock")
-            sent, counter.requests = counter.requests, 0
+            sent = len(counter.log)
+            counter.log.clear()
             await push(h.app, h.account, "stock")
             await h.app.accounts.aclose()
-            return skus, changed, sent, counter.requests
+            return skus, changed, sent, len(counter.log)
 
         skus, result, sent, unchanged = asyncio.run(daemon_like())
         batch = h.host.info(platform).stock_batch_size

@@ -32,7 +32,7 @@ from hub.core.storage.models import Order as OrderRow
 from hub.core.storage.models import OrderEvent, OrderLine, ProductLink, SyncCursor
 from hub.core.sync import runs
 from hub.core.sync.catalog import CustomerMatcher, ProductMatcher
-from hub.core.sync.prefetch import chain
+from hub.core.sync.prefetch import aclose, chain
 from hub.core.sync.rules import Eligibility, data_reason
 from hub.core.sync.stock import reserve, reserve_new, sales_warehouse_id
 from hub.errors import ConfigError, HubError
@@ -406,9 +406,7 @@ def _window_source(app: HubApp, account: Account, lower: datetime, upper: dateti
                     raise HubError(f"fetch_orders yielded {type(page).__name__}, not hub.OrderPage")
                 yield page
         finally:
-            aclose = getattr(source, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            await aclose(source)
 
     return pages
 

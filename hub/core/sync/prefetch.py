@@ -27,6 +27,13 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
+async def aclose(source: object) -> None:
+    """Close an async iterator that has ``aclose`` (an async generator); others need nothing."""
+    close = getattr(source, "aclose", None)
+    if close is not None:
+        await close()
+
+
 class _End:
     def __init__(self, error: BaseException | None = None) -> None:
         self.error = error
@@ -77,9 +84,7 @@ class Prefetch(Generic[T]):
         self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self.task
-        aclose = getattr(self.source, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await aclose(self.source)
 
     async def __aenter__(self) -> Prefetch[T]:
         return self
@@ -104,9 +109,7 @@ async def chain(sources: list[Callable[[], AsyncIterator[T]]], *, ahead: int = 1
                 async for item in source:
                     yield index, item
             finally:
-                aclose = getattr(source, "aclose", None)
-                if aclose is not None:
-                    await aclose()
+                await aclose(source)
             yield index, None
         return
     opened: deque[Prefetch[T]] = deque()

@@ -24,9 +24,8 @@ from typing import Any
 
 import httpx
 
-from hub import DataError, OrderPage, PageGuard, platform_time
+from hub import DataError, OrderPage, PageGuard, gather, platform_time
 from hub_vtex.client import VtexClient, json_list, json_object
-from hub_vtex.tasks import gather
 
 log = logging.getLogger("hub.vtex.feed")
 

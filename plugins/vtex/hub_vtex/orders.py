@@ -22,11 +22,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hub import AuthError, OrderPage
+from hub import AuthError, OrderPage, bounded
 from hub_vtex import feed, handling, listing
 from hub_vtex.client import VtexClient
 from hub_vtex.info import ELIGIBLE_STATUSES, watched_statuses
-from hub_vtex.tasks import bounded
 
 log = logging.getLogger("hub.vtex.orders")
 
@@ -36,8 +35,7 @@ DETAIL_CONCURRENCY = 24  # in flight; the 100/s limiter is what bounds the rate
 
 async def details(client: VtexClient, order_ids: list[str]) -> list[dict[str, Any]]:
     """The full orders for ``order_ids`` (concurrently), leaving out those VTEX no longer has."""
-    found = await bounded(DETAIL_CONCURRENCY,
-                          [lambda i=i: client.order(i) for i in dict.fromkeys(order_ids)])
+    found = await bounded(DETAIL_CONCURRENCY, (client.order(i) for i in dict.fromkeys(order_ids)))
     return [order for order in found if order is not None]
 
 

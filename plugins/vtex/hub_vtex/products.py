@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from hub import DataError, PageGuard
+from hub import DataError, PageGuard, bounded
 from hub_vtex.client import VtexClient, json_list, json_object, segment
-from hub_vtex.tasks import bounded
 
 ID_PAGE_SIZE = 250
 CONCURRENCY = 16
@@ -43,7 +42,7 @@ async def sku_id_by_ref(client: VtexClient, ref_id: str) -> str | None:
 
 
 async def _skus(client: VtexClient, sku_ids: list[str]) -> list[dict[str, Any]]:
-    found = await bounded(CONCURRENCY, [lambda s=s: sku(client, s) for s in sku_ids])
+    found = await bounded(CONCURRENCY, (sku(client, s) for s in sku_ids))
     return [item for item in found if item is not None]
 
 
@@ -71,8 +70,7 @@ async def fetch(client: VtexClient, product_ids: list[str] | None
     if product_ids is not None:
         for start in range(0, len(product_ids), PRODUCTS_PER_BATCH):
             chunk = product_ids[start:start + PRODUCTS_PER_BATCH]
-            id_lists = await bounded(CONCURRENCY, [lambda p=p: _product_sku_ids(client, p)
-                                                   for p in chunk])
+            id_lists = await bounded(CONCURRENCY, (_product_sku_ids(client, p) for p in chunk))
             skus = await _skus(client, [s for ids in id_lists for s in ids])
             if skus:
                 yield _group(skus)

@@ -27,10 +27,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from hub import HubError, PlatformError, PriceUpdate, PushResult, StockUpdate
+from hub import HubError, PlatformError, PriceUpdate, PushResult, StockUpdate, bounded
 from hub_vtex.client import VtexClient, json_object, segment
 from hub_vtex.products import sku_id_by_ref
-from hub_vtex.tasks import bounded
 
 CONCURRENCY = 8
 DEFAULT_LEAD_TIME = "00:00:00"
@@ -79,8 +78,7 @@ async def _set_stock(client: VtexClient, update: StockUpdate, default_warehouse:
 async def push_stock(client: VtexClient, updates: list[StockUpdate]) -> list[PushResult]:
     """Set each SKU's quantity in its warehouse; one result per update, in order."""
     warehouse = client.account.setting("warehouse_id")
-    return await bounded(CONCURRENCY, [lambda u=u: _set_stock(client, u, warehouse)
-                                       for u in updates])
+    return await bounded(CONCURRENCY, (_set_stock(client, u, warehouse) for u in updates))
 
 
 # --- prices ----------------------------------------------------------------------------
@@ -151,5 +149,4 @@ async def _set_price(client: VtexClient, update: PriceUpdate, table: str) -> Pus
 async def push_price(client: VtexClient, updates: list[PriceUpdate]) -> list[PushResult]:
     """Set each SKU's base, list and fixed prices; one result per update, in order."""
     table = client.account.setting("price_table", "1") or "1"
-    return await bounded(CONCURRENCY, [lambda u=u: _set_price(client, u, table)
-                                       for u in updates])
+    return await bounded(CONCURRENCY, (_set_price(client, u, table) for u in updates))
