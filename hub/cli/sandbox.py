@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Mapping
+
 import click
 
 from hub.cli.output import emit_json, say
@@ -42,10 +45,17 @@ def run_sandbox(platform: str, port: int, orders: int, seed: int, latency: float
     base = f"http://127.0.0.1:{port}"
     settings = sb.account_settings(base)
     say(f"{platform} sandbox on {base} ({orders} orders, seed {seed}); connect an account with:")
-    say(f"  hub accounts add {platform} --name sandbox "
-        + " ".join(f"--set {k}={v}" for k, v in settings.items()))
+    say(f"  {connect_command(platform, settings)}")
     emit_json({"base_url": base, "settings": settings})
     run(sb.app, "127.0.0.1", port)
+
+
+def connect_command(platform: str, settings: Mapping[str, str]) -> str:
+    """The ``hub accounts add`` line for ``settings``, each word shell-quoted so it pastes as is."""
+    words = ["hub", "accounts", "add", platform, "--name", "sandbox"]
+    for key, value in settings.items():
+        words += ["--set", f"{key}={value}"]
+    return shlex.join(words)
 
 
 def register(cli: click.Group) -> None:

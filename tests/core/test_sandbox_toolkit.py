@@ -159,3 +159,36 @@ def test_webhooks_go_to_loopback_or_a_transport_only() -> None:
     status = asyncio.run(sandbox.deliver_webhook("https://hub.invalid/hook", "t", "42"))
     assert status == 202
     assert receiver.received == [b"42"]
+
+
+class _OddSettingsSandbox(TinySandbox):
+    """Settings with characters a shell would split or expand."""
+
+    def account_settings(self, base_url: str) -> dict[str, str]:
+        return {"base_url": base_url, "api_key": "ck $HOME 'quoted' & more;"}
+
+
+def test_sandbox_run_prints_a_shell_quoted_connect_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import shlex
+
+    from click.testing import CliRunner
+
+    import hub.core.plugins
+    import hub.sandbox
+    from hub.cli.sandbox import sandbox as sandbox_group
+
+    class Host:
+        def create_sandbox(self, platform: str, options: SandboxOptions) -> Sandbox:
+            return _OddSettingsSandbox(options)
+
+    served: list[int] = []
+    monkeypatch.setattr(hub.core.plugins, "get_host", lambda: Host())
+    monkeypatch.setattr(hub.sandbox, "run", lambda app, host, port: served.append(port))
+    result = CliRunner().invoke(sandbox_group, ["run", "tiny", "--port", "8811"])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stderr.splitlines() if "hub accounts add" in x)
+    words = shlex.split(line)
+    assert words[:6] == ["hub", "accounts", "add", "tiny", "--name", "sandbox"]
+    assert words[6:] == ["--set", "base_url=http://127.0.0.1:8811",
+                         "--set", "api_key=ck $HOME 'quoted' & more;"]
+    assert served == [8811]
