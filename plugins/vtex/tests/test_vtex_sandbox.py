@@ -9,10 +9,9 @@ from types import ModuleType
 import pytest
 
 import hub
-from hub.sandbox import SandboxOptions
+from hub.sandbox import SandboxOptions, TokenBucket
 from hub_vtex import plugin
 from hub_vtex.sandbox import VtexSandbox
-from hub_vtex.sandbox.queue import Bucket
 
 BACKFILL = timedelta(days=60)
 
@@ -65,7 +64,7 @@ def test_429_bursts_and_503s_are_retried(vt: ModuleType) -> None:
 
 def test_the_order_rate_limit_answers_429_and_the_import_still_completes(vt: ModuleType) -> None:
     sandbox = plugin.create_sandbox(SandboxOptions(now=vt.NOW, orders=120))
-    sandbox.buckets["order"] = Bucket(2400, 5)  # 40/s: tighter than the plugin's 100/s
+    sandbox.buckets["order"] = TokenBucket(5, 40)  # 40/s: tighter than the plugin's 100/s
     with vt.running(sandbox) as (sandbox, acct):
         since = sandbox.now() - BACKFILL
         found = vt.ids(vt.run(acct, lambda a: vt.scan(a, since)))

@@ -1,4 +1,4 @@
-"""The sandbox's Feed v3 queue and its rate-limit buckets.
+"""The sandbox's Feed v3 queue.
 
 The queue behaves like VTEX's (an SQS queue per app key): an event becomes
 invisible for ``visibilityTimeoutInSeconds`` once read and gets a new handle
@@ -11,10 +11,7 @@ that duplicates happen).
 from __future__ import annotations
 
 import itertools
-import math
 import secrets
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -106,46 +103,3 @@ class FeedQueue:
         gone = before - len(self.events)
         self.committed += gone
         return gone
-
-
-class Bucket:
-    """A token bucket with VTEX's headers: ``Ratelimit-Limit/-Remaining/-Reset``, ``Retry-After``.
-
-    :param per_minute: the documented limit; tokens refill at ``per_minute / 60`` a second.
-    :param burst: the bucket's size.
-    """
-
-    def __init__(self, per_minute: int, burst: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.per_minute = per_minute
-        self.rate = per_minute / 60.0
-        self.capacity = float(burst)
-        self.tokens = float(burst)
-        self.clock = clock
-        self.updated = clock()
-        self.rejected = 0
-
-    def _refill(self) -> None:
-        now = self.clock()
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-
-    def take(self) -> dict[str, str] | None:
-        """Take a token: None when allowed, else the 429's headers."""
-        self._refill()
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return None
-        self.rejected += 1
-        wait = (1 - self.tokens) / self.rate
-        return {"Retry-After": str(max(1, math.ceil(wait))) if wait >= 1 else f"{wait:.2f}",
-                **self.headers()}
-
-    def headers(self) -> dict[str, str]:
-        """The rate-limit headers of a response."""
-        self._refill()
-        # Empty: seconds until the next request is allowed; otherwise until the bucket is full.
-        reset = (1 - self.tokens if self.tokens < 1 else self.capacity - self.tokens) / self.rate
-        return {"Ratelimit-Limit": str(self.per_minute),
-                "Ratelimit-Remaining": str(int(self.tokens)),
-                "Ratelimit-Reset": str(math.ceil(reset))}

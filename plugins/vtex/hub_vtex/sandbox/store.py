@@ -53,7 +53,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from hub.sandbox import Sandbox, SandboxOptions
+from hub.sandbox import IntProblem, Sandbox, SandboxOptions, TokenBucket, int_param
+from hub.sandbox import Refused as SandboxRefused
+from hub.sandbox.rate import ratelimit_headers, refusal_headers
 from hub_vtex.sandbox import catalog
 from hub_vtex.sandbox.data import (
     STATUS_TEXT,
@@ -64,7 +66,7 @@ from hub_vtex.sandbox.data import (
     generate,
     vtex_date,
 )
-from hub_vtex.sandbox.queue import Bucket, FeedQueue
+from hub_vtex.sandbox.queue import FeedQueue
 
 ACCOUNT = "sandboxstore"
 MAX_PAGES = 30
@@ -74,14 +76,22 @@ ROLES = ("orders", "feed", "hook", "catalog", "logistics", "pricing")
 _RANGE = re.compile(r"^creationDate:\[(?P<start>\S+) TO (?P<end>\S+)\]$")
 
 
-class Refused(Exception):
+class Refused(SandboxRefused):
     """An error answer: status, OMS error code and message."""
 
     def __init__(self, status: int, message: str, code: str = "1",
                  headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message=message)
         self.status, self.message, self.code = status, message, code
         self.headers = dict(headers or {})
+
+    def answer(self) -> Response:
+        return error(self.status, self.message, self.code, self.headers)
+
+
+def vtex_bucket(per_minute: int, burst: float) -> TokenBucket:
+    """A limit as VTEX documents it: ``per_minute`` requests, bursts of ``burst``."""
+    return TokenBucket(burst, per_minute / 60.0)
 
 
 def error(status: int, message: str, code: str = "1",
@@ -102,15 +112,11 @@ def _when(value: str, name: str) -> datetime:
 
 
 def _int(value: str | None, name: str, default: int, low: int, high: int) -> int:
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise Refused(400, f"{name} must be an integer") from None
-    if not low <= number <= high:
-        raise Refused(400, f"{name} must be between {low} and {high}")
-    return number
+    def refuse(name: str, value: str, problem: IntProblem) -> Refused:
+        if problem is IntProblem.NOT_INTEGER:
+            return Refused(400, f"{name} must be an integer")
+        return Refused(400, f"{name} must be between {low} and {high}")
+    return int_param(value, name, default, low, high, refuse)
 
 
 async def _json(request: Request) -> Any:
@@ -169,8 +175,8 @@ class VtexSandbox(Sandbox):
         self.order_topic = "ready-for-handling"
         self._tasks: set[asyncio.Task[None]] = set()
         self.buckets = {
-            "order": Bucket(6000, 100), "catalog": Bucket(15000, 250),
-            "pricing-write": Bucket(2000, 500), "pricing-delete": Bucket(1000, 250),
+            "order": vtex_bucket(6000, 100), "catalog": vtex_bucket(15000, 250),
+            "pricing-write": vtex_bucket(2000, 500), "pricing-delete": vtex_bucket(1000, 250),
         }
         if feed_since is not None:
             self.configure_feed(["ready-for-handling", "canceled"], since=feed_since)
@@ -367,20 +373,18 @@ class VtexSandbox(Sandbox):
             if role not in self.roles:
                 return error(403, "Forbidden: the app key has no role with this resource")
             bucket = self._bucket(limit, request.method)
-            if bucket is not None and self.options.enforce_rate_limit:
-                refused = bucket.take()
-                if refused is not None:
-                    return error(429, "Too Many Requests", "429", refused)
+            if bucket is not None and self.options.enforce_rate_limit and not bucket.take():
+                return error(429, "Too Many Requests", "429", refusal_headers(bucket, ratelimit_headers))
             try:
                 response = await handler(request)
             except Refused as exc:
-                return error(exc.status, exc.message, exc.code, exc.headers)
+                return exc.answer()
             if limit == "pricing" and bucket is not None:
-                response.headers.update(bucket.headers())
+                response.headers.update(ratelimit_headers(bucket))
             return response
         return endpoint
 
-    def _bucket(self, limit: str | None, method: str) -> Bucket | None:
+    def _bucket(self, limit: str | None, method: str) -> TokenBucket | None:
         if limit == "pricing":
             if method == "GET":
                 return None

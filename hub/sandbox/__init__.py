@@ -10,7 +10,11 @@ that are the same for every platform:
 * :class:`FaultInjector`: ASGI middleware adding latency, bursts of 429 and
   periodic 503 answers, with the platform's own error body;
 * :class:`Sandbox`: the base class wiring the two together and counting requests;
-* :func:`serve` / :func:`run`: serve an app on the loopback interface only.
+* :func:`serve` / :func:`run`: serve an app on the loopback interface only;
+* :mod:`hub.sandbox.rate`: :class:`TokenBucket` and each platform's rate-limit headers;
+* :mod:`hub.sandbox.tokens`: :class:`TokenIssuer` (expiry, single-use refresh, revoke);
+* :mod:`hub.sandbox.requests`: :class:`Refused`, :func:`int_param`, :func:`read_form`;
+* :mod:`hub.sandbox.listing`: page/offset/cursor/scroll slices and the :class:`Drift` hook.
 
 Example::
 
@@ -44,14 +48,57 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub.sandbox.listing import Drift, Scroll, cursor_slice, offset_slice, page_count, page_slice
+from hub.sandbox.rate import (
+    HeaderRenderer,
+    TokenBucket,
+    no_rate_headers,
+    ratelimit_headers,
+    refusal_headers,
+    retry_after,
+    throttle_status,
+)
+from hub.sandbox.requests import (
+    IntProblem,
+    Refused,
+    int_param,
+    is_form,
+    parse_form,
+    read_form,
+    refusing,
+)
+from hub.sandbox.tokens import Grant, TokenIssuer
+
 __all__ = [
+    "Drift",
     "FaultInjector",
+    "Grant",
+    "HeaderRenderer",
+    "IntProblem",
+    "Refused",
     "Sandbox",
     "SandboxOptions",
     "SandboxStats",
+    "Scroll",
+    "TokenBucket",
+    "TokenIssuer",
+    "cursor_slice",
+    "int_param",
+    "is_form",
+    "no_rate_headers",
+    "offset_slice",
+    "page_count",
+    "page_slice",
+    "parse_form",
+    "ratelimit_headers",
+    "read_form",
+    "refusal_headers",
+    "refusing",
     "require_loopback",
+    "retry_after",
     "run",
     "serve",
+    "throttle_status",
 ]
 
 FaultBody = Callable[[int], Mapping[str, Any]]

@@ -1,0 +1,98 @@
+"""Reading a request in a sandbox: refusals, integer parameters, form and JSON bodies.
+
+Only the ``testing`` extra's packages are needed (Starlette's ``request.form()``
+wants python-multipart, which the extra does not carry: :func:`read_form`
+parses URL-encoded bodies itself).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class Refused(Exception):
+    """A request the platform turns away. Subclasses build the platform's error answer.
+
+    :param response: the answer; a subclass may instead override :meth:`answer`.
+    """
+
+    def __init__(self, response: Response | None = None, message: str = "") -> None:
+        super().__init__(message)
+        self.response = response
+
+    def answer(self) -> Response:
+        """The response to send for this refusal."""
+        if self.response is None:
+            raise NotImplementedError(f"{type(self).__name__} has no response")
+        return self.response
+
+
+def refusing(handler: Handler) -> Handler:
+    """Wrap ``handler`` so a :class:`Refused` it raises becomes its answer."""
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except Refused as refused:
+            return refused.answer()
+    return endpoint
+
+
+class IntProblem(enum.Enum):
+    """Why an integer parameter was refused."""
+
+    NOT_INTEGER = "not an integer"
+    TOO_LOW = "below the minimum"
+    TOO_HIGH = "above the maximum"
+
+
+IntRefusal = Callable[[str, str, IntProblem], BaseException]
+"""Builds the platform's error for parameter ``name`` with raw ``value`` and its problem."""
+
+
+def int_param(value: str | None, name: str, default: int, low: int, high: int | None,
+              refuse: IntRefusal) -> int:
+    """An integer parameter: ``default`` when absent or empty, else within ``low..high``.
+
+    :raises: what ``refuse(name, value, problem)`` returns, when the value is no integer or out of range.
+    """
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise refuse(name, value, IntProblem.NOT_INTEGER) from None
+    if number < low:
+        raise refuse(name, value, IntProblem.TOO_LOW)
+    if high is not None and number > high:
+        raise refuse(name, value, IntProblem.TOO_HIGH)
+    return number
+
+
+def is_form(request: Request) -> bool:
+    """Whether the request's body is declared ``application/x-www-form-urlencoded``."""
+    return "application/x-www-form-urlencoded" in request.headers.get("content-type", "").lower()
+
+
+def parse_form(body: bytes) -> dict[str, str]:
+    """A URL-encoded body as a dict: the last value of a repeated name wins, names with an
+    empty value are left out, bad UTF-8 is replaced."""
+    return dict(parse_qsl(body.decode("utf-8", "replace")))
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The request's URL-encoded form body (no python-multipart needed)."""
+    return parse_form(await request.body())
+
+
+def parse_json(body: bytes) -> Any:
+    """A JSON body; ``ValueError`` when it is not JSON."""
+    return json.loads(body)
