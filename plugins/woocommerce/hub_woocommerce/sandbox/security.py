@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
 from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from hub.sandbox import Refused as SandboxRefused
 
 WINDOW = 15 * 60
 
@@ -34,16 +37,26 @@ class ApiKey:
     key_id: int = 1
 
 
-class Refused(Exception):
+def error(status: int, code: str, message: str, **data: object) -> JSONResponse:
+    """A WordPress REST error response."""
+    return JSONResponse({"code": code, "message": message, "data": {"status": status, **data}},
+                        status_code=status)
+
+
+class Refused(SandboxRefused):
     """A request the store turns away: status, WooCommerce error code, message."""
 
     def __init__(self, status: int, code: str, message: str,
                  params: dict[str, str] | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message=message)
         self.status = status
         self.code = code
         self.message = message
         self.params = params or {}
+
+    def answer(self) -> Response:
+        extra = {"params": self.params} if self.params else {}
+        return error(self.status, self.code, self.message, **extra)
 
 
 def _auth_error(message: str) -> Refused:

@@ -42,11 +42,11 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from hub import sign_hmac
-from hub.sandbox import Sandbox, SandboxOptions
+from hub.sandbox import IntProblem, Sandbox, SandboxOptions, int_param
 from hub_woocommerce.sandbox import catalog
 from hub_woocommerce.sandbox.formats import STORE_TZ, dates, parse_gmt
 from hub_woocommerce.sandbox.orders import STORE_CURRENCY, OrderFactory, generate
-from hub_woocommerce.sandbox.security import ApiKey, KeyStore, Refused
+from hub_woocommerce.sandbox.security import ApiKey, KeyStore, Refused, error
 
 ORDER_STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refunded",
                   "failed", "trash", "checkout-draft")
@@ -55,11 +55,6 @@ WC_VERSION = "8.9.1"
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def error(status: int, code: str, message: str, **data: Any) -> JSONResponse:
-    """A WordPress REST error response."""
-    return JSONResponse({"code": code, "message": message, "data": {"status": status, **data}},
-                        status_code=status)
-
 
 def invalid_param(name: str, reason: str) -> Refused:
     """WordPress's 400 for a query or body parameter that fails its schema."""
@@ -67,16 +62,12 @@ def invalid_param(name: str, reason: str) -> Refused:
 
 
 def _int(value: str | None, name: str, default: int, low: int, high: int | None = None) -> int:
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise invalid_param(name, f"{name} is not of type integer.") from None
-    if number < low or (high is not None and number > high):
+    def refuse(name: str, value: str, problem: IntProblem) -> Refused:
+        if problem is IntProblem.NOT_INTEGER:
+            return invalid_param(name, f"{name} is not of type integer.")
         bound = f"between {low} (inclusive) and {high} (inclusive)" if high else f">= {low}"
-        raise invalid_param(name, f"{name} must be {bound}")
-    return number
+        return invalid_param(name, f"{name} must be {bound}")
+    return int_param(value, name, default, low, high, refuse)
 
 
 def _list(request: Request, name: str) -> list[str]:
@@ -254,8 +245,7 @@ class WooCommerceSandbox(Sandbox):
                 self.keys.authenticate(request, time.time())
                 return await handler(request)
             except Refused as refused:
-                extra = {"params": refused.params} if refused.params else {}
-                return error(refused.status, refused.code, refused.message, **extra)
+                return refused.answer()
 
         return endpoint
 
