@@ -27,7 +27,7 @@ import copy
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -35,7 +35,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from hub.sandbox import require_loopback
+from hub.sandbox import IntProblem, Refused, int_param, is_form, read_form, require_loopback
 from hub_mercadolibre.sandbox.catalog import CATEGORIES
 from hub_mercadolibre.sandbox.forms import error, forbidden, multipart_files, not_found
 from hub_mercadolibre.sandbox.sales import parse, stamp
@@ -50,26 +50,12 @@ MULTIGET_MAX = 20
 SELF_SHIPPING = frozenset({"me1", "custom"})
 
 
-class Refused(Exception):
-    """A request the API refuses with ``response``."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__()
-        self.response = response
-
-
 def _int(request: Request, name: str, default: int, low: int = 0, high: int | None = None) -> int:
-    value = request.query_params.get(name)
-    if value in (None, ""):
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise Refused(error(400, "bad_request", f"Invalid {name}: {value}")) from None
-    if number < low or (high is not None and number > high):
-        raise Refused(error(400, "bad_request", f"Invalid {name}. Max value allowed is {high}"
-                            if high is not None and number > high else f"Invalid {name}: {value}"))
-    return number
+    def refuse(name: str, value: str, problem: IntProblem) -> Refused:
+        message = (f"Invalid {name}. Max value allowed is {high}" if problem is IntProblem.TOO_HIGH
+                   else f"Invalid {name}: {value}")
+        return Refused(error(400, "bad_request", message))
+    return int_param(request.query_params.get(name), name, default, low, high, refuse)
 
 
 async def _json(request: Request) -> Any:
@@ -80,28 +66,20 @@ async def _json(request: Request) -> Any:
 
 
 class RateLimit:
-    """The app's request rate: a token bucket answering 429 (no ``Retry-After``) when empty."""
+    """The app's request rate (:attr:`MercadoLibreSandbox.rate_bucket`): 429, no ``Retry-After``."""
 
     def __init__(self, app: ASGIApp, sandbox: MercadoLibreSandbox) -> None:
         self.app = app
         self.sandbox = sandbox
-        self.tokens = sandbox.rate_per_second
-        self.updated = datetime.now(UTC)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         sb = self.sandbox
-        if scope["type"] == "http" and sb.options.enforce_rate_limit and not scope["path"].startswith(
-                sb.exempt_paths):
-            now = datetime.now(UTC)
-            self.tokens = min(sb.rate_per_second, self.tokens + (now - self.updated).total_seconds()
-                              * sb.rate_per_second)
-            self.updated = now
-            if self.tokens < 1:
-                sb.stats.rejected_429 += 1
-                response = JSONResponse(sb.fault_body(429), status_code=429)
-                await response(scope, receive, send)
-                return
-            self.tokens -= 1
+        if (scope["type"] == "http" and sb.options.enforce_rate_limit
+                and not scope["path"].startswith(sb.exempt_paths) and not sb.rate_bucket.take()):
+            sb.stats.rejected_429 += 1
+            response = JSONResponse(sb.fault_body(429), status_code=429)
+            await response(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 
@@ -117,7 +95,7 @@ def build(sb: MercadoLibreSandbox) -> ASGIApp:
             try:
                 return await handler(request)
             except Refused as refused:
-                return refused.response
+                return refused.answer()
         return run
 
     def own(request: Request) -> bool:
@@ -146,9 +124,9 @@ def build(sb: MercadoLibreSandbox) -> ASGIApp:
         return RedirectResponse(f"{redirect}{joiner}{urlencode(params)}", status_code=302)
 
     async def token(request: Request) -> Response:
-        if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
+        if not is_form(request):
             return error(400, "invalid_request", "the token request needs a form body")
-        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
+        form = await read_form(request)
         status, body = sb.tokens.token(form)
         return JSONResponse(body, status_code=status)
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub.sandbox import FaultInjector, Sandbox, SandboxOptions
+from hub.sandbox import FaultInjector, Sandbox, SandboxOptions, TokenBucket
 from hub_mercadolibre.sandbox import catalog
 from hub_mercadolibre.sandbox.sales import (
     FRAUD_TAG,
@@ -120,6 +120,15 @@ class MercadoLibreSandbox(Sandbox):
         self.items_offset_cap = 1000
         self.drifted = False
         self.notifications_sent = 0
+
+    @property
+    def rate_per_second(self) -> float:
+        """The app's request rate; setting it starts a full bucket of that many requests."""
+        return self.rate_bucket.rate
+
+    @rate_per_second.setter
+    def rate_per_second(self, value: float) -> None:
+        self.rate_bucket = TokenBucket(value, value)
 
     # --- clock --------------------------------------------------------------------------
     def now(self) -> datetime:
