@@ -34,6 +34,15 @@ class TokenBucket:
         self.updated = clock()
         self.rejected = 0
 
+    @property
+    def level(self) -> float:
+        """The tokens held at the last refill (settable: e.g. another client just spent them)."""
+        return self.tokens
+
+    @level.setter
+    def level(self, value: float) -> None:
+        self.tokens = float(value)
+
     def refill(self) -> float:
         """Bring the level up to now; return it."""
         now = self.clock()

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from graphql import (
     GraphQLError,
@@ -58,7 +58,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from hub import sign_hmac
-from hub.sandbox import Sandbox, SandboxOptions
+from hub.sandbox import Sandbox, SandboxOptions, TokenBucket, parse_form, throttle_status
 from hub_shopify.connect import sign_callback
 from hub_shopify.sandbox import rest
 from hub_shopify.sandbox.costs import CostCalculator
@@ -78,37 +78,6 @@ CUSTOMER_FIELDS = ("customer", "email", "phone", "shippingAddress", "billingAddr
 class Token:
     scope: str
     expires_at: float | None  # monotonic seconds; None: never
-
-
-class Bucket:
-    """Shopify's leaky bucket of query cost points for one app on one shop."""
-
-    def __init__(self, size: float, rate: float, enforce: bool = True) -> None:
-        self.size, self.rate, self.enforce = size, rate, enforce
-        self.level = size
-        self.updated = time.monotonic()
-
-    def _refill(self) -> None:
-        now = time.monotonic()
-        self.level = min(self.size, self.level + (now - self.updated) * self.rate)
-        self.updated = now
-
-    def take(self, cost: float) -> bool:
-        """Take ``cost`` points; False (nothing taken) when the bucket holds less."""
-        self._refill()
-        if self.enforce and cost > self.level:
-            return False
-        self.level = max(0.0, self.level - cost)
-        return True
-
-    def refund(self, points: float) -> None:
-        self._refill()
-        self.level = min(self.size, self.level + max(points, 0.0))
-
-    def status(self) -> dict[str, float]:
-        self._refill()
-        return {"maximumAvailable": float(self.size), "currentlyAvailable": round(self.level, 1),
-                "restoreRate": float(self.rate)}
 
 
 def _errors(*messages: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -137,7 +106,7 @@ class ShopifySandbox(Sandbox):
         self.store.build_catalogue(self.epoch - timedelta(days=365))
         generate(self.store, self.options.orders, self.epoch)
         self.customer_data = customer_data
-        self.bucket = Bucket(bucket_size, restore_rate, self.options.enforce_rate_limit)
+        self.bucket = TokenBucket(bucket_size, restore_rate, enforce=self.options.enforce_rate_limit)
         self.bulk_seconds = bulk_seconds
         self.client_id = f"sandbox-{self.rng.getrandbits(64):016x}"
         self.client_secret = self.options.webhook_secret
@@ -383,7 +352,7 @@ class ShopifySandbox(Sandbox):
                     "code": "THROTTLED",
                     "documentation": "https://shopify.dev/api/usage/rate-limits"})),
                 "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": None,
-                                        "throttleStatus": self.bucket.status()}}},
+                                        "throttleStatus": throttle_status(self.bucket)}}},
                 headers=headers)
         context = Context(shop=self, version=version, site=self.site_url)
         result = execute_sync(schema, document, variable_values=variables,
@@ -395,7 +364,7 @@ class ShopifySandbox(Sandbox):
             answer["errors"] = [e.formatted for e in result.errors]
         answer["extensions"] = {"cost": {"requestedQueryCost": requested,
                                          "actualQueryCost": actual,
-                                         "throttleStatus": self.bucket.status()}}
+                                         "throttleStatus": throttle_status(self.bucket)}}
         response = JSONResponse(answer, headers=headers)
         if context.listed_orders:
             self._maybe_drift(context)
@@ -455,8 +424,7 @@ class ShopifySandbox(Sandbox):
     async def _access_token(self, request: Request) -> Response:
         raw = await request.body()
         try:
-            form = json.loads(raw) if raw.strip().startswith(b"{") else dict(
-                parse_qsl(raw.decode()))
+            form = json.loads(raw) if raw.strip().startswith(b"{") else parse_form(raw)
         except ValueError:
             form = {}
         if form.get("client_id") != self.client_id or form.get("client_secret") != \
