@@ -61,13 +61,14 @@ class Scroll:
 
 
 class Drift:
-    """Fires ``change`` once, after the listing page ``drift_page`` was served.
+    """Decides, once, that the platform's data changes after the listing page ``drift_page``.
 
     :param drift_page: :attr:`SandboxOptions.drift_page` (None: never drift).
-    :param change: what changes on the platform (called at most once).
+    :param change: what changes on the platform (called at most once); or act on
+        :meth:`served` answering True.
     """
 
-    def __init__(self, drift_page: int | None, change: Callable[[], None]) -> None:
+    def __init__(self, drift_page: int | None, change: Callable[[], None] | None = None) -> None:
         self.drift_page = drift_page
         self.change = change
         self.drifted = False
@@ -77,5 +78,6 @@ class Drift:
         if self.drifted or self.drift_page is None or page != self.drift_page or not nonempty:
             return False
         self.drifted = True
-        self.change()
+        if self.change is not None:
+            self.change()
         return True
