@@ -192,3 +192,152 @@ def test_sandbox_run_prints_a_shell_quoted_connect_line(monkeypatch: pytest.Monk
     assert words[6:] == ["--set", "base_url=http://127.0.0.1:8811",
                          "--set", "api_key=ck $HOME 'quoted' & more;"]
     assert served == [8811]
+
+
+# --- the toolkit: rate, tokens, requests, listings ----------------------------------------
+
+class FakeClock:
+    """Seconds that move only when a test says so."""
+
+    def __init__(self) -> None:
+        self.t = 100.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_token_bucket_takes_refills_refunds_and_counts_refusals() -> None:
+    from hub.sandbox import TokenBucket
+
+    clock = FakeClock()
+    bucket = TokenBucket(3, 2, clock=clock)
+    assert [bucket.take() for _ in range(4)] == [True, True, True, False]
+    assert bucket.rejected == 1
+    assert bucket.wait() == pytest.approx(0.5)
+    clock.t += 0.5
+    assert bucket.take() and not bucket.take()
+    clock.t += 100
+    assert bucket.refill() == 3  # never above capacity
+    assert bucket.take(2.5) and bucket.level == pytest.approx(0.5)
+    bucket.refund(10)
+    assert bucket.level == 3
+    lax = TokenBucket(1, 1, clock=clock, enforce=False)
+    assert lax.take(5) and lax.level == 0 and lax.rejected == 0
+    with pytest.raises(ValueError):
+        TokenBucket(0, 1)
+
+
+def test_header_renderers_speak_each_platform() -> None:
+    from hub.sandbox import (
+        TokenBucket,
+        no_rate_headers,
+        ratelimit_headers,
+        refusal_headers,
+        retry_after,
+        throttle_status,
+    )
+
+    clock = FakeClock()
+    vtex = TokenBucket(100, 6000 / 60, clock=clock)
+    assert ratelimit_headers(vtex) == {"Ratelimit-Limit": "6000", "Ratelimit-Remaining": "100",
+                                       "Ratelimit-Reset": "0"}
+    tight = TokenBucket(1, 0.5, clock=clock)
+    assert tight.take() and not tight.take()
+    assert refusal_headers(tight, ratelimit_headers) == {
+        "Retry-After": "2", "Ratelimit-Limit": "30", "Ratelimit-Remaining": "0", "Ratelimit-Reset": "2"}
+    assert refusal_headers(tight, no_rate_headers) == {"Retry-After": "2"}
+    assert retry_after(0.25) == "0.25" and retry_after(1.2) == "2"
+    shop = TokenBucket(1000, 50, clock=clock)
+    assert shop.take(400)
+    assert throttle_status(shop) == {"maximumAvailable": 1000.0, "currentlyAvailable": 600.0,
+                                     "restoreRate": 50.0}
+    assert no_rate_headers(shop) == {}
+
+
+def test_token_issuer_expires_refreshes_once_and_revokes() -> None:
+    from hub.sandbox import TokenIssuer
+
+    clock = FakeClock()
+    issuer = TokenIssuer(ttl=60, clock=clock, prefix="APP_USR-")
+    token, grant = issuer.issue("seller-1", "read write")
+    assert token.startswith("APP_USR-") and grant.refresh_token
+    assert issuer.check(token) == (grant, "")
+    assert issuer.check("nope") == (None, "invalid")
+    clock.t += 60
+    assert issuer.check(token) == (None, "expired")
+    renewed = issuer.refresh(grant.refresh_token or "")
+    assert renewed is not None and issuer.check(renewed[0])[0] is renewed[1]
+    assert renewed[1].scope == "read write"
+    assert issuer.refresh(grant.refresh_token or "") is None  # single use
+    assert (issuer.refreshes, issuer.rejected_refreshes) == (1, 1)
+    forever, _ = issuer.issue("app", ttl=None, refreshable=False)
+    issuer.ttl = None
+    other, _ = issuer.issue("app", refreshable=False)
+    issuer.expire_all()
+    assert issuer.check(renewed[0])[1] == "expired" and issuer.check(other)[0] is not None
+    assert issuer.revoke("seller-1") == 2
+    assert issuer.check(renewed[0]) == (None, "invalid")
+    assert renewed[1].refresh_token is not None and issuer.refresh(renewed[1].refresh_token) is None
+    assert issuer.check(forever)[0] is None  # ttl=None on issue means "the issuer's ttl" (was 60)
+
+
+def test_int_param_and_refusals() -> None:
+    from hub.sandbox import IntProblem, Refused, int_param
+
+    seen: list[tuple[str, str, IntProblem]] = []
+
+    def refuse(name: str, value: str, problem: IntProblem) -> Refused:
+        seen.append((name, value, problem))
+        return Refused(JSONResponse({"bad": name}, status_code=400))
+
+    assert int_param(None, "page", 1, 1, 10, refuse) == 1
+    assert int_param("", "page", 1, 1, 10, refuse) == 1
+    assert int_param("7", "page", 1, 1, None, refuse) == 7
+    for raw in ("x", "0", "11"):
+        with pytest.raises(Refused):
+            int_param(raw, "page", 1, 1, 10, refuse)
+    assert [p for _, _, p in seen] == [IntProblem.NOT_INTEGER, IntProblem.TOO_LOW, IntProblem.TOO_HIGH]
+    with pytest.raises(NotImplementedError):
+        Refused(message="no answer").answer()
+
+
+def test_refusing_and_read_form_need_no_multipart_package() -> None:
+    from hub.sandbox import Refused, is_form, parse_form, read_form, refusing
+
+    async def token(request: Request) -> JSONResponse:
+        if not is_form(request):
+            raise Refused(JSONResponse({"error": "form body needed"}, status_code=400))
+        return JSONResponse(await read_form(request))
+
+    app = Starlette(routes=[Route("/token", refusing(token), methods=["POST"])])
+
+    async def go() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as c:
+            return [await c.post("/token", data={"grant_type": "refresh_token", "refresh_token": "a b&c"}),
+                    await c.post("/token", json={"grant_type": "x"})]
+
+    form, refused = asyncio.run(go())
+    assert form.json() == {"grant_type": "refresh_token", "refresh_token": "a b&c"}
+    assert refused.status_code == 400 and refused.json() == {"error": "form body needed"}
+    assert parse_form(b"a=1&a=2&b=&c=%E9") == {"a": "2", "c": "\ufffd"}
+
+
+def test_listing_slices_and_the_drift_hook() -> None:
+    from hub.sandbox import Drift, Scroll, cursor_slice, offset_slice, page_count, page_slice
+
+    items = list(range(1, 8))
+    assert page_slice(items, 1, 3) == [1, 2, 3] and page_slice(items, 3, 3) == [7]
+    assert page_slice(items, 4, 3) == [] and page_count(7, 3) == 3 and page_count(0, 3) == 0
+    assert offset_slice(items, 5, 10) == [6, 7]
+    chunk, after = cursor_slice(items, str, None, 3)
+    assert (chunk, after) == ([1, 2, 3], "3")
+    chunk, after = cursor_slice(items, str, after, 4)
+    assert (chunk, after) == ([4, 5, 6, 7], None)
+    scroll = Scroll(list(items), 5)
+    assert scroll.next() == [1, 2, 3, 4, 5] and scroll.next() == [6, 7] and scroll.next() == []
+    changes: list[int] = []
+    drift = Drift(2, lambda: changes.append(1))
+    assert [drift.served(p) for p in (1, 2, 2, 3)] == [False, True, False, False]
+    assert changes == [1] and drift.drifted
+    empty = Drift(1)
+    assert not empty.served(1, nonempty=False) and empty.served(1) and not Drift(None).served(1)
