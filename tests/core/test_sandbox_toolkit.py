@@ -341,3 +341,19 @@ def test_listing_slices_and_the_drift_hook() -> None:
     assert changes == [1] and drift.drifted
     empty = Drift(1)
     assert not empty.served(1, nonempty=False) and empty.served(1) and not Drift(None).served(1)
+
+
+def test_token_issuer_prefixes_seeded_tokens_and_refresh_that_revokes() -> None:
+    from hub.sandbox import TokenIssuer
+
+    clock = FakeClock()
+    issuer = TokenIssuer(ttl=10, clock=clock, prefix="shpua_", refresh_prefix="shprt_",
+                         refresh_revokes=True)
+    issuer.issue("app", "all", expiring=False, refreshable=False, token="shpat_seeded")
+    old, grant = issuer.issue("app", "read_orders")
+    assert old.startswith("shpua_") and (grant.refresh_token or "").startswith("shprt_")
+    assert issuer.lifetime(grant) == 10
+    renewed = issuer.refresh(grant.refresh_token or "")
+    assert renewed is not None and issuer.check(old) == (None, "invalid")
+    clock.t += 1000
+    assert issuer.check("shpat_seeded")[0] is not None and issuer.lifetime(renewed[1]) == -990

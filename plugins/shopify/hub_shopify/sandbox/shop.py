@@ -38,7 +38,6 @@ import secrets
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -58,7 +57,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from hub import sign_hmac
-from hub.sandbox import Sandbox, SandboxOptions, TokenBucket, parse_form, throttle_status
+from hub.sandbox import Grant, Sandbox, SandboxOptions, TokenBucket, TokenIssuer, parse_form, throttle_status
 from hub_shopify.connect import sign_callback
 from hub_shopify.sandbox import rest
 from hub_shopify.sandbox.costs import CostCalculator
@@ -72,12 +71,6 @@ DOMAIN = f"{SHOP}.myshopify.com"
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 MAX_COST = 1000
 CUSTOMER_FIELDS = ("customer", "email", "phone", "shippingAddress", "billingAddress")
-
-
-@dataclass
-class Token:
-    scope: str
-    expires_at: float | None  # monotonic seconds; None: never
 
 
 def _errors(*messages: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -111,8 +104,9 @@ class ShopifySandbox(Sandbox):
         self.client_id = f"sandbox-{self.rng.getrandbits(64):016x}"
         self.client_secret = self.options.webhook_secret
         self.admin_token = f"shpat_{self.rng.getrandbits(128):032x}"
-        self.tokens: dict[str, Token] = {self.admin_token: Token("all", None)}
-        self.refresh_tokens: dict[str, str] = {}
+        self.tokens = TokenIssuer(ttl=self.options.token_ttl or 3600.0, prefix="shpua_",
+                                  refresh_prefix="shprt_", refresh_revokes=True)
+        self.tokens.issue("app", "all", expiring=False, refreshable=False, token=self.admin_token)
         self.codes: dict[str, str] = {}
         self.idempotency: dict[str, tuple[str, Any]] = {}
         self.bulk_ops: dict[str, dict[str, Any]] = {}
@@ -153,9 +147,7 @@ class ShopifySandbox(Sandbox):
 
     def expire_tokens(self) -> None:
         """Make every OAuth access token expired now (the custom app token stays)."""
-        for token in self.tokens.values():
-            if token.expires_at is not None:
-                token.expires_at = time.monotonic() - 1
+        self.tokens.expire_all()
 
     def eligible_order_ids(self, backfill_days: int = 60) -> set[str]:
         """Orders a first import (``backfill_days`` back, hub currency USD) must hold."""
@@ -306,9 +298,8 @@ class ShopifySandbox(Sandbox):
         ])
 
     def _token_ok(self, request: Request) -> bool:
-        token = self.tokens.get(request.headers.get("x-shopify-access-token", ""))
-        return token is not None and (token.expires_at is None
-                                      or token.expires_at > time.monotonic())
+        grant, _ = self.tokens.check(request.headers.get("x-shopify-access-token", ""))
+        return grant is not None
 
     async def _graphql(self, request: Request) -> Response:
         version = effective_version(request.path_params["version"])
@@ -393,14 +384,15 @@ class ShopifySandbox(Sandbox):
 
     # --- OAuth -----------------------------------------------------------------------------
     def _issue(self, scope: str, expiring: bool, ttl: float | None = None) -> dict[str, Any]:
-        access = f"shpua_{secrets.token_hex(16)}"
-        life = ttl if ttl is not None else (self.options.token_ttl or 3600.0)
-        self.tokens[access] = Token(scope, time.monotonic() + life if expiring else None)
-        body: dict[str, Any] = {"access_token": access, "scope": scope}
-        if expiring:
-            refresh = f"shprt_{secrets.token_hex(16)}"
-            self.refresh_tokens[refresh] = access
-            body.update(expires_in=int(life), refresh_token=refresh,
+        return self._answer(*self.tokens.issue("app", scope, ttl=ttl, expiring=expiring,
+                                               refreshable=expiring))
+
+    def _answer(self, access: str, grant: Grant) -> dict[str, Any]:
+        """The token endpoint's answer for a new token."""
+        body: dict[str, Any] = {"access_token": access, "scope": grant.scope}
+        life = self.tokens.lifetime(grant)
+        if life is not None:
+            body.update(expires_in=round(life), refresh_token=grant.refresh_token,
                         refresh_token_expires_in=90 * 86400)
         return body
 
@@ -433,13 +425,12 @@ class ShopifySandbox(Sandbox):
                                  "error_description": "Client credentials are invalid"},
                                 status_code=401)
         if form.get("grant_type") == "refresh_token":
-            old = self.refresh_tokens.pop(str(form.get("refresh_token")), None)
-            if old is None:
+            renewed = self.tokens.refresh(str(form.get("refresh_token")))
+            if renewed is None:
                 return JSONResponse({"error": "invalid_grant",
                                      "error_description": "The refresh token is invalid"},
                                     status_code=400)
-            scope = self.tokens.pop(old).scope if old in self.tokens else ""
-            return JSONResponse(self._issue(scope, True))
+            return JSONResponse(self._answer(*renewed))
         scope = self.codes.pop(str(form.get("code")), None)
         if scope is None:
             return JSONResponse({"error": "invalid_request", "error_description":
