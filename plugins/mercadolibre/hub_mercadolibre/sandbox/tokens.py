@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from hub.sandbox import Grant, TokenIssuer
+
 CODE_TTL = timedelta(minutes=10)
 
 
@@ -44,12 +46,6 @@ class Code:
     used: bool = False
 
 
-@dataclass
-class Refresh:
-    user_id: int
-    used: bool = False
-
-
 class TokenServer:
     """Codes and tokens of one app (``client_id``/``client_secret``) for one seller."""
 
@@ -61,10 +57,23 @@ class TokenServer:
         self.clock = clock
         self.ttl = ttl
         self.codes: dict[str, Code] = {}
-        self.access: dict[str, tuple[int, datetime]] = {}
-        self.refresh_tokens: dict[str, Refresh] = {}
-        self.refreshes = 0  # successful refresh_token grants
-        self.rejected_refreshes = 0
+        self.issuer = TokenIssuer(ttl=ttl, clock=lambda: clock().timestamp(),
+                                  prefix=f"APP_USR-{client_id}-", refresh_prefix="TG-")
+
+    @property
+    def access(self) -> dict[str, Grant]:
+        """Live access tokens and their grants."""
+        return self.issuer.access
+
+    @property
+    def refreshes(self) -> int:
+        """Successful refresh_token grants."""
+        return self.issuer.refreshes
+
+    @property
+    def rejected_refreshes(self) -> int:
+        """Refresh tokens refused: unknown or already used."""
+        return self.issuer.rejected_refreshes
 
     def authorize(self, client_id: str, redirect_uri: str, challenge: str | None,
                   method: str | None) -> str:
@@ -76,13 +85,12 @@ class TokenServer:
 
     def issue(self, user_id: int) -> dict[str, Any]:
         """A new access and refresh token pair, as the token endpoint answers it."""
-        access = f"APP_USR-{self.client_id}-{secrets.token_hex(10)}-{user_id}"
-        refresh = f"TG-{secrets.token_hex(12)}-{user_id}"
-        self.access[access] = (user_id, self.clock() + timedelta(seconds=self.ttl))
-        self.refresh_tokens[refresh] = Refresh(user_id)
+        return self._answer(*self.issuer.issue(str(user_id), "offline_access read write"))
+
+    def _answer(self, access: str, grant: Grant) -> dict[str, Any]:
         return {"access_token": access, "token_type": "Bearer", "expires_in": int(self.ttl),
-                "scope": "offline_access read write", "user_id": user_id,
-                "refresh_token": refresh}
+                "scope": grant.scope, "user_id": int(grant.subject),
+                "refresh_token": grant.refresh_token}
 
     def token(self, form: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
         """``POST /oauth/token`` with a form body: (status, JSON answer)."""
@@ -93,13 +101,10 @@ class TokenServer:
         if grant == "authorization_code":
             return self._code(form)
         if grant == "refresh_token":
-            state = self.refresh_tokens.get(form.get("refresh_token", ""))
-            if state is None or state.used:
-                self.rejected_refreshes += 1
+            renewed = self.issuer.refresh(form.get("refresh_token", ""))
+            if renewed is None:
                 return invalid_grant("Your refresh token may be expired or it was already used")
-            state.used = True
-            self.refreshes += 1
-            return 200, self.issue(state.user_id)
+            return 200, self._answer(*renewed)
         return error(400, "unsupported_grant_type", f"grant_type '{grant}' is not supported")
 
     def _code(self, form: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
@@ -122,10 +127,8 @@ class TokenServer:
     def user_of(self, authorization: str | None) -> tuple[int | None, tuple[int, dict[str, Any]]]:
         """The user a ``Bearer`` header authenticates, or None and the 401 to answer."""
         scheme, _, token = (authorization or "").partition(" ")
-        found = self.access.get(token) if scheme.lower() == "bearer" else None
-        if found is None:
-            return None, error(401, "unauthorized", "invalid access token")
-        user, expires = found
-        if self.clock() >= expires:
-            return None, error(401, "unauthorized", "expired_token")
-        return user, (200, {})
+        grant, why = self.issuer.check(token) if scheme.lower() == "bearer" else (None, "invalid")
+        if grant is None:
+            return None, error(401, "unauthorized",
+                               "expired_token" if why == "expired" else "invalid access token")
+        return int(grant.subject), (200, {})
