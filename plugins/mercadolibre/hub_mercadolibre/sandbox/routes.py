@@ -187,8 +187,7 @@ def build(sb: MercadoLibreSandbox) -> ASGIApp:
                                     if s != sort],
                 "filters": [], "paging": {"total": len(found), "offset": offset, "limit": limit},
                 "display": "complete"}
-        if sb.options.drift_page == offset // limit + 1 and not sb.drifted:
-            sb.drift()
+        sb.drift_hook.served(offset // limit + 1)
         return JSONResponse(body)
 
     async def order(request: Request) -> Response:

@@ -31,7 +31,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub.sandbox import FaultInjector, Sandbox, SandboxOptions, TokenBucket
+from hub.sandbox import Drift, FaultInjector, Sandbox, SandboxOptions, TokenBucket
 from hub_mercadolibre.sandbox import catalog
 from hub_mercadolibre.sandbox.sales import (
     FRAUD_TAG,
@@ -118,7 +118,7 @@ class MercadoLibreSandbox(Sandbox):
         self.hour_granularity = True
         self.rate_per_second = 50.0
         self.items_offset_cap = 1000
-        self.drifted = False
+        self.drift_hook = Drift(self.options.drift_page, self.drift)
         self.notifications_sent = 0
 
     @property
@@ -219,10 +219,15 @@ class MercadoLibreSandbox(Sandbox):
             shipment["tracking_number"] = tracking_number
         self.touch(key)
 
+    @property
+    def drifted(self) -> bool:
+        """Whether the data already changed mid-scan (``SandboxOptions.drift_page``)."""
+        return self.drift_hook.drifted
+
     def drift(self) -> None:
         """The data changing mid-scan: an old sale becomes ready (re-entering the search) and
         a new sale arrives."""
-        self.drifted = True
+        self.drift_hook.drifted = True  # also when a test calls it directly
         cutoff = self.now() - timedelta(days=61)
         for key, orders in sorted(self.sales().items(), key=lambda kv: kv[1][0]["date_created"]):
             shipment = self.shipment_of(key, orders)

@@ -57,7 +57,16 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from hub import sign_hmac
-from hub.sandbox import Grant, Sandbox, SandboxOptions, TokenBucket, TokenIssuer, parse_form, throttle_status
+from hub.sandbox import (
+    Drift,
+    Grant,
+    Sandbox,
+    SandboxOptions,
+    TokenBucket,
+    TokenIssuer,
+    parse_form,
+    throttle_status,
+)
 from hub_shopify.connect import sign_callback
 from hub_shopify.sandbox import rest
 from hub_shopify.sandbox.costs import CostCalculator
@@ -117,7 +126,7 @@ class ShopifySandbox(Sandbox):
         self.throttled = 0
         self.requested_costs: list[int] = []
         self.site_url = "http://127.0.0.1"
-        self.drifted = False
+        self.drift_hook = Drift(self.options.drift_page)
         self._pages: dict[str | None, int] = {None: 0}
         self._last_delivery: tuple[str, bytes, dict[str, str]] | None = None
 
@@ -361,6 +370,11 @@ class ShopifySandbox(Sandbox):
             self._maybe_drift(context)
         return response
 
+    @property
+    def drifted(self) -> bool:
+        """Whether the data already changed mid-scan (``SandboxOptions.drift_page``)."""
+        return self.drift_hook.drifted
+
     def _maybe_drift(self, context: Context) -> None:
         """Count order pages of a scan; after ``drift_page`` the shop changes once."""
         number = self._pages.get(context.orders_after, 0) + 1
@@ -371,9 +385,8 @@ class ShopifySandbox(Sandbox):
         from hub_shopify.sandbox.resolvers import encode_cursor
 
         self._pages[encode_cursor(key)] = number
-        if self.options.drift_page != number or self.drifted:
+        if not self.drift_hook.served(number):
             return
-        self.drifted = True
         now = self.now()
         victim = self.store.orders[context.listed_orders[0]]
         if victim.get("shippingAddress"):

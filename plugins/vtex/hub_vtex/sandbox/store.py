@@ -53,7 +53,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from hub.sandbox import IntProblem, Sandbox, SandboxOptions, TokenBucket, int_param
+from hub.sandbox import (
+    Drift,
+    IntProblem,
+    Sandbox,
+    SandboxOptions,
+    TokenBucket,
+    int_param,
+    page_count,
+    page_slice,
+)
 from hub.sandbox import Refused as SandboxRefused
 from hub.sandbox.rate import ratelimit_headers, refusal_headers
 from hub_vtex.sandbox import catalog
@@ -169,7 +178,7 @@ class VtexSandbox(Sandbox):
         self.price_pushes: list[dict[str, Any]] = []
         self.invoices: list[dict[str, Any]] = []
         self.notifications: list[tuple[str, int]] = []
-        self.drifted = False
+        self.drift_hook = Drift(self.options.drift_page)
         self.served_list_pages = 0
         self.base_url = "http://127.0.0.1"
         self.order_topic = "ready-for-handling"
@@ -442,23 +451,27 @@ class VtexSandbox(Sandbox):
             raise Refused(400, f"orderBy field {field} is not supported by the sandbox")
         orders.sort(key=lambda o: (o[field], o["orderId"]), reverse=direction != "asc")
         total = len(orders)
-        chunk = orders[(page - 1) * per_page:page * per_page]
+        chunk = page_slice(orders, page, per_page)
         response = JSONResponse({
             "list": [self._summary(o) for o in chunk], "facets": [],
-            "paging": {"total": total, "pages": -(-total // per_page), "currentPage": page,
+            "paging": {"total": total, "pages": page_count(total, per_page), "currentPage": page,
                        "perPage": per_page},
             "stats": {"stats": {"totalValue": {"Count": total,
                                                "Sum": sum(o["value"] for o in orders)},
                                 "totalItems": {"Count": total}}}})
         self.served_list_pages += 1
-        if self.options.drift_page == page and not self.drifted and chunk:
+        if self.drift_hook.served(page, nonempty=bool(chunk)):
             ready = [o for o in chunk if o["status"] == "ready-for-handling"]
             self._drift((ready or chunk)[0]["orderId"])
         return response
 
+    @property
+    def drifted(self) -> bool:
+        """Whether the data already changed mid-scan (``SandboxOptions.drift_page``)."""
+        return self.drift_hook.drifted
+
     def _drift(self, served: str) -> None:
         """After a page was served: an order on it changes, and a new order arrives."""
-        self.drifted = True
         if self.orders[served]["status"] == "ready-for-handling":
             self.change_status(served, "canceled")
         else:

@@ -42,7 +42,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from hub import sign_hmac
-from hub.sandbox import IntProblem, Sandbox, SandboxOptions, int_param
+from hub.sandbox import Drift, IntProblem, Sandbox, SandboxOptions, int_param
 from hub_woocommerce.sandbox import catalog
 from hub_woocommerce.sandbox.formats import STORE_TZ, dates, parse_gmt
 from hub_woocommerce.sandbox.orders import STORE_CURRENCY, OrderFactory, generate
@@ -123,7 +123,7 @@ class WooCommerceSandbox(Sandbox):
         self.notes: dict[int, list[dict[str, Any]]] = {}
         self.trackings: dict[int, list[dict[str, Any]]] = {}
         self.site_url = "http://127.0.0.1"
-        self.drifted = False
+        self.drift_hook = Drift(self.options.drift_page)
         self._next_id = 9000
         self._deliveries = 0
 
@@ -302,13 +302,17 @@ class WooCommerceSandbox(Sandbox):
         response, served = self._listing(request, found,
                                          render=lambda o: self._render_order(o, site))
         page = _int(request.query_params.get("page"), "page", 1, 1)
-        if self.options.drift_page == page and served and not self.drifted:
+        if self.drift_hook.served(page, nonempty=bool(served)):
             self._drift(served[0]["id"])
         return response
 
+    @property
+    def drifted(self) -> bool:
+        """Whether the data already changed mid-scan (``SandboxOptions.drift_page``)."""
+        return self.drift_hook.drifted
+
     def _drift(self, served_id: int) -> None:
         """The store changes mid-scan: an order already served is edited, a new one arrives."""
-        self.drifted = True
         now = self.now().replace(microsecond=0)
         victim = self.orders[served_id]
         victim["customer_note"] = "Please leave the parcel at the door."
