@@ -35,7 +35,15 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from hub.sandbox import IntProblem, Refused, int_param, is_form, read_form, require_loopback
+from hub.sandbox import (
+    IntProblem,
+    Refused,
+    int_param,
+    is_form,
+    offset_slice,
+    read_form,
+    require_loopback,
+)
 from hub_mercadolibre.sandbox.catalog import CATEGORIES
 from hub_mercadolibre.sandbox.forms import error, forbidden, multipart_files, not_found
 from hub_mercadolibre.sandbox.sales import parse, stamp
@@ -180,7 +188,7 @@ def build(sb: MercadoLibreSandbox) -> ASGIApp:
 
         found = sorted((o for o in sb.orders.values() if keep(o)),
                        key=lambda o: (parse(o["date_created"]), o["id"]), reverse=sort == "date_desc")
-        body = {"query": None, "results": copy.deepcopy(found[offset:offset + limit]),
+        body = {"query": None, "results": copy.deepcopy(offset_slice(found, offset, limit)),
                 "sort": {"id": sort, "name": "Date ascending" if sort == "date_asc"
                          else "Date descending"},
                 "available_sorts": [{"id": s, "name": s} for s in ("date_asc", "date_desc")
@@ -287,7 +295,7 @@ def build(sb: MercadoLibreSandbox) -> ASGIApp:
         if offset + limit > sb.items_offset_cap:
             return error(400, "bad_request", "Invalid offset: the limit of results is "
                          f"{sb.items_offset_cap}, use search_type=scan")
-        return JSONResponse({"seller_id": str(sb.seller_id), "results": ids[offset:offset + limit],
+        return JSONResponse({"seller_id": str(sb.seller_id), "results": offset_slice(ids, offset, limit),
                              "paging": {**paging, "offset": offset}, "query": None})
 
     async def items_multiget(request: Request) -> Response:

@@ -645,7 +645,7 @@ class VtexSandbox(Sandbox):
         page = _int(q.get("page"), "page", 1, 1, 1_000_000)
         size = _int(q.get("pagesize"), "pagesize", 25, 1, 1000)
         ids = sorted(self.skus)
-        return JSONResponse(ids[(page - 1) * size:page * size])
+        return JSONResponse(page_slice(ids, page, size))
 
     async def sku_context(self, request: Request) -> Response:
         sku = self._sku(request.path_params["skuId"])

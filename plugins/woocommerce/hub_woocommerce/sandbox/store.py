@@ -42,7 +42,15 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from hub import sign_hmac
-from hub.sandbox import Drift, IntProblem, Sandbox, SandboxOptions, int_param
+from hub.sandbox import (
+    Drift,
+    IntProblem,
+    Sandbox,
+    SandboxOptions,
+    int_param,
+    offset_slice,
+    page_count,
+)
 from hub_woocommerce.sandbox import catalog
 from hub_woocommerce.sandbox.formats import STORE_TZ, dates, parse_gmt
 from hub_woocommerce.sandbox.orders import STORE_CURRENCY, OrderFactory, generate
@@ -258,7 +266,7 @@ class WooCommerceSandbox(Sandbox):
         page = _int(request.query_params.get("page"), "page", 1, 1)
         offset = _int(request.query_params.get("offset"), "offset", (page - 1) * per_page, 0)
         total = len(items)
-        pages = -(-total // per_page)
+        pages = page_count(total, per_page)
         headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(pages)}
         links = []
         if page > 1:
@@ -267,7 +275,7 @@ class WooCommerceSandbox(Sandbox):
             links.append(f'<{_page_url(request, page + 1)}>; rel="next"')
         if links:
             headers["Link"] = ", ".join(links)
-        served = items[offset:offset + per_page]
+        served = offset_slice(items, offset, per_page)
         if render is not None:
             served = [render(item) for item in served]
         return JSONResponse(served, headers=headers), served
