@@ -17,12 +17,17 @@ import httpx
 
 from hub.core.http.client import Classifier, HttpClient
 from hub.core.http.ratelimit import RateLimiter
-from hub.core.http.redact import register_secret
+from hub.core.http.redact import replace_secrets
 from hub.core.http.retry import RetryPolicy
 from hub.core.http.tokens import TokenRefresher
 from hub.errors import ConfigError
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+def secret_owner(platform: str, name: str, part: str) -> str:
+    """The redaction owner of one account's ``part`` (``credentials`` or ``settings``)."""
+    return f"account:{platform}/{name}#{part}"
 
 
 @dataclass
@@ -46,12 +51,18 @@ class AccountRuntime:
 
 @dataclass
 class Account:
-    """One connected store or seller account on one platform."""
+    """One connected store or seller account on one platform.
+
+    Its ``repr`` names the account only: settings and credentials never appear in
+    it (a trace or a traceback may print it). The credentials' values are masked in
+    every redacted text; assigning new credentials (a token rotation) replaces the
+    masked set, so old tokens do not pile up in the registry.
+    """
 
     name: str
     platform: str
-    settings: Mapping[str, str] = field(default_factory=dict)
-    credentials: dict[str, Any] = field(default_factory=dict)
+    settings: Mapping[str, str] = field(default_factory=dict, repr=False)
+    credentials: dict[str, Any] = field(default_factory=dict, repr=False)
     id: int = 0
     display_name: str = ""
     runtime: AccountRuntime = field(default_factory=AccountRuntime, repr=False)
@@ -59,9 +70,11 @@ class Account:
     def __post_init__(self) -> None:
         if not self.display_name:
             self.display_name = self.platform
-        for value in self.credentials.values():
-            if isinstance(value, str):
-                register_secret(value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name == "credentials" and isinstance(value, Mapping):
+            replace_secrets(secret_owner(self.platform, self.name, "credentials"), value.values())
 
     @property
     def label(self) -> str:

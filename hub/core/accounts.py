@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import select
 
-from hub.account import Account, AccountRuntime
+from hub.account import Account, AccountRuntime, secret_owner
+from hub.core.http.redact import replace_secrets
 from hub.core.http.tokens import TokenRefresher
 from hub.core.storage.columns import now
 from hub.core.storage.models import Account as AccountRow
@@ -99,6 +100,11 @@ def validate_settings(info: PlatformInfo, values: dict[str, str], *,
     return plain, secret
 
 
+def _owner(row: AccountRow, part: str) -> str:
+    """The redaction owner of ``row``'s ``part`` (``settings`` or ``credentials``)."""
+    return secret_owner(row.platform, row.name, part)
+
+
 class LeaseBusy(ConfigError):
     """Another process holds the lock (the same run is already going on)."""
 
@@ -151,7 +157,8 @@ class AccountService:
     def update_settings(self, name: str, values: dict[str, str]) -> AccountRow:
         row = self.row(name)
         info = self.app.host.info(row.platform)
-        existing = {**(row.settings or {}), **self.app.box.decrypt(row.secrets_enc, what="settings")}
+        existing = {**(row.settings or {}),
+                    **self.app.box.decrypt(row.secrets_enc, what="settings", owner=_owner(row, "settings"))}
         plain, secret = validate_settings(info, values, existing=existing)
         with self.app.db.session() as s:
             row = s.get(AccountRow, row.id)
@@ -160,6 +167,7 @@ class AccountService:
             if secret:
                 merged = {**self.app.box.decrypt(row.secrets_enc, what="settings"), **secret}
                 row.secrets_enc = self.app.box.encrypt(merged)
+                replace_secrets(_owner(row, "settings"), merged.values())
             row.updated_at = now()
             s.add(row)
         self._live.pop(row.id or 0, None)
@@ -204,12 +212,15 @@ class AccountService:
                 s.delete(lease)
             s.delete(s.get(AccountRow, row.id))
         self._live.pop(row.id or 0, None)
+        for part in ("settings", "credentials"):
+            replace_secrets(_owner(row, part), ())
 
     def save_credentials(self, account_id: int, credentials: dict[str, Any]) -> None:
         with self.app.db.session() as s:
             row = s.get(AccountRow, account_id)
             assert row is not None
             row.credentials_enc = self.app.box.encrypt(credentials)
+            replace_secrets(_owner(row, "credentials"), credentials.values())
             row.paused_reason = None
             row.updated_at = now()
             s.add(row)
@@ -217,7 +228,9 @@ class AccountService:
     def load_credentials(self, account_id: int) -> dict[str, Any]:
         with self.app.db.session() as s:
             row = s.get(AccountRow, account_id)
-            return self.app.box.decrypt(row.credentials_enc if row else None)
+            if row is None:
+                return {}
+            return self.app.box.decrypt(row.credentials_enc, owner=_owner(row, "credentials"))
 
     def pause(self, account_id: int, reason: str) -> None:
         with self.app.db.session() as s:
@@ -236,9 +249,11 @@ class AccountService:
             return live
         info = self.app.host.info(row.platform)
         settings = {**(row.settings or {}),
-                    **self.app.box.decrypt(row.secrets_enc, what=f"settings of account '{row.name}'")}
+                    **self.app.box.decrypt(row.secrets_enc, what=f"settings of account '{row.name}'",
+                                           owner=_owner(row, "settings"))}
         credentials = self.app.box.decrypt(row.credentials_enc,
-                                           what=f"credentials of account '{row.name}'")
+                                           what=f"credentials of account '{row.name}'",
+                                           owner=_owner(row, "credentials"))
         runtime = AccountRuntime(retry=self.app.retry_policy, transport=self.app.transport)
         live = Account(name=row.name, platform=row.platform, settings=settings,
                        credentials=credentials, id=row.id, display_name=info.display_name,
@@ -345,13 +360,15 @@ class AccountService:
         }
         if with_settings:
             secret_names = info.secret_settings if info else set()
-            stored_secrets = set(self.app.box.decrypt(row.secrets_enc, what="settings")) \
+            stored_secrets = set(self.app.box.decrypt(row.secrets_enc, what="settings",
+                                                      owner=_owner(row, "settings"))) \
                 if row.secrets_enc else set()
             settings = dict(row.settings or {})
             for name in sorted(secret_names | stored_secrets):
                 if name in stored_secrets:
                     settings[name] = "***"
             view["settings"] = dict(sorted(settings.items()))
-            creds = self.app.box.decrypt(row.credentials_enc) if row.credentials_enc else {}
+            creds = self.app.box.decrypt(row.credentials_enc, owner=_owner(row, "credentials")) \
+                if row.credentials_enc else {}
             view["reference"] = {k: v for k, v in creds.items() if k in REFERENCE_KEYS}
         return view
