@@ -309,6 +309,13 @@ class PlatformInfo(_Model):
     while the current one is read, too.
     """
 
+    order_id_keys: list[str] = Field(default_factory=lambda: ["id"])
+    """Keys of a raw order payload that name the order (first present wins), so a payload
+    ``parse_order`` rejects is quarantined under a recognisable id (VTEX: ``orderId``)."""
+    reference_keys: list[str] = Field(default_factory=list)
+    """Credential fields that are not secret and identify the connection (a seller id, a
+    nickname): ``hub accounts show`` lists them. ``expires_at`` and ``scope`` always are."""
+
     def setting(self, name: str) -> SettingSpec | None:
         return next((s for s in self.settings if s.name == name), None)
 

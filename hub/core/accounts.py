@@ -49,7 +49,8 @@ CORE_SETTINGS: list[SettingSpec] = [
                 description="seconds between scheduled stock, price and tracking pushes"),
 ]
 CORE_SETTING_NAMES = {s.name for s in CORE_SETTINGS}
-REFERENCE_KEYS = ("seller_id", "nickname", "shop", "store", "expires_at", "scope", "user_id")
+CORE_REFERENCE_KEYS = ("expires_at", "scope")
+"""Credential fields every account may show; plugins add theirs (``PlatformInfo.reference_keys``)."""
 
 
 def _check_value(spec: SettingSpec, value: str, label: str) -> str:
@@ -370,5 +371,6 @@ class AccountService:
             view["settings"] = dict(sorted(settings.items()))
             creds = self.app.box.decrypt(row.credentials_enc, owner=_owner(row, "credentials")) \
                 if row.credentials_enc else {}
-            view["reference"] = {k: v for k, v in creds.items() if k in REFERENCE_KEYS}
+            shown = {*CORE_REFERENCE_KEYS, *(info.reference_keys if info else ())}
+            view["reference"] = {k: v for k, v in creds.items() if k in shown}
         return view

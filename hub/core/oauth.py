@@ -45,10 +45,9 @@ RETURN_PAGE = (200, "hub received the authorization. You can close this window."
 
 
 def callback_state(callback: Callback) -> str:
-    """The ``state`` a callback carries: OAuth2 returns ``state``; WooCommerce posts its keys
-    with the ``user_id`` it was given."""
-    return (callback.params.get("state") or str(callback.body.get("state") or "")
-            or str(callback.body.get("user_id") or ""))
+    """The ``state`` a callback carries, in its query (OAuth2 redirects, and platforms that post
+    to a callback URL the plugin built with ``?state=``) or in its body."""
+    return callback.params.get("state") or str(callback.body.get("state") or "")
 
 
 class CallbackSession:

@@ -82,4 +82,6 @@ INFO = PlatformInfo(
     stock_batch_size=100,
     price_batch_size=100,
     read_ahead=4,  # the scan acknowledges nothing after a yield
+    order_id_keys=["id", "pack_id"],
+    reference_keys=["seller_id", "nickname", "user_id"],
 )

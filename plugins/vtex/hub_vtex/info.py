@@ -73,6 +73,7 @@ INFO = PlatformInfo(
     customer_match="contact",
     stock_batch_size=100,
     price_batch_size=50,
+    order_id_keys=["orderId", "id"],
 )
 
 
