@@ -20,11 +20,12 @@ from hub import (
     Account,
     Action,
     ConfigError,
-    DataError,
     HttpClient,
     Resolution,
     bounded,
 )
+from hub import json_list as json_list  # one copy, in the core (re-exported here)
+from hub import json_object as json_object
 from hub_mercadolibre.info import DEFAULT_CONCURRENCY, DEFAULT_RATE
 from hub_mercadolibre.sites import API_URL, SITES, Site
 
@@ -75,34 +76,6 @@ def concurrency(account: Account) -> int:
 
 
 # --- responses ------------------------------------------------------------------------
-def decode(response: httpx.Response, what: str) -> Any:
-    """The JSON body.
-
-    Numbers stay as JSON numbers (payloads are stored as JSON); money is made
-    exact where it is read, by :func:`hub.parse_decimal` (a float's shortest repr).
-    """
-    try:
-        return json.loads(response.content)
-    except ValueError:
-        raise DataError(f"{what}: Mercado Libre answered with something that is not JSON") from None
-
-
-def json_object(response: httpx.Response, what: str) -> dict[str, Any]:
-    """The body as a JSON object; DataError otherwise."""
-    data = decode(response, what)
-    if not isinstance(data, dict):
-        raise DataError(f"{what}: expected a JSON object, got {type(data).__name__}")
-    return data
-
-
-def json_list(response: httpx.Response, what: str) -> list[Any]:
-    """The body as a JSON list; DataError otherwise."""
-    data = decode(response, what)
-    if not isinstance(data, list):
-        raise DataError(f"{what}: expected a JSON list, got {type(data).__name__}")
-    return data
-
-
 def error_text(response: httpx.Response) -> str:
     """Mercado Libre's error body (``{"message", "error", "status", "cause"}``) as one line."""
     try:

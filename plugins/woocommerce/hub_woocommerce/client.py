@@ -22,9 +22,11 @@ from hub import (
     DataError,
     HttpClient,
     PageGuard,
+    json_object,
     numbered_pages,
     register_secret,
 )
+from hub import json_objects as json_list  # one copy, in the core (re-exported here)
 from hub_woocommerce.auth import build_auth, resolve_mode
 from hub_woocommerce.info import DEFAULT_CONCURRENCY
 
@@ -72,28 +74,6 @@ def header_int(response: httpx.Response, name: str) -> int | None:
         return int(response.headers[name])
     except (KeyError, ValueError):
         return None
-
-
-def json_list(response: httpx.Response, what: str) -> list[dict[str, Any]]:
-    """The response body as a list of objects; DataError otherwise."""
-    try:
-        data = response.json()
-    except ValueError:
-        raise DataError(f"{what}: the store answered with something that is not JSON") from None
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise DataError(f"{what}: expected a JSON list of objects, got {type(data).__name__}")
-    return data
-
-
-def json_object(response: httpx.Response, what: str) -> dict[str, Any]:
-    """The response body as an object; DataError otherwise."""
-    try:
-        data = response.json()
-    except ValueError:
-        raise DataError(f"{what}: the store answered with something that is not JSON") from None
-    if not isinstance(data, dict):
-        raise DataError(f"{what}: expected a JSON object, got {type(data).__name__}")
-    return data
 
 
 @dataclass
