@@ -161,7 +161,10 @@ class StockUpdate(_Model):
     platform_product_id: str
     platform_variant_id: str | None = None
     quantity: int
-    warehouse: str | None = None  # the platform's location/warehouse id, where it has them
+    warehouse: str | None = None
+    """The platform's location or warehouse id to set, from the hub's warehouse mapping (the
+    ``--location`` of the warehouses feeding the account, when they name one); None: the
+    plugin's own setting or default decides."""
 
 
 class PriceUpdate(_Model):
