@@ -21,6 +21,8 @@ from hub.core.http.redact import replace_secrets
 from hub.core.http.retry import RetryPolicy
 from hub.core.http.tokens import TokenRefresher
 from hub.errors import ConfigError
+from hub.settings import CoreSettings, SettingsView, schema_for
+from hub.types import SettingSpec
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
@@ -66,6 +68,9 @@ class Account:
     id: int = 0
     display_name: str = ""
     runtime: AccountRuntime = field(default_factory=AccountRuntime, repr=False)
+    schema: Mapping[str, SettingSpec] | None = field(default=None, repr=False)
+    """The account's settings schema (core settings refined by the plugin's); None: looked up
+    from the loaded plugin of ``platform``, else the core settings alone."""
 
     def __post_init__(self) -> None:
         if not self.display_name:
@@ -82,9 +87,25 @@ class Account:
         return f"{self.display_name} account '{self.name}'"
 
     # --- settings -----------------------------------------------------------
+    @property
+    def view(self) -> SettingsView:
+        """The settings read through the schema: aliases resolved, declared defaults applied."""
+        cached = self.__dict__.get("_view")
+        if cached is None or cached[0] is not self.settings:
+            schema = self.schema if self.schema is not None else _platform_schema(self.platform)
+            cached = (self.settings, SettingsView(schema, self.settings, self.label))
+            self.__dict__["_view"] = cached
+        view: SettingsView = cached[1]
+        return view
+
+    @property
+    def core(self) -> CoreSettings:
+        """The core-owned settings, typed (backfill, intervals, rate, concurrency, webhook secret)."""
+        return self.view.core
+
     def setting(self, name: str, default: str | None = None) -> str | None:
-        value = self.settings.get(name)
-        return default if value in (None, "") else value
+        """The value of setting ``name`` (or of an old alias), else ``default``, else its declared default."""
+        return self.view.get(name, default)
 
     def require(self, name: str) -> str:
         value = self.setting(name)
@@ -168,3 +189,14 @@ class Account:
 
 
 CredentialsSaver = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def _platform_schema(platform: str) -> dict[str, SettingSpec]:
+    """The schema of ``platform``'s loaded plugin, or the core settings alone."""
+    try:
+        from hub.core.plugins import get_host
+
+        info = get_host().platforms.get(platform)
+    except Exception:  # no plugins loadable here (a bare unit test)
+        info = None
+    return schema_for(info.settings if info is not None else ())

@@ -276,7 +276,9 @@ class SettingSpec(_Model):
     required: bool = False
     default: str | None = None
     choices: list[str] | None = None
-    kind: Literal["str", "int", "bool", "url", "list"] = "str"
+    kind: Literal["str", "int", "float", "bool", "url", "list"] = "str"
+    aliases: list[str] = Field(default_factory=list)
+    """Old names of this setting that keep working (stored and given values are renamed)."""
 
 
 class Capability(StrEnum):
@@ -320,7 +322,8 @@ class PlatformInfo(_Model):
     nickname): ``hub accounts show`` lists them. ``expires_at`` and ``scope`` always are."""
 
     def setting(self, name: str) -> SettingSpec | None:
-        return next((s for s in self.settings if s.name == name), None)
+        """The spec of setting ``name`` (or of the setting ``name`` is an old alias of)."""
+        return next((s for s in self.settings if s.name == name or name in s.aliases), None)
 
     @property
     def secret_settings(self) -> set[str]:

@@ -23,6 +23,9 @@ from hub.core.http.tokens import TokenRefresher
 from hub.core.storage.columns import now
 from hub.core.storage.models import Account as AccountRow
 from hub.errors import AuthError, ConfigError, NotFound
+from hub.settings import CORE_SETTING_NAMES as CORE_SETTING_NAMES  # named once, in hub.settings
+from hub.settings import CORE_SETTINGS as CORE_SETTINGS
+from hub.settings import canonical_values, schema_for
 from hub.types import PlatformInfo, SettingSpec
 
 if TYPE_CHECKING:
@@ -30,37 +33,19 @@ if TYPE_CHECKING:
 
 FLOWS = ("orders", "stock", "price", "tracking")
 
-CORE_SETTINGS: list[SettingSpec] = [
-    SettingSpec(name="backfill_days", kind="int", default="60",
-                description="days of orders the first import fetches"),
-    SettingSpec(name="backfill_slice_days", kind="int", default="7",
-                description="a backfill commits its cursor after each slice of this many days"),
-    SettingSpec(name="overlap_minutes", kind="int", default="10",
-                description="each incremental import re-reads this many minutes before the cursor"),
-    SettingSpec(name="product_key", choices=["sku", "platform_id", "name"], default="sku",
-                description="how order lines are matched to hub products"),
-    SettingSpec(name="eligible_statuses", kind="list",
-                description="platform statuses that are imported (default: the plugin's)"),
-    SettingSpec(name="excluded_statuses", kind="list",
-                description="platform statuses never imported (default: the plugin's)"),
-    SettingSpec(name="orders_interval", kind="int", default="120",
-                description="seconds between scheduled order imports"),
-    SettingSpec(name="push_interval", kind="int", default="30",
-                description="seconds between scheduled stock, price and tracking pushes"),
-]
-CORE_SETTING_NAMES = {s.name for s in CORE_SETTINGS}
 CORE_REFERENCE_KEYS = ("expires_at", "scope")
 """Credential fields every account may show; plugins add theirs (``PlatformInfo.reference_keys``)."""
 
 
 def _check_value(spec: SettingSpec, value: str, label: str) -> str:
     value = value.strip()
-    if spec.kind == "int":
+    if spec.kind in ("int", "float"):
+        number, what = (int, "a whole number") if spec.kind == "int" else (float, "a number")
         try:
-            if int(value) < 0:
+            if number(value) < 0:
                 raise ValueError
         except ValueError:
-            raise ConfigError(f"{label} setting '{spec.name}' must be a whole number >= 0, "
+            raise ConfigError(f"{label} setting '{spec.name}' must be {what} >= 0, "
                               f"got '{value}'") from None
     elif spec.kind == "bool":
         if value.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
@@ -83,17 +68,17 @@ def validate_settings(info: PlatformInfo, values: dict[str, str], *,
     :raises ConfigError: naming the first unknown, invalid or missing setting and what is expected.
     """
     label = info.display_name
-    specs = {s.name: s for s in [*info.settings, *CORE_SETTINGS]}
+    specs = schema_for(info.settings)
     plain: dict[str, str] = {}
     secret: dict[str, str] = {}
-    for name, raw in values.items():
+    for name, raw in canonical_values(specs, values).items():
         spec = specs.get(name)
         if spec is None:
             known = ", ".join(sorted(specs))
             raise ConfigError(f"unknown {label} setting '{name}'; known settings: {known}")
         value = _check_value(spec, raw, label)
         (secret if spec.secret else plain)[name] = value
-    have = {**(existing or {}), **plain, **secret}
+    have = {**canonical_values(specs, existing or {}), **plain, **secret}
     for spec in info.settings:
         if spec.required and not have.get(spec.name):
             raise ConfigError(f"missing {label} setting '{spec.name}' ({spec.description}); "
@@ -257,6 +242,7 @@ class AccountService:
                                            owner=_owner(row, "credentials"))
         runtime = AccountRuntime(retry=self.app.retry_policy, transport=self.app.transport)
         live = Account(name=row.name, platform=row.platform, settings=settings,
+                       schema=schema_for(info.settings),
                        credentials=credentials, id=row.id, display_name=info.display_name,
                        runtime=runtime)
         if self.app.host.implements("refresh_credentials", row.platform):

@@ -26,7 +26,6 @@ from hub import (
 )
 from hub import json_list as json_list  # one copy, in the core (re-exported here)
 from hub import json_object as json_object
-from hub_mercadolibre.info import DEFAULT_CONCURRENCY, DEFAULT_RATE
 from hub_mercadolibre.sites import API_URL, SITES, Site
 
 USER_AGENT = "hub-mercadolibre/0.1 (+commerce-hub)"
@@ -61,18 +60,12 @@ def auth_url(account: Account) -> str:
 
 def rate(account: Account) -> float | None:
     """Requests per second for the account (``requests_per_second``; empty or 0: no cap)."""
-    value = account.setting("requests_per_second", DEFAULT_RATE) or ""
-    try:
-        number = float(value)
-    except ValueError:
-        raise ConfigError(f"{account.label}: requests_per_second must be a number, "
-                          f"got '{value}'") from None
-    return number if number > 0 else None
+    return account.core.requests_per_second
 
 
 def concurrency(account: Account) -> int:
     """Requests in flight at once for per-cart, per-shipment and per-item reads."""
-    return max(1, account.setting_int("concurrency", DEFAULT_CONCURRENCY))
+    return account.core.concurrency
 
 
 # --- responses ------------------------------------------------------------------------

@@ -28,7 +28,6 @@ from hub import (
 )
 from hub import json_objects as json_list  # one copy, in the core (re-exported here)
 from hub_woocommerce.auth import build_auth, resolve_mode
-from hub_woocommerce.info import DEFAULT_CONCURRENCY
 
 API = "wc/v3"
 PER_PAGE = 100
@@ -131,7 +130,7 @@ class WooClient:
         """Every page of a listing in order, the account's ``concurrency`` of them in flight."""
         return numbered_pages(lambda number: self.page(path, params, number),
                               lambda page: page.total_pages, lambda page: not page.items,
-                              ahead=self.account.setting_int("concurrency", DEFAULT_CONCURRENCY))
+                              ahead=self.account.core.concurrency)
 
     async def pages(self, path: str, params: Mapping[str, Any], what: str
                     ) -> AsyncIterator[list[dict[str, Any]]]:
@@ -184,15 +183,8 @@ class WooClient:
 
 
 def _rate(account: Account) -> float | None:
-    value = account.setting("requests_per_second")
-    if value is None:
-        return None
-    try:
-        rate = float(value)
-    except ValueError:
-        raise ConfigError(f"{account.label}: requests_per_second must be a number, "
-                          f"got '{value}'") from None
-    return rate if rate > 0 else None
+    """The account's ``requests_per_second`` (a core setting; empty or 0: no cap)."""
+    return account.core.requests_per_second
 
 
 def chunks(items: list[Any], size: int = BATCH_LIMIT) -> Iterable[list[Any]]:
