@@ -50,6 +50,12 @@ class AccountRuntime:
     """Per-account scratch space for a plugin (a category tree, a location id); dropped
     with the live account when its settings change."""
 
+    def memo(self, name: str) -> dict[str, Any]:
+        """The dict ``name`` in :attr:`cache`, created empty on first use: what a plugin reads
+        once per account runtime (instead of a module-level cache keyed by client)."""
+        found: dict[str, Any] = self.cache.setdefault(name, {})
+        return found
+
 
 @dataclass
 class Account:

@@ -8,7 +8,6 @@ app-authorization flow stored.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +19,6 @@ from hub import (
     Account,
     ConfigError,
     DataError,
-    HttpClient,
     PageGuard,
     json_object,
     numbered_pages,
@@ -33,10 +31,6 @@ API = "wc/v3"
 PER_PAGE = 100
 BATCH_LIMIT = 100
 USER_AGENT = "hub-woocommerce/0.1 (+commerce-hub)"
-
-# Per-client memo of what one run reads once (category tree, store currency).
-# Keyed by the account's HttpClient, which lives exactly as long as the account runtime.
-_memo: weakref.WeakKeyDictionary[HttpClient, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
 def keys(account: Account) -> tuple[str, str] | None:
@@ -112,7 +106,7 @@ class WooClient:
     @property
     def memo(self) -> dict[str, Any]:
         """Values read once per account runtime (category tree, store currency)."""
-        return _memo.setdefault(self.http, {})
+        return self.account.runtime.memo("woocommerce")
 
     async def get(self, path: str, params: Mapping[str, Any] | None = None,
                   **kwargs: Any) -> httpx.Response:
