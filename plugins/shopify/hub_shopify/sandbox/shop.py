@@ -59,6 +59,7 @@ from starlette.types import ASGIApp
 
 from hub import sign_hmac
 from hub.sandbox import Sandbox, SandboxOptions
+from hub.settings import BACKFILL_DAYS
 from hub_shopify.connect import sign_callback
 from hub_shopify.sandbox import rest
 from hub_shopify.sandbox.costs import CostCalculator
@@ -188,7 +189,7 @@ class ShopifySandbox(Sandbox):
             if token.expires_at is not None:
                 token.expires_at = time.monotonic() - 1
 
-    def eligible_order_ids(self, backfill_days: int = 60) -> set[str]:
+    def eligible_order_ids(self, backfill_days: int = BACKFILL_DAYS) -> set[str]:
         """Orders a first import (``backfill_days`` back, hub currency USD) must hold."""
         start = iso(self.now() - timedelta(days=backfill_days))
         out = set()

@@ -54,6 +54,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from hub.sandbox import Sandbox, SandboxOptions
+from hub.settings import BACKFILL_DAYS
 from hub_vtex.sandbox import catalog
 from hub_vtex.sandbox.data import (
     STATUS_TEXT,
@@ -183,7 +184,7 @@ class VtexSandbox(Sandbox):
                 "base_url": self.base_url, "pricing_base_url": self.base_url,
                 "warehouse_id": WAREHOUSES[0]["id"], "hook_secret": self.hook_secret}
 
-    def eligible_order_ids(self, backfill_days: int = 60) -> set[str]:
+    def eligible_order_ids(self, backfill_days: int = BACKFILL_DAYS) -> set[str]:
         """Orders a first import (``backfill_days`` back, the hub in the store's currency,
         BRL unless ``options.currency`` says otherwise) must hold.
 
