@@ -44,6 +44,10 @@ _EXPORTS: dict[str, str] = {
     "redact": "hub.core.http.redact", "register_secret": "hub.core.http.redact",
     "verify_hmac": "hub.core.http.signing", "sign_hmac": "hub.core.http.signing",
     "parse_decimal": "hub.money", "parse_datetime": "hub.money", "cents_to_decimal": "hub.money",
+    # reading answers and headers; account settings; the account's session
+    "json_body": "hub.core.jsonutil", "json_object": "hub.core.jsonutil",
+    "json_list": "hub.core.jsonutil", "json_objects": "hub.core.jsonutil",
+    "header": "hub.core.jsonutil",
 }
 
 __all__ = ["__version__", "hookimpl", *_EXPORTS]
@@ -69,6 +73,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from hub.core.http.retry import RetryPolicy
     from hub.core.http.signing import sign_hmac, verify_hmac
     from hub.core.http.tokens import TokenRefresher
+    from hub.core.jsonutil import header, json_body, json_list, json_object, json_objects
     from hub.core.tasks import bounded, gather
     from hub.errors import (
         Action,

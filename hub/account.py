@@ -17,12 +17,19 @@ import httpx
 
 from hub.core.http.client import Classifier, HttpClient
 from hub.core.http.ratelimit import RateLimiter
-from hub.core.http.redact import register_secret
+from hub.core.http.redact import replace_secrets
 from hub.core.http.retry import RetryPolicy
 from hub.core.http.tokens import TokenRefresher
 from hub.errors import ConfigError
+from hub.settings import CoreSettings, SettingsView, schema_for
+from hub.types import SettingSpec
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+def secret_owner(platform: str, name: str, part: str) -> str:
+    """The redaction owner of one account's ``part`` (``credentials`` or ``settings``)."""
+    return f"account:{platform}/{name}#{part}"
 
 
 @dataclass
@@ -43,25 +50,42 @@ class AccountRuntime:
     """Per-account scratch space for a plugin (a category tree, a location id); dropped
     with the live account when its settings change."""
 
+    def memo(self, name: str) -> dict[str, Any]:
+        """The dict ``name`` in :attr:`cache`, created empty on first use: what a plugin reads
+        once per account runtime (instead of a module-level cache keyed by client)."""
+        found: dict[str, Any] = self.cache.setdefault(name, {})
+        return found
+
 
 @dataclass
 class Account:
-    """One connected store or seller account on one platform."""
+    """One connected store or seller account on one platform.
+
+    Its ``repr`` names the account only: settings and credentials never appear in
+    it (a trace or a traceback may print it). The credentials' values are masked in
+    every redacted text; assigning new credentials (a token rotation) replaces the
+    masked set, so old tokens do not pile up in the registry.
+    """
 
     name: str
     platform: str
-    settings: Mapping[str, str] = field(default_factory=dict)
-    credentials: dict[str, Any] = field(default_factory=dict)
+    settings: Mapping[str, str] = field(default_factory=dict, repr=False)
+    credentials: dict[str, Any] = field(default_factory=dict, repr=False)
     id: int = 0
     display_name: str = ""
     runtime: AccountRuntime = field(default_factory=AccountRuntime, repr=False)
+    schema: Mapping[str, SettingSpec] | None = field(default=None, repr=False)
+    """The account's settings schema (core settings refined by the plugin's); None: looked up
+    from the loaded plugin of ``platform``, else the core settings alone."""
 
     def __post_init__(self) -> None:
         if not self.display_name:
             self.display_name = self.platform
-        for value in self.credentials.values():
-            if isinstance(value, str):
-                register_secret(value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name == "credentials" and isinstance(value, Mapping):
+            replace_secrets(secret_owner(self.platform, self.name, "credentials"), value.values())
 
     @property
     def label(self) -> str:
@@ -69,9 +93,25 @@ class Account:
         return f"{self.display_name} account '{self.name}'"
 
     # --- settings -----------------------------------------------------------
+    @property
+    def view(self) -> SettingsView:
+        """The settings read through the schema: aliases resolved, declared defaults applied."""
+        cached = self.__dict__.get("_view")
+        if cached is None or cached[0] is not self.settings:
+            schema = self.schema if self.schema is not None else _platform_schema(self.platform)
+            cached = (self.settings, SettingsView(schema, self.settings, self.label))
+            self.__dict__["_view"] = cached
+        view: SettingsView = cached[1]
+        return view
+
+    @property
+    def core(self) -> CoreSettings:
+        """The core-owned settings, typed (backfill, intervals, rate, concurrency, webhook secret)."""
+        return self.view.core
+
     def setting(self, name: str, default: str | None = None) -> str | None:
-        value = self.settings.get(name)
-        return default if value in (None, "") else value
+        """The value of setting ``name`` (or of an old alias), else ``default``, else its declared default."""
+        return self.view.get(name, default)
 
     def require(self, name: str) -> str:
         value = self.setting(name)
@@ -155,3 +195,14 @@ class Account:
 
 
 CredentialsSaver = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def _platform_schema(platform: str) -> dict[str, SettingSpec]:
+    """The schema of ``platform``'s loaded plugin, or the core settings alone."""
+    try:
+        from hub.core.plugins import get_host
+
+        info = get_host().platforms.get(platform)
+    except Exception:  # no plugins loadable here (a bare unit test)
+        info = None
+    return schema_for(info.settings if info is not None else ())

@@ -161,7 +161,10 @@ class StockUpdate(_Model):
     platform_product_id: str
     platform_variant_id: str | None = None
     quantity: int
-    warehouse: str | None = None  # the platform's location/warehouse id, where it has them
+    warehouse: str | None = None
+    """The platform's location or warehouse id to set, from the hub's warehouse mapping (the
+    ``--location`` of the warehouses feeding the account, when they name one); None: the
+    plugin's own setting or default decides."""
 
 
 class PriceUpdate(_Model):
@@ -273,7 +276,9 @@ class SettingSpec(_Model):
     required: bool = False
     default: str | None = None
     choices: list[str] | None = None
-    kind: Literal["str", "int", "bool", "url", "list"] = "str"
+    kind: Literal["str", "int", "float", "bool", "url", "list"] = "str"
+    aliases: list[str] = Field(default_factory=list)
+    """Old names of this setting that keep working (stored and given values are renamed)."""
 
 
 class Capability(StrEnum):
@@ -309,8 +314,16 @@ class PlatformInfo(_Model):
     while the current one is read, too.
     """
 
+    order_id_keys: list[str] = Field(default_factory=lambda: ["id"])
+    """Keys of a raw order payload that name the order (first present wins), so a payload
+    ``parse_order`` rejects is quarantined under a recognisable id (VTEX: ``orderId``)."""
+    reference_keys: list[str] = Field(default_factory=list)
+    """Credential fields that are not secret and identify the connection (a seller id, a
+    nickname): ``hub accounts show`` lists them. ``expires_at`` and ``scope`` always are."""
+
     def setting(self, name: str) -> SettingSpec | None:
-        return next((s for s in self.settings if s.name == name), None)
+        """The spec of setting ``name`` (or of the setting ``name`` is an old alias of)."""
+        return next((s for s in self.settings if s.name == name or name in s.aliases), None)
 
     @property
     def secret_settings(self) -> set[str]:

@@ -50,6 +50,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
     from hub.cli.logs import configure_logging
 
     configure_logging(debug=debug)
+    from hub.core.config import load_env
+
+    load_env()  # a bad HUB_ variable is a one-line error before any command starts
 
 
 def _register() -> None:

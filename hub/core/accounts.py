@@ -17,11 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import select
 
-from hub.account import Account, AccountRuntime
+from hub.account import Account, AccountRuntime, secret_owner
+from hub.core.http.redact import replace_secrets
 from hub.core.http.tokens import TokenRefresher
 from hub.core.storage.columns import now
 from hub.core.storage.models import Account as AccountRow
 from hub.errors import AuthError, ConfigError, NotFound
+from hub.settings import CORE_SETTING_NAMES as CORE_SETTING_NAMES  # named once, in hub.settings
+from hub.settings import CORE_SETTINGS as CORE_SETTINGS
+from hub.settings import canonical_values, schema_for
 from hub.types import PlatformInfo, SettingSpec
 
 if TYPE_CHECKING:
@@ -29,36 +33,19 @@ if TYPE_CHECKING:
 
 FLOWS = ("orders", "stock", "price", "tracking")
 
-CORE_SETTINGS: list[SettingSpec] = [
-    SettingSpec(name="backfill_days", kind="int", default="60",
-                description="days of orders the first import fetches"),
-    SettingSpec(name="backfill_slice_days", kind="int", default="7",
-                description="a backfill commits its cursor after each slice of this many days"),
-    SettingSpec(name="overlap_minutes", kind="int", default="10",
-                description="each incremental import re-reads this many minutes before the cursor"),
-    SettingSpec(name="product_key", choices=["sku", "platform_id", "name"], default="sku",
-                description="how order lines are matched to hub products"),
-    SettingSpec(name="eligible_statuses", kind="list",
-                description="platform statuses that are imported (default: the plugin's)"),
-    SettingSpec(name="excluded_statuses", kind="list",
-                description="platform statuses never imported (default: the plugin's)"),
-    SettingSpec(name="orders_interval", kind="int", default="120",
-                description="seconds between scheduled order imports"),
-    SettingSpec(name="push_interval", kind="int", default="30",
-                description="seconds between scheduled stock, price and tracking pushes"),
-]
-CORE_SETTING_NAMES = {s.name for s in CORE_SETTINGS}
-REFERENCE_KEYS = ("seller_id", "nickname", "shop", "store", "expires_at", "scope", "user_id")
+CORE_REFERENCE_KEYS = ("expires_at", "scope")
+"""Credential fields every account may show; plugins add theirs (``PlatformInfo.reference_keys``)."""
 
 
 def _check_value(spec: SettingSpec, value: str, label: str) -> str:
     value = value.strip()
-    if spec.kind == "int":
+    if spec.kind in ("int", "float"):
+        number, what = (int, "a whole number") if spec.kind == "int" else (float, "a number")
         try:
-            if int(value) < 0:
+            if number(value) < 0:
                 raise ValueError
         except ValueError:
-            raise ConfigError(f"{label} setting '{spec.name}' must be a whole number >= 0, "
+            raise ConfigError(f"{label} setting '{spec.name}' must be {what} >= 0, "
                               f"got '{value}'") from None
     elif spec.kind == "bool":
         if value.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
@@ -81,22 +68,27 @@ def validate_settings(info: PlatformInfo, values: dict[str, str], *,
     :raises ConfigError: naming the first unknown, invalid or missing setting and what is expected.
     """
     label = info.display_name
-    specs = {s.name: s for s in [*info.settings, *CORE_SETTINGS]}
+    specs = schema_for(info.settings)
     plain: dict[str, str] = {}
     secret: dict[str, str] = {}
-    for name, raw in values.items():
+    for name, raw in canonical_values(specs, values).items():
         spec = specs.get(name)
         if spec is None:
             known = ", ".join(sorted(specs))
             raise ConfigError(f"unknown {label} setting '{name}'; known settings: {known}")
         value = _check_value(spec, raw, label)
         (secret if spec.secret else plain)[name] = value
-    have = {**(existing or {}), **plain, **secret}
+    have = {**canonical_values(specs, existing or {}), **plain, **secret}
     for spec in info.settings:
         if spec.required and not have.get(spec.name):
             raise ConfigError(f"missing {label} setting '{spec.name}' ({spec.description}); "
                               f"add: --set {spec.name}=VALUE")
     return plain, secret
+
+
+def _owner(row: AccountRow, part: str) -> str:
+    """The redaction owner of ``row``'s ``part`` (``settings`` or ``credentials``)."""
+    return secret_owner(row.platform, row.name, part)
 
 
 class LeaseBusy(ConfigError):
@@ -151,7 +143,8 @@ class AccountService:
     def update_settings(self, name: str, values: dict[str, str]) -> AccountRow:
         row = self.row(name)
         info = self.app.host.info(row.platform)
-        existing = {**(row.settings or {}), **self.app.box.decrypt(row.secrets_enc, what="settings")}
+        existing = {**(row.settings or {}),
+                    **self.app.box.decrypt(row.secrets_enc, what="settings", owner=_owner(row, "settings"))}
         plain, secret = validate_settings(info, values, existing=existing)
         with self.app.db.session() as s:
             row = s.get(AccountRow, row.id)
@@ -160,6 +153,7 @@ class AccountService:
             if secret:
                 merged = {**self.app.box.decrypt(row.secrets_enc, what="settings"), **secret}
                 row.secrets_enc = self.app.box.encrypt(merged)
+                replace_secrets(_owner(row, "settings"), merged.values())
             row.updated_at = now()
             s.add(row)
         self._live.pop(row.id or 0, None)
@@ -204,12 +198,15 @@ class AccountService:
                 s.delete(lease)
             s.delete(s.get(AccountRow, row.id))
         self._live.pop(row.id or 0, None)
+        for part in ("settings", "credentials"):
+            replace_secrets(_owner(row, part), ())
 
     def save_credentials(self, account_id: int, credentials: dict[str, Any]) -> None:
         with self.app.db.session() as s:
             row = s.get(AccountRow, account_id)
             assert row is not None
             row.credentials_enc = self.app.box.encrypt(credentials)
+            replace_secrets(_owner(row, "credentials"), credentials.values())
             row.paused_reason = None
             row.updated_at = now()
             s.add(row)
@@ -217,7 +214,9 @@ class AccountService:
     def load_credentials(self, account_id: int) -> dict[str, Any]:
         with self.app.db.session() as s:
             row = s.get(AccountRow, account_id)
-            return self.app.box.decrypt(row.credentials_enc if row else None)
+            if row is None:
+                return {}
+            return self.app.box.decrypt(row.credentials_enc, owner=_owner(row, "credentials"))
 
     def pause(self, account_id: int, reason: str) -> None:
         with self.app.db.session() as s:
@@ -236,11 +235,14 @@ class AccountService:
             return live
         info = self.app.host.info(row.platform)
         settings = {**(row.settings or {}),
-                    **self.app.box.decrypt(row.secrets_enc, what=f"settings of account '{row.name}'")}
+                    **self.app.box.decrypt(row.secrets_enc, what=f"settings of account '{row.name}'",
+                                           owner=_owner(row, "settings"))}
         credentials = self.app.box.decrypt(row.credentials_enc,
-                                           what=f"credentials of account '{row.name}'")
+                                           what=f"credentials of account '{row.name}'",
+                                           owner=_owner(row, "credentials"))
         runtime = AccountRuntime(retry=self.app.retry_policy, transport=self.app.transport)
         live = Account(name=row.name, platform=row.platform, settings=settings,
+                       schema=schema_for(info.settings),
                        credentials=credentials, id=row.id, display_name=info.display_name,
                        runtime=runtime)
         if self.app.host.implements("refresh_credentials", row.platform):
@@ -345,13 +347,16 @@ class AccountService:
         }
         if with_settings:
             secret_names = info.secret_settings if info else set()
-            stored_secrets = set(self.app.box.decrypt(row.secrets_enc, what="settings")) \
+            stored_secrets = set(self.app.box.decrypt(row.secrets_enc, what="settings",
+                                                      owner=_owner(row, "settings"))) \
                 if row.secrets_enc else set()
             settings = dict(row.settings or {})
             for name in sorted(secret_names | stored_secrets):
                 if name in stored_secrets:
                     settings[name] = "***"
             view["settings"] = dict(sorted(settings.items()))
-            creds = self.app.box.decrypt(row.credentials_enc) if row.credentials_enc else {}
-            view["reference"] = {k: v for k, v in creds.items() if k in REFERENCE_KEYS}
+            creds = self.app.box.decrypt(row.credentials_enc, owner=_owner(row, "credentials")) \
+                if row.credentials_enc else {}
+            shown = {*CORE_REFERENCE_KEYS, *(info.reference_keys if info else ())}
+            view["reference"] = {k: v for k, v in creds.items() if k in shown}
         return view

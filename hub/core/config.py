@@ -1,18 +1,98 @@
-"""Where the hub keeps its data, and the settings read from ``HUB_`` environment variables."""
+"""Where the hub keeps its data, and the settings read from ``HUB_`` environment variables.
+
+:class:`HubEnv` reads every ``HUB_`` variable the core knows through
+pydantic-settings. :func:`load_env` validates them once at start (the CLI calls
+it before any command runs), so a bad value is a one-line configuration error
+(exit 2) naming the variable and what it takes, never a crash later on.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.errors import ConfigError
 
+ENV_PREFIX = "HUB_"
 ENV_DATA_DIR = "HUB_DATA_DIR"
 ENV_DATABASE_URL = "HUB_DATABASE_URL"
 ENV_SECRET_KEY = "HUB_SECRET_KEY"
 ENV_CURRENCY = "HUB_CURRENCY"
 DEFAULT_CURRENCY = "USD"
+_DATABASE_SCHEMES = ("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")
+
+
+class HubEnv(BaseSettings):
+    """The hub's ``HUB_`` environment, typed. Unset variables take the defaults shown."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True,
+                                      env_ignore_empty=True)
+
+    data_dir: Path | None = None
+    """Where the database and the generated key live (default: the user data directory)."""
+    database_url: str | None = None
+    """``sqlite:///path.db`` or ``postgresql://user@host/db`` (default: SQLite in the data dir)."""
+    secret_key: SecretStr | None = None
+    """The Fernet key encrypting credentials at rest (default: ``secret.key`` in the data dir)."""
+    currency: str | None = None
+    """The hub's currency, an ISO 4217 code."""
+    oauth_port: Annotated[int, Field(ge=0, le=65535)] = 0
+    """The loopback port of ``hub accounts authorize``'s redirect listener (0: a free one)."""
+    public_url: str | None = None
+    """The daemon's address as platforms and browsers see it."""
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(_DATABASE_SCHEMES):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _iso_code(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().upper()
+            if value and (len(value) != 3 or not value.isalpha()):
+                raise ValueError("must be an ISO 4217 code")
+            return value or None
+        return value
+
+
+_EXPECTED = {
+    "oauth_port": "a port number from 0 to 65535 (0: any free port)",
+    "currency": "an ISO 4217 code such as USD",
+    "database_url": "a sqlite:/// or postgresql:// URL",
+}
+
+
+def load_env() -> HubEnv:
+    """Read and validate the ``HUB_`` environment.
+
+    :raises ConfigError: one line naming the first bad variable, what it takes and
+        what it got (the value is left out for ``HUB_SECRET_KEY``).
+    """
+    try:
+        return HubEnv()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        name = ENV_PREFIX + field.upper()
+        raw = os.environ.get(name, "")
+        if field == "secret_key":
+            shown = ""
+        elif field == "database_url":  # the scheme only: the URL may hold a password
+            shown = f", got '{raw.split(':', 1)[0]}:...'"
+        else:
+            shown = f", got '{raw.strip()[:60]}'"
+        expected = _EXPECTED.get(field, str(error["msg"]).removeprefix("Value error, "))
+        raise ConfigError(f"{name} must be {expected}{shown}",
+                          hint=f"fix or unset {name}") from None
 
 
 def default_data_dir() -> Path:
@@ -29,13 +109,11 @@ class Config:
     @classmethod
     def from_env(cls, data_dir: Path | str | None = None) -> Config:
         """Read the configuration; ``data_dir`` overrides ``HUB_DATA_DIR`` (used by ``hub demo``)."""
-        base = Path(data_dir or os.environ.get(ENV_DATA_DIR) or default_data_dir()).expanduser()
-        url = os.environ.get(ENV_DATABASE_URL) if data_dir is None else None
+        env = load_env()
+        base = Path(data_dir or env.data_dir or default_data_dir()).expanduser()
+        url = env.database_url if data_dir is None else None
         if not url:
             url = f"sqlite:///{base / 'hub.db'}"
-        if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
-            raise ConfigError(f"{ENV_DATABASE_URL} must be a sqlite:/// or postgresql:// URL, "
-                              f"got '{url.split(':', 1)[0]}:...'")
         if url.startswith("postgres:"):
             url = "postgresql:" + url.removeprefix("postgres:")
         if url.startswith("postgresql:"):
@@ -43,12 +121,23 @@ class Config:
         return cls(data_dir=base, database_url=url)
 
     def ensure_data_dir(self) -> Path:
-        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        """Create the data directory (0700) if needed; a file or an unwritable place is a config error."""
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise ConfigError(f"cannot use {self.data_dir} as the data directory ({ENV_DATA_DIR}): "
+                              f"{_why(exc)}", hint=f"set {ENV_DATA_DIR} to a writable folder") from None
+        if not os.access(self.data_dir, os.W_OK | os.X_OK):
+            raise ConfigError(f"cannot use {self.data_dir} as the data directory ({ENV_DATA_DIR}): "
+                              "it is not writable", hint=f"set {ENV_DATA_DIR} to a writable folder")
         return self.data_dir
 
 
+def _why(exc: OSError) -> str:
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        return "a file is in the way (it must be a folder)"
+    return (exc.strerror or str(exc)).lower()
+
+
 def env_currency() -> str | None:
-    value = os.environ.get(ENV_CURRENCY, "").strip().upper()
-    if value and (len(value) != 3 or not value.isalpha()):
-        raise ConfigError(f"{ENV_CURRENCY} must be an ISO 4217 code such as USD, got '{value}'")
-    return value or None
+    return load_env().currency

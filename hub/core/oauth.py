@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlsplit
 import click
 
 from hub.auth import Callback, new_pkce_verifier, new_state, pkce_challenge
-from hub.errors import AuthError
+from hub.errors import AuthError, ConfigError
 
 Opener = Callable[[str], Awaitable[None] | None]
 DAEMON_TIMEOUT = 600.0  # seconds a daemon authorization waits for its callback
@@ -45,10 +45,9 @@ RETURN_PAGE = (200, "hub received the authorization. You can close this window."
 
 
 def callback_state(callback: Callback) -> str:
-    """The ``state`` a callback carries: OAuth2 returns ``state``; WooCommerce posts its keys
-    with the ``user_id`` it was given."""
-    return (callback.params.get("state") or str(callback.body.get("state") or "")
-            or str(callback.body.get("user_id") or ""))
+    """The ``state`` a callback carries, in its query (OAuth2 redirects, and platforms that post
+    to a callback URL the plugin built with ``?state=``) or in its body."""
+    return callback.params.get("state") or str(callback.body.get("state") or "")
 
 
 class CallbackSession:
@@ -99,7 +98,13 @@ class LoopbackSession(CallbackSession):
 
     async def __aenter__(self) -> LoopbackSession:
         self._result = asyncio.get_running_loop().create_future()
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        try:
+            self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        except OSError as exc:
+            raise ConfigError(f"cannot listen for the OAuth redirect on 127.0.0.1:{self.port}: "
+                              f"{(exc.strerror or str(exc)).lower()}",
+                              hint="stop what uses that port, or set HUB_OAUTH_PORT (or --port) to a "
+                                   "free one registered as the app's redirect URI") from None
         self.port = self._server.sockets[0].getsockname()[1]
         self.redirect_uri = f"http://127.0.0.1:{self.port}/callback"
         return self

@@ -161,9 +161,12 @@ class PluginHost:
         return None
 
     def _trace(self) -> None:
+        """Print each hook call and its result type to stderr, redacted like every log line."""
+        from hub.core.http.redact import redact
+
         def before(hook_name: str, _impls: Any, kwargs: Mapping[str, Any]) -> None:
             args = {k: v for k, v in kwargs.items() if k not in ("body", "credentials")}
-            print(f"hub: hook {hook_name}({args})", file=sys.stderr)
+            print(redact(f"hub: hook {hook_name}({args})"), file=sys.stderr)
 
         def after(outcome: Any, hook_name: str, _impls: Any, _kwargs: Any) -> None:
             print(f"hub: hook {hook_name} -> {type(outcome.get_result()).__name__}", file=sys.stderr)

@@ -27,12 +27,15 @@ from hub.core.sync.orders import import_orders
 from hub.core.sync.push import push_all
 from hub.core.sync.webhooks import drain
 from hub.errors import HubError
+from hub.settings import CORE_SETTINGS, SettingsView
 
 if TYPE_CHECKING:
     from hub.core.app import HubApp
 
 log = logging.getLogger("hub.daemon")
 RESCAN_SECONDS = 60
+
+CORE_SCHEMA = {spec.name: spec for spec in CORE_SETTINGS}
 
 
 class Daemon:
@@ -97,8 +100,9 @@ class Daemon:
             settings = row.settings or {}
             pushes = row.flow_stock or row.flow_price or row.flow_tracking
             # 0: no job for a flow the account switched off
-            wanted[row.name] = (int(settings.get("orders_interval") or 120) if row.flow_orders else 0,
-                                int(settings.get("push_interval") or 30) if pushes else 0)
+            core = SettingsView(CORE_SCHEMA, settings).core  # defaults named once, in hub.settings
+            wanted[row.name] = (core.orders_interval if row.flow_orders else 0,
+                                core.push_interval if pushes else 0)
         for name in set(self.jobs) - set(wanted):
             for flow in ("orders", "push"):
                 if self.scheduler.get_job(f"{flow}:{name}"):

@@ -105,6 +105,20 @@ def test_trace_prints_hook_calls(site: Path, monkeypatch: pytest.MonkeyPatch,
     assert "hook parse_order" in capsys.readouterr().err
 
 
+def test_trace_never_prints_settings_or_tokens(site: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    _install_dist(site, "hub-alpha", "hubtest_alpha", GOOD.format(name="alpha"), "alpha")
+    monkeypatch.setenv("HUB_TRACE_PLUGINS", "1")
+    host = PluginHost().load()
+    account = hub.Account(name="a", platform="alpha", settings={"api_secret": "trace-setting-77"},
+                          credentials={"access_token": "trace-token-77"})
+    host.parse_order(account, {"id": 1, "note": "trace-token-77"})
+    err = capsys.readouterr().err
+    assert "hook parse_order" in err and "Account(name='a'" in err
+    assert "trace-setting-77" not in err and "trace-token-77" not in err
+    assert "trace-" not in repr(account)
+
+
 def test_platform_hooks_reach_only_the_accounts_platform() -> None:
     host = PluginHost()
     host._loaded = True

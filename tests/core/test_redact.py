@@ -7,6 +7,8 @@ from hub.core.http.redact import (
     redact_headers,
     redact_url,
     register_secret,
+    replace_secrets,
+    secrets_registry,
 )
 
 
@@ -89,3 +91,44 @@ def test_install_log_redaction_is_idempotent() -> None:
         assert [type(f) for f in handler.filters] == [RedactingFilter]
     finally:
         logger.removeHandler(handler)
+
+
+def test_rotating_an_accounts_tokens_keeps_only_the_current_ones() -> None:
+    """30,000 rotations of one account's tokens leave the registry holding the current pair."""
+    import hub
+
+    account = hub.Account(name="rotating", platform="rdplat",
+                          credentials={"access_token": "rot-access-start"})
+    before = len(secrets_registry)
+    for i in range(30_000):
+        register_secret(f"rot-access-{i:05d}")  # what a plugin does with a fresh token
+        account.credentials = {"access_token": f"rot-access-{i:05d}", "refresh_token": f"rot-refresh-{i:05d}"}
+    owned = secrets_registry.owned("account:rdplat/rotating#credentials")
+    assert owned == {"rot-access-29999", "rot-refresh-29999"}
+    assert len(secrets_registry) <= before + 2
+    assert redact("a rot-access-29999 b rot-refresh-29999") == "a *** b ***"
+    assert redact("old rot-access-29998") == "old rot-access-29998"
+
+
+def test_many_secrets_are_masked_by_the_prefix_scan() -> None:
+    """Past a few dozen values redaction scans the text once; matches stay leftmost-longest."""
+    values = [f"scan-secret-{i:04d}" for i in range(200)]
+    replace_secrets("test:scan", values)
+    try:
+        assert redact("x scan-secret-0007 y scan-secret-0199z") == "x *** y ***z"
+        replace_secrets("test:scan-long", ["scan-secret-0007-and-more"])
+        assert redact("scan-secret-0007-and-more!") == "***!"
+        assert redact("nothing here scan-secret-") == "nothing here scan-secret-"
+    finally:
+        replace_secrets("test:scan", ())
+        replace_secrets("test:scan-long", ())
+    assert redact("scan-secret-0007") == "scan-secret-0007"
+
+
+def test_loose_values_are_bounded() -> None:
+    from hub.core.http import redact as module
+
+    for i in range(module.LOOSE_LIMIT + 50):
+        register_secret(f"loose-value-{i:05d}")
+    assert redact(f"loose-value-{module.LOOSE_LIMIT + 49:05d}") == "***"
+    assert redact("loose-value-00000") == "loose-value-00000"

@@ -175,3 +175,21 @@ def test_a_promotion_window_opening_and_closing_pushes_the_price_again(
         monkeypatch.setattr(push_module, "now", lambda day=day: day)
         go(push(linked, "main", "price"))
         assert len(fake.price_calls) == expected_calls, day
+
+
+def test_stock_updates_carry_the_warehouse_mappings_location(app: HubApp, account: str,
+                                                             fake: FakePlatform) -> None:
+    with app.db.session() as s:
+        add_warehouse(s, "north", "gid://shopify/Location/7")
+        add_warehouse(s, "south")  # no location: it still feeds the sum
+    fake.add(make_order(1))
+    go(import_orders(app, "main"))
+    app.accounts.set_flags("main", flow_stock=True)
+    inventory.set_stock(app, "SKU-1", 5, "north")
+    inventory.set_stock(app, "SKU-1", 2, "south")
+    go(push(app, "main", "stock"))
+    assert {(u.sku, u.quantity, u.warehouse) for u in fake.stock_calls[0]} >= {
+        ("SKU-1", 7, "gid://shopify/Location/7")}
+    with app.db.session() as s:
+        add_warehouse(s, "east", "gid://shopify/Location/9")  # two locations: the plugin decides
+        assert inventory.feed_location(s, 1) is None

@@ -2,8 +2,16 @@
 
 Two mechanisms, applied by :func:`redact`:
 
-* a process-wide registry of secret values (:func:`register_secret`): every
-  occurrence of a registered value becomes ``***``, wherever it appears;
+* a registry of secret values: every occurrence of a registered value becomes
+  ``***``, wherever it appears. Values belong to an *owner* (an account's
+  credentials, an account's secret settings): :func:`replace_secrets` swaps an
+  owner's whole set, so a rotated token stops being tracked the moment its
+  successor is stored. Values registered without an owner
+  (:func:`register_secret`) are kept in a bounded most-recently-registered set
+  (:data:`LOOSE_LIMIT` values); a loose value that an owner later takes is
+  moved to that owner. Redaction scans the text once through an index of
+  6-character prefixes, so its cost follows the text's length, not the number
+  of secrets;
 * masking by name: the value after any query parameter, JSON-ish key or header
   whose name contains token, secret, password, signature, key, code or
   authorization (``consumer_secret=cs_1`` -> ``consumer_secret=***``).
@@ -17,15 +25,149 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 MASK = "***"
 MIN_SECRET_LENGTH = 6
+LOOSE_LIMIT = 1024
+"""Values registered without an owner that are remembered (the most recent ones)."""
+_REPLACE_LIMIT = 24  # up to this many values, str.replace (in C) beats the Python scan
 
-_secrets: set[str] = set()
-_ordered: tuple[str, ...] = ()  # longest first, so a secret containing another is masked whole
-_registry_lock = threading.Lock()
+
+def _forms(value: str) -> frozenset[str]:
+    """``value`` and its URL-encoded forms, as they may appear in a URL or a form body."""
+    return frozenset({value, quote(value, safe=""), quote_plus(value, safe="")})
+
+
+class SecretRegistry:
+    """Secret values by owner, indexed for a single left-to-right scan of the text."""
+
+    def __init__(self) -> None:
+        self._owned: dict[str, frozenset[str]] = {}
+        self._loose: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self._counts: dict[str, int] = {}
+        self._index: dict[str, list[str]] = {}  # first 6 characters -> values, longest first
+        self._ordered: tuple[str, ...] | None = ()  # every value, longest first (small sets only)
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        """How many distinct strings are masked (a value and its encoded forms count apart)."""
+        return len(self._counts)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._counts
+
+    def owned(self, owner: str) -> frozenset[str]:
+        """The strings masked on behalf of ``owner``."""
+        return self._owned.get(owner, frozenset())
+
+    def add(self, value: str, owner: str | None = None) -> None:
+        """Mask ``value`` from now on: for ``owner`` when given, else as a loose value."""
+        if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH:
+            return
+        with self._lock:
+            if owner is not None:
+                current = self._owned.get(owner, frozenset())
+                if value not in current:
+                    self._set_owned(owner, current | _forms(value))
+                return
+            if value in self._loose:
+                self._loose.move_to_end(value)
+                return
+            if value in self._counts:  # an owner already masks it
+                return
+            forms = _forms(value)
+            self._loose[value] = forms
+            self._count(forms, +1)
+            while len(self._loose) > LOOSE_LIMIT:
+                _, old = self._loose.popitem(last=False)
+                self._count(old, -1)
+
+    def replace(self, owner: str, values: Iterable[object]) -> None:
+        """Make ``values`` (strings of 6+ characters; others ignored) the whole set of ``owner``."""
+        forms: frozenset[str] = frozenset()
+        for value in values:
+            if isinstance(value, str) and len(value) >= MIN_SECRET_LENGTH:
+                forms |= _forms(value)
+        with self._lock:
+            self._set_owned(owner, forms)
+
+    def forget(self, owner: str) -> None:
+        """Stop masking ``owner``'s values (unless another owner holds them too)."""
+        with self._lock:
+            self._set_owned(owner, frozenset())
+
+    def _set_owned(self, owner: str, forms: frozenset[str]) -> None:
+        old = self._owned.get(owner, frozenset())
+        for value in forms - old:  # taken by an owner: no longer loose
+            loose = self._loose.pop(value, None)
+            if loose is not None:
+                self._count(loose, -1)
+        self._count(forms - old, +1)
+        self._count(old - forms, -1)
+        if forms:
+            self._owned[owner] = forms
+        else:
+            self._owned.pop(owner, None)
+
+    def _count(self, values: Iterable[str], delta: int) -> None:
+        for value in values:
+            count = self._counts.get(value, 0) + delta
+            if count > 0:
+                if count == 1 and delta > 0:
+                    bucket = self._index.setdefault(value[:MIN_SECRET_LENGTH], [])
+                    bucket.append(value)
+                    bucket.sort(key=len, reverse=True)
+                self._counts[value] = count
+            elif value in self._counts:
+                del self._counts[value]
+                bucket = self._index[value[:MIN_SECRET_LENGTH]]
+                bucket.remove(value)
+                if not bucket:
+                    del self._index[value[:MIN_SECRET_LENGTH]]
+            self._ordered = None
+
+    def mask(self, text: str) -> str:
+        """``text`` with every registered value replaced by ``***`` (longest match first)."""
+        if not self._counts or len(text) < MIN_SECRET_LENGTH:
+            return text
+        if len(self._counts) <= _REPLACE_LIMIT:
+            ordered = self._ordered
+            if ordered is None:
+                ordered = self._ordered = tuple(sorted(self._counts, key=len, reverse=True))
+            for secret in ordered:
+                if secret in text:
+                    text = text.replace(secret, MASK)
+            return text
+        return self._scan(text)
+
+    def _scan(self, text: str) -> str:
+        index = self._index
+        parts: list[str] = []
+        start = i = 0
+        end = len(text) - MIN_SECRET_LENGTH
+        while i <= end:
+            bucket = index.get(text[i:i + MIN_SECRET_LENGTH])
+            if bucket:
+                for secret in bucket:
+                    if text.startswith(secret, i):
+                        parts += (text[start:i], MASK)
+                        i = start = i + len(secret)
+                        break
+                else:
+                    i += 1
+            else:
+                i += 1
+        if not parts:
+            return text
+        parts.append(text[start:])
+        return "".join(parts)
+
+
+secrets_registry = SecretRegistry()
+"""The process's registry; :func:`redact` masks what it holds."""
 
 _SENSITIVE_WORDS = ("token", "secret", "password", "signature", "key", "authorization")
 # An OAuth authorization ``code`` (and PKCE verifier) is only masked as a URL or form
@@ -48,23 +190,24 @@ _SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"
 _SENSITIVE_HEADER_WORDS = ("token", "key", "secret", "signature")
 
 
-def register_secret(value: str) -> None:
+def register_secret(value: str, *, owner: str | None = None) -> None:
     """Mask ``value`` (and its URL-encoded forms) in everything :func:`redact` sees from now on.
 
     Values shorter than 6 characters are ignored: masking them would garble ordinary text.
+    Without ``owner`` the value is a loose one (the most recent :data:`LOOSE_LIMIT` are kept);
+    with it, the value joins that owner's set until :func:`replace_secrets` swaps the set.
     """
-    global _ordered
-    if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH or value in _secrets:
-        return
-    with _registry_lock:
-        _secrets.update({value, quote(value, safe=""), quote_plus(value, safe="")})
-        _ordered = tuple(sorted(_secrets, key=len, reverse=True))
+    secrets_registry.add(value, owner)
+
+
+def replace_secrets(owner: str, values: Iterable[object]) -> None:
+    """Make ``values`` the whole set of secrets masked for ``owner`` (e.g. after a token rotation)."""
+    secrets_registry.replace(owner, values)
 
 
 def redact(text: str) -> str:
     """Return ``text`` with every registered secret and every sensitive key's value as ``***``."""
-    for secret in _ordered:
-        text = text.replace(secret, MASK)
+    text = secrets_registry.mask(text)
     lowered = text.lower()  # cheap pre-check: most text names nothing sensitive
     if any(word in lowered for word in _SENSITIVE_WORDS):
         text = _KEY_VALUE.sub(r"\g<head>***", text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -33,6 +34,39 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _private_files(db_path: Path) -> None:
+    """Make the SQLite file (and its ``-wal``/``-shm``) readable by the owner only (0600).
+
+    The file is created empty with mode 0600 before SQLite opens it, whatever the
+    umask and the folder's mode; SQLite gives the ``-wal`` and ``-shm`` files it
+    creates later the database file's mode. Files an older hub created 0644 are
+    tightened here too.
+    """
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(db_path, os.O_WRONLY | os.O_CREAT, 0o600)
+        os.close(fd)
+        for path in (db_path, db_path.with_name(db_path.name + "-wal"),
+                     db_path.with_name(db_path.name + "-shm")):
+            if path.exists() and path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the database file {db_path}: {exc.strerror}",
+                          hint="check that the folder exists and is writable, or set HUB_DATA_DIR") from None
+
+
+def create_engine_or_explain(url: str, **options: Any) -> Engine:
+    """``create_engine``, with a missing database driver reported as what to install."""
+    try:
+        return create_engine(url, **options)
+    except ModuleNotFoundError as exc:
+        if url.startswith("postgresql"):
+            raise ConfigError("HUB_DATABASE_URL is a PostgreSQL URL but the PostgreSQL driver "
+                              f"(psycopg) is not installed ({exc.name} is missing)",
+                              hint="install it: pip install 'commerce-hub[postgres]'") from None
+        raise
+
+
 class Database:
     """One engine per process; :meth:`session` opens a unit of work."""
 
@@ -40,12 +74,13 @@ class Database:
         self.url = url
         if url.startswith("sqlite:"):
             path = url.removeprefix("sqlite:///")
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            if path and path != ":memory:" and not path.startswith("file:"):
+                _private_files(Path(path))
             self.engine: Engine = create_engine(url, connect_args={"timeout": 30})
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+            self.engine = create_engine_or_explain(url, pool_pre_ping=True, pool_size=5,
+                                                   max_overflow=10)
         self._ready = False
 
     @property

@@ -122,3 +122,22 @@ def set_price(app: HubApp, sku: str, regular: Decimal, *, promo: Decimal | None 
         price.updated_at = now()
         s.add(price)
     return price
+
+
+def feed_location(s: Session, account_id: int) -> str | None:
+    """The platform location an account's stock is pushed to, from the warehouse mapping.
+
+    Each warehouse may name the platform's location or warehouse it mirrors
+    (``hub warehouses add NAME --location ID``). When the warehouses feeding the
+    account name exactly one location, stock updates carry it
+    (``StockUpdate.warehouse``); with none, or several that disagree, updates carry
+    none and the plugin uses its own setting (Shopify ``location_id``, VTEX
+    ``warehouse_id``).
+    """
+    from hub.core.storage.models import Warehouse
+    from hub.core.sync.stock import feed_warehouse_ids
+
+    ids = feed_warehouse_ids(s, account_id)
+    locations = {w.platform_location.strip() for w in s.exec(select(Warehouse)).all()
+                 if w.id in ids and w.platform_location and w.platform_location.strip()}
+    return locations.pop() if len(locations) == 1 else None

@@ -57,8 +57,10 @@ def fingerprint(order: Order) -> str:
     return hashlib.sha256(order.model_dump_json(exclude={"raw", "updated_at"}).encode()).hexdigest()
 
 
-def _payload_key(payload: dict[str, Any]) -> str:
-    for key in ("id", "orderId", "order_id", "pack_id", "name"):
+def _payload_key(payload: dict[str, Any], keys: Iterable[str] = ("id",)) -> str:
+    """The id a rejected payload is quarantined under: the first of the plugin's
+    ``PlatformInfo.order_id_keys`` it carries."""
+    for key in keys:
         if payload.get(key) not in (None, ""):
             return str(payload[key])
     return "?"
@@ -103,7 +105,7 @@ class OrderWriter:
                 if not isinstance(order, Order):
                     raise HubError(f"parse_order returned {type(order).__name__}, not hub.Order")
             except (HubError, ValidationError, ValueError, KeyError, TypeError, AttributeError) as exc:
-                bad.append((_payload_key(payload), _error_text(exc), payload))
+                bad.append((_payload_key(payload, self.info.order_id_keys), _error_text(exc), payload))
                 continue
             seen = orders.get(order.platform_order_id)
             if seen is None or order.updated_at >= seen.updated_at:

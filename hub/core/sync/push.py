@@ -70,8 +70,13 @@ def _listing(link: ProductLink) -> dict[str, Any]:
 def refresh_stock(s: Session, account_id: int) -> int:
     links = s.exec(select(ProductLink).where(ProductLink.account_id == account_id)).all()
     levels = available(s, account_id, {link.product_id for link in links})
+    from hub.core.sync.inventory import feed_location
+
+    where = feed_location(s, account_id)
+    located = {"warehouse": where} if where else {}
     return sum(enqueue(s, account_id, "stock", str(link.id),
-                       {**_listing(link), "quantity": levels[link.product_id]}) for link in links)
+                       {**_listing(link), "quantity": levels[link.product_id], **located})
+               for link in links)
 
 
 def refresh_prices(s: Session, account_id: int) -> int:
@@ -105,7 +110,7 @@ def refresh_prices(s: Session, account_id: int) -> int:
 def _stock_update(payload: dict[str, Any]) -> StockUpdate:
     return StockUpdate(sku=payload["sku"], platform_product_id=payload["platform_product_id"],
                        platform_variant_id=payload["platform_variant_id"],
-                       quantity=payload["quantity"])
+                       quantity=payload["quantity"], warehouse=payload.get("warehouse"))
 
 
 def _price_update(payload: dict[str, Any]) -> PriceUpdate:

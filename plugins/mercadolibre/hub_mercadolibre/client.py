@@ -20,12 +20,12 @@ from hub import (
     Account,
     Action,
     ConfigError,
-    DataError,
     HttpClient,
     Resolution,
     bounded,
 )
-from hub_mercadolibre.info import DEFAULT_CONCURRENCY, DEFAULT_RATE
+from hub import json_list as json_list  # one copy, in the core (re-exported here)
+from hub import json_object as json_object
 from hub_mercadolibre.sites import API_URL, SITES, Site
 
 USER_AGENT = "hub-mercadolibre/0.1 (+commerce-hub)"
@@ -60,49 +60,15 @@ def auth_url(account: Account) -> str:
 
 def rate(account: Account) -> float | None:
     """Requests per second for the account (``requests_per_second``; empty or 0: no cap)."""
-    value = account.setting("requests_per_second", DEFAULT_RATE) or ""
-    try:
-        number = float(value)
-    except ValueError:
-        raise ConfigError(f"{account.label}: requests_per_second must be a number, "
-                          f"got '{value}'") from None
-    return number if number > 0 else None
+    return account.core.requests_per_second
 
 
 def concurrency(account: Account) -> int:
     """Requests in flight at once for per-cart, per-shipment and per-item reads."""
-    return max(1, account.setting_int("concurrency", DEFAULT_CONCURRENCY))
+    return account.core.concurrency
 
 
 # --- responses ------------------------------------------------------------------------
-def decode(response: httpx.Response, what: str) -> Any:
-    """The JSON body.
-
-    Numbers stay as JSON numbers (payloads are stored as JSON); money is made
-    exact where it is read, by :func:`hub.parse_decimal` (a float's shortest repr).
-    """
-    try:
-        return json.loads(response.content)
-    except ValueError:
-        raise DataError(f"{what}: Mercado Libre answered with something that is not JSON") from None
-
-
-def json_object(response: httpx.Response, what: str) -> dict[str, Any]:
-    """The body as a JSON object; DataError otherwise."""
-    data = decode(response, what)
-    if not isinstance(data, dict):
-        raise DataError(f"{what}: expected a JSON object, got {type(data).__name__}")
-    return data
-
-
-def json_list(response: httpx.Response, what: str) -> list[Any]:
-    """The body as a JSON list; DataError otherwise."""
-    data = decode(response, what)
-    if not isinstance(data, list):
-        raise DataError(f"{what}: expected a JSON list, got {type(data).__name__}")
-    return data
-
-
 def error_text(response: httpx.Response) -> str:
     """Mercado Libre's error body (``{"message", "error", "status", "cause"}``) as one line."""
     try:

@@ -38,7 +38,7 @@ SETTINGS = [
     SettingSpec(name="auth_base_url", kind="url",
                 description="Override of the authorization host (e.g. a sandbox). Empty: the "
                             "site's own host."),
-    SettingSpec(name="notification_secret", secret=True,
+    SettingSpec(name="webhook_secret", secret=True, aliases=["notification_secret"],
                 description="Optional shared secret notifications must carry in the "
                             "X-Hub-Notification-Secret header (Mercado Libre signs nothing and "
                             "cannot add headers: put it in the callback URL and have the proxy in "
@@ -82,4 +82,6 @@ INFO = PlatformInfo(
     stock_batch_size=100,
     price_batch_size=100,
     read_ahead=4,  # the scan acknowledges nothing after a yield
+    order_id_keys=["id", "pack_id"],
+    reference_keys=["seller_id", "nickname", "user_id"],
 )

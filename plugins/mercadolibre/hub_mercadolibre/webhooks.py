@@ -20,19 +20,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from hub import Account, DataError, WebhookEvent
+from hub import Account, DataError, WebhookEvent, header
 
 SECRET_HEADER = "X-Hub-Notification-Secret"
 ORDER_TOPICS = frozenset({"orders_v2", "orders"})
 SHIPMENT_TOPIC = "shipments"
 ORDER_RESOURCE = re.compile(r"^/orders/(\d+)(?:$|[/?])")
 SHIPMENT_RESOURCE = re.compile(r"^/shipments/(\d+)(?:$|[/?])")
-
-
-def header(headers: Mapping[str, str], name: str) -> str | None:
-    """A header's value whatever the case of its name."""
-    wanted = name.lower()
-    return next((v for k, v in headers.items() if k.lower() == wanted), None)
 
 
 def _body(body: bytes) -> dict[str, Any] | None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import re
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +35,6 @@ from hub import (
     AuthError,
     ConfigError,
     DataError,
-    HttpClient,
     PlatformError,
     Resolution,
     register_secret,
@@ -51,8 +49,6 @@ USER_AGENT = "hub-shopify/0.1 (+commerce-hub)"
 INITIAL_RESTORE_RATE = 50.0
 _VERSION = re.compile(r"^(\d{4}-(01|04|07|10)|unstable)$")
 _SHOP = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-
-_memo: weakref.WeakKeyDictionary[HttpClient, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 Path = tuple[str | int, ...]
 
@@ -211,7 +207,7 @@ class ShopifyClient:
     @property
     def memo(self) -> dict[str, Any]:
         """Values read once per account runtime (shop currency, location, inventory items)."""
-        return _memo.setdefault(self.http, {})
+        return self.account.runtime.memo("shopify")
 
     def _pace(self, response: httpx.Response) -> None:
         """Align the account's limiter with the shop's bucket after every answer.

@@ -93,4 +93,6 @@ INFO = PlatformInfo(
     customer_match="contact",
     stock_batch_size=STOCK_BATCH,
     price_batch_size=PRICE_BATCH,
+    order_id_keys=["id", "name"],
+    reference_keys=["shop"],
 )

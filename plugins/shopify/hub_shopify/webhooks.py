@@ -18,22 +18,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from hub import Account, DataError, WebhookEvent, verify_hmac
+from hub import Account, DataError, WebhookEvent, header, verify_hmac
 from hub_shopify.client import shop_domain
 from hub_shopify.ids import legacy_id
 
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/paid", "orders/cancelled",
                           "orders/fulfilled", "orders/partially_fulfilled"})
 REFETCH_TOPICS = frozenset({"orders/edited", "orders/delete"})
-
-
-def header(headers: Mapping[str, str], name: str) -> str | None:
-    """A header's value whatever the case of its name."""
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None
 
 
 def secret(account: Account) -> str | None:

@@ -28,6 +28,8 @@ from typing import Any
 import httpx
 
 from hub import Account, ConfigError, DataError, HttpClient, register_secret
+from hub import json_list as json_list  # one copy, in the core (re-exported here)
+from hub import json_object as json_object
 
 USER_AGENT = "hub-vtex/0.1 (+commerce-hub)"
 ORDER_RATE = 100.0  # 6,000 Get order requests a minute per account
@@ -56,30 +58,6 @@ def _number(value: Any) -> Any:
 def dumps(body: Any) -> bytes:
     """Compact JSON with exact Decimal amounts (the Pricing API takes decimal numbers)."""
     return json.dumps(body, default=_number, separators=(",", ":")).encode()
-
-
-def json_body(response: httpx.Response, what: str) -> Any:
-    """The response's JSON; DataError when VTEX answered something else."""
-    try:
-        return response.json()
-    except ValueError:
-        raise DataError(f"{what}: VTEX answered with something that is not JSON") from None
-
-
-def json_object(response: httpx.Response, what: str) -> dict[str, Any]:
-    """The response body as an object; DataError otherwise."""
-    data = json_body(response, what)
-    if not isinstance(data, dict):
-        raise DataError(f"{what}: expected a JSON object, got {type(data).__name__}")
-    return data
-
-
-def json_list(response: httpx.Response, what: str) -> list[Any]:
-    """The response body as a list; DataError otherwise."""
-    data = json_body(response, what)
-    if not isinstance(data, list):
-        raise DataError(f"{what}: expected a JSON list, got {type(data).__name__}")
-    return data
 
 
 def _follow_limits(account: Account, api: str) -> Any:

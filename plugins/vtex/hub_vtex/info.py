@@ -52,11 +52,11 @@ SETTINGS = [
                 description="Public URL of the hub's webhook endpoint for this account "
                             "(https://HUB/webhooks/vtex/ACCOUNT); `hub accounts authorize` "
                             "configures VTEX's order hook to call it."),
-    SettingSpec(name="hook_secret", secret=True,
+    SettingSpec(name="webhook_secret", secret=True, aliases=["hook_secret"],
                 description="Secret VTEX sends in the hook header; notifications without it "
                             "are rejected."),
     SettingSpec(name="hook_header", default="X-Hub-Secret",
-                description="Name of the header that carries hook_secret."),
+                description="Name of the header that carries webhook_secret."),
     SettingSpec(name="list_lookback_days", kind="int", default="7",
                 description="Order-list incremental runs also look this many days back for "
                             "orders that became ready to ship after creation (late payments)."),
@@ -73,6 +73,7 @@ INFO = PlatformInfo(
     customer_match="contact",
     stock_batch_size=100,
     price_batch_size=50,
+    order_id_keys=["orderId", "id"],
 )
 
 

@@ -22,7 +22,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from hub import Account, ConfigError, DataError, WebhookEvent
+from hub import Account, ConfigError, DataError, WebhookEvent, header
 from hub_vtex.info import watched_statuses
 
 DEFAULT_HEADER = "X-Hub-Secret"
@@ -53,8 +53,7 @@ def verify(account: Account, headers: Mapping[str, str], body: bytes) -> bool:
     secret = account.setting("hook_secret")
     if not secret:
         return False
-    wanted = header_name(account).lower()
-    given = next((v for k, v in headers.items() if k.lower() == wanted), None)
+    given = header(headers, header_name(account))
     if given is None:
         return False
     return hmac.compare_digest(given.strip().encode(), secret.encode())

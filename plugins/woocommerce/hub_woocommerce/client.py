@@ -8,7 +8,6 @@ app-authorization flow stored.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,22 +19,18 @@ from hub import (
     Account,
     ConfigError,
     DataError,
-    HttpClient,
     PageGuard,
+    json_object,
     numbered_pages,
     register_secret,
 )
+from hub import json_objects as json_list  # one copy, in the core (re-exported here)
 from hub_woocommerce.auth import build_auth, resolve_mode
-from hub_woocommerce.info import DEFAULT_CONCURRENCY
 
 API = "wc/v3"
 PER_PAGE = 100
 BATCH_LIMIT = 100
 USER_AGENT = "hub-woocommerce/0.1 (+commerce-hub)"
-
-# Per-client memo of what one run reads once (category tree, store currency).
-# Keyed by the account's HttpClient, which lives exactly as long as the account runtime.
-_memo: weakref.WeakKeyDictionary[HttpClient, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
 def keys(account: Account) -> tuple[str, str] | None:
@@ -72,28 +67,6 @@ def header_int(response: httpx.Response, name: str) -> int | None:
         return int(response.headers[name])
     except (KeyError, ValueError):
         return None
-
-
-def json_list(response: httpx.Response, what: str) -> list[dict[str, Any]]:
-    """The response body as a list of objects; DataError otherwise."""
-    try:
-        data = response.json()
-    except ValueError:
-        raise DataError(f"{what}: the store answered with something that is not JSON") from None
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise DataError(f"{what}: expected a JSON list of objects, got {type(data).__name__}")
-    return data
-
-
-def json_object(response: httpx.Response, what: str) -> dict[str, Any]:
-    """The response body as an object; DataError otherwise."""
-    try:
-        data = response.json()
-    except ValueError:
-        raise DataError(f"{what}: the store answered with something that is not JSON") from None
-    if not isinstance(data, dict):
-        raise DataError(f"{what}: expected a JSON object, got {type(data).__name__}")
-    return data
 
 
 @dataclass
@@ -133,7 +106,7 @@ class WooClient:
     @property
     def memo(self) -> dict[str, Any]:
         """Values read once per account runtime (category tree, store currency)."""
-        return _memo.setdefault(self.http, {})
+        return self.account.runtime.memo("woocommerce")
 
     async def get(self, path: str, params: Mapping[str, Any] | None = None,
                   **kwargs: Any) -> httpx.Response:
@@ -151,7 +124,7 @@ class WooClient:
         """Every page of a listing in order, the account's ``concurrency`` of them in flight."""
         return numbered_pages(lambda number: self.page(path, params, number),
                               lambda page: page.total_pages, lambda page: not page.items,
-                              ahead=self.account.setting_int("concurrency", DEFAULT_CONCURRENCY))
+                              ahead=self.account.core.concurrency)
 
     async def pages(self, path: str, params: Mapping[str, Any], what: str
                     ) -> AsyncIterator[list[dict[str, Any]]]:
@@ -204,15 +177,8 @@ class WooClient:
 
 
 def _rate(account: Account) -> float | None:
-    value = account.setting("requests_per_second")
-    if value is None:
-        return None
-    try:
-        rate = float(value)
-    except ValueError:
-        raise ConfigError(f"{account.label}: requests_per_second must be a number, "
-                          f"got '{value}'") from None
-    return rate if rate > 0 else None
+    """The account's ``requests_per_second`` (a core setting; empty or 0: no cap)."""
+    return account.core.requests_per_second
 
 
 def chunks(items: list[Any], size: int = BATCH_LIMIT) -> Iterable[list[Any]]:

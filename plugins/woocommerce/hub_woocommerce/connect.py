@@ -24,14 +24,17 @@ SCOPE = "read_write"
 def authorize_url(account: Account, redirect_uri: str, state: str) -> str:
     """The store's key-request page for this account, coming back to ``redirect_uri``.
 
-    WooCommerce posts the keys with the ``user_id`` it was given and has no
-    ``state``: the session's state goes there, so the hub accepts only the answer
+    WooCommerce has no ``state``: it posts the keys to ``callback_url`` as given,
+    with the ``user_id`` it was given. The session's state goes in both (the
+    callback URL's query, which the hub matches like any OAuth2 redirect, and
+    ``user_id``, checked by :func:`authorize`), so the hub accepts only the answer
     to the request it made.
     """
     url = httpx.URL(f"{store_url(account)}/wc-auth/v1/authorize")
+    callback_url = str(httpx.URL(redirect_uri).copy_merge_params({"state": state}))
     return str(url.copy_merge_params({
         "app_name": APP_NAME, "scope": SCOPE, "user_id": state,
-        "return_url": redirect_uri, "callback_url": redirect_uri,
+        "return_url": redirect_uri, "callback_url": callback_url,
     }))
 
 
@@ -49,6 +52,9 @@ async def authorize(account: Account, session: AuthSession) -> dict[str, Any] | 
     callback = await session.wait_for_callback(authorize_url(account, session.redirect_uri,
                                                              session.state))
     body = callback.body
+    if "user_id" in body and str(body["user_id"]) != session.state:
+        raise AuthError(f"{account.label}: the store answered a different authorization request",
+                        hint=f"run: hub accounts authorize {account.name}")
     key, secret = body.get("consumer_key"), body.get("consumer_secret")
     if not (isinstance(key, str) and key and isinstance(secret, str) and secret):
         denied = callback.params.get("success") == "0"

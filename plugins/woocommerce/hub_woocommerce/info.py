@@ -58,4 +58,6 @@ INFO = PlatformInfo(
     stock_batch_size=100,
     price_batch_size=100,
     read_ahead=4,  # the scan acknowledges nothing after a yield
+    order_id_keys=["id", "number"],
+    reference_keys=["store", "user_id"],
 )

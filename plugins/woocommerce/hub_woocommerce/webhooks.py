@@ -13,20 +13,11 @@ import json
 import re
 from collections.abc import Mapping
 
-from hub import Account, DataError, WebhookEvent, register_secret, verify_hmac
+from hub import Account, DataError, WebhookEvent, header, register_secret, verify_hmac
 
 ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.restored"})
 DELETED_TOPIC = "order.deleted"
 PING = re.compile(rb"webhook_id=\d{1,20}")
-
-
-def header(headers: Mapping[str, str], name: str) -> str | None:
-    """A header's value whatever the case of its name."""
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None
 
 
 def secret(account: Account) -> str | None:

@@ -186,7 +186,7 @@ def test_authorize_with_configured_keys_only_checks_them(woo: Any) -> None:
 
 
 def test_authorize_without_keys_runs_the_app_authorization_flow(woo: Any) -> None:
-    body = {"key_id": 3, "user_id": "main", "consumer_key": "ck_new_000000000000",
+    body = {"key_id": 3, "user_id": "state-1", "consumer_key": "ck_new_000000000000",
             "consumer_secret": "cs_new_111111111111", "key_permissions": "read_write"}
     session = FakeSession(hub.Callback(params={"success": "1"}, body=body))
     acct = woo.account(consumer_key=None, consumer_secret=None)
@@ -198,12 +198,21 @@ def test_authorize_without_keys_runs_the_app_authorization_flow(woo: Any) -> Non
     assert f"{url.scheme}://{url.netloc}{url.path}" == \
         "https://shop.example.com/wc-auth/v1/authorize"
     query = {k: v[0] for k, v in parse_qs(url.query).items()}
-    # the session's state travels as user_id: the store posts it back with the keys
+    # the session's state travels in the callback URL (matched by the core like an OAuth2
+    # redirect) and as user_id (the store posts it back with the keys; the plugin checks it)
     assert query == {"app_name": "hub", "scope": "read_write", "user_id": session.state,
                      "return_url": FakeSession.redirect_uri,
-                     "callback_url": FakeSession.redirect_uri}
+                     "callback_url": f"{FakeSession.redirect_uri}?state={session.state}"}
     expected = base64.b64encode(b"ck_new_000000000000:cs_new_111111111111").decode()
     assert requests[0].headers["authorization"] == f"Basic {expected}"  # new keys were checked
+
+
+def test_authorize_refuses_keys_posted_for_another_request(woo: Any) -> None:
+    body = {"key_id": 3, "user_id": "state-other", "consumer_key": "ck_new_000000000000",
+            "consumer_secret": "cs_new_111111111111", "key_permissions": "read_write"}
+    acct = woo.account(consumer_key=None, consumer_secret=None)
+    with pytest.raises(hub.AuthError, match="different authorization request"):
+        _authorize(acct, FakeSession(hub.Callback(body=body)))
 
 
 def test_authorize_refuses_denial_and_read_only_keys(woo: Any) -> None:

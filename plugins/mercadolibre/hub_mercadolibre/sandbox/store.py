@@ -32,6 +32,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.sandbox import Drift, FaultInjector, Sandbox, SandboxOptions, TokenBucket
+from hub.settings import BACKFILL_DAYS
 from hub_mercadolibre.sandbox import catalog
 from hub_mercadolibre.sandbox.sales import (
     FRAUD_TAG,
@@ -250,7 +251,7 @@ class MercadoLibreSandbox(Sandbox):
         status = "paid" if statuses == {"paid"} else sorted(statuses - {"paid"})[0]
         return status, shipment["status"] if shipment else None
 
-    def eligible_order_ids(self, backfill_days: int = 60) -> set[str]:
+    def eligible_order_ids(self, backfill_days: int = BACKFILL_DAYS) -> set[str]:
         """Sales a first import (``backfill_days`` back, in the store currency, defaults) must hold.
 
         Modified inside the backfill, every live order paid, the shipment ready

@@ -67,6 +67,7 @@ from hub.sandbox import (
     parse_form,
     throttle_status,
 )
+from hub.settings import BACKFILL_DAYS
 from hub_shopify.connect import sign_callback
 from hub_shopify.sandbox import rest
 from hub_shopify.sandbox.costs import CostCalculator
@@ -158,7 +159,7 @@ class ShopifySandbox(Sandbox):
         """Make every OAuth access token expired now (the custom app token stays)."""
         self.tokens.expire_all()
 
-    def eligible_order_ids(self, backfill_days: int = 60) -> set[str]:
+    def eligible_order_ids(self, backfill_days: int = BACKFILL_DAYS) -> set[str]:
         """Orders a first import (``backfill_days`` back, hub currency USD) must hold."""
         start = iso(self.now() - timedelta(days=backfill_days))
         out = set()

@@ -65,6 +65,7 @@ from hub.sandbox import (
 )
 from hub.sandbox import Refused as SandboxRefused
 from hub.sandbox.rate import ratelimit_headers, refusal_headers
+from hub.settings import BACKFILL_DAYS
 from hub_vtex.sandbox import catalog
 from hub_vtex.sandbox.data import (
     STATUS_TEXT,
@@ -198,7 +199,7 @@ class VtexSandbox(Sandbox):
                 "base_url": self.base_url, "pricing_base_url": self.base_url,
                 "warehouse_id": WAREHOUSES[0]["id"], "hook_secret": self.hook_secret}
 
-    def eligible_order_ids(self, backfill_days: int = 60) -> set[str]:
+    def eligible_order_ids(self, backfill_days: int = BACKFILL_DAYS) -> set[str]:
         """Orders a first import (``backfill_days`` back, the hub in the store's currency,
         BRL unless ``options.currency`` says otherwise) must hold.
 

@@ -51,6 +51,7 @@ from hub.sandbox import (
     offset_slice,
     page_count,
 )
+from hub.settings import BACKFILL_DAYS
 from hub_woocommerce.sandbox import catalog
 from hub_woocommerce.sandbox.formats import STORE_TZ, dates, parse_gmt
 from hub_woocommerce.sandbox.orders import STORE_CURRENCY, OrderFactory, generate
@@ -148,7 +149,7 @@ class WooCommerceSandbox(Sandbox):
         return {str(o["id"]) for o in self.orders.values() if o["status"] != "trash"
                 and (since is None or parse_gmt(o["date_modified_gmt"]) > since)}
 
-    def eligible_order_ids(self, backfill_days: int = 60) -> set[str]:
+    def eligible_order_ids(self, backfill_days: int = BACKFILL_DAYS) -> set[str]:
         """Orders a first import (``backfill_days`` back, hub currency USD) must hold.
 
         Processing, modified inside the backfill, with lines, in the store's
