@@ -35,9 +35,9 @@ def daemon(log_format: str, listen: str, runs_retention_days: int | None) -> Non
     logging.getLogger("hub").setLevel(logging.INFO)
     address = None if listen == "off" else _address(listen)
     app = get_app()
-    app.db.ensure_schema()
     runner = Daemon(app, listen=address, retention_days=runs_retention_days)
-    runner.bind()  # a busy port: one line, exit 2, before any job
+    runner.bind()  # a busy port: one line, exit 2, before any job or database work
+    app.db.ensure_schema()
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
