@@ -73,8 +73,20 @@ def main(argv: list[str]) -> int:
         print("dev: ruff found problems (python3 dev.py fix repairs the automatic ones)",
               file=sys.stderr)
         return code
-    # four workers on any machine: most of the suite waits on sockets and subprocesses
-    return run("python", "-m", "pytest", "-n", "4", *argv[1:])
+    return run("python", "-m", "pytest", "-n", str(workers()), *argv[1:])
+
+
+def workers() -> int:
+    """pytest-xdist workers: one per core this process may use, at least 2 (the suite waits on
+    sockets and subprocesses), overridable with ``HUB_TEST_WORKERS``."""
+    configured = os.environ.get("HUB_TEST_WORKERS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(2, cores)
 
 
 if __name__ == "__main__":

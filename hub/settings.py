@@ -65,6 +65,11 @@ class CoreSettings(BaseModel):
     concurrency: int = Field(4, ge=1, description="requests in flight at once where a job sends many")
     webhook_secret: SecretStr | None = Field(None, description=(
         "the secret incoming webhooks are verified with"))
+    retry_budget_seconds: int = Field(300, ge=0, description=(
+        "seconds a request keeps retrying 429s, 5xx and network errors "
+        "(honouring Retry-After) before the run fails"))
+    zero_unmanaged_stock: bool = Field(False, description=(
+        "push 0 for listings whose stock the hub does not manage (off: leave them)"))
 
     @field_validator("eligible_statuses", "excluded_statuses", mode="before")
     @classmethod
@@ -85,6 +90,8 @@ CORE_SETTING_NAMES = frozenset(CoreSettings.model_fields)
 
 def _kind(annotation: Any) -> Literal["str", "int", "float", "bool", "url", "list"]:
     args = set(get_args(annotation)) - {type(None)} or {annotation}
+    if bool in args:
+        return "bool"
     if int in args:
         return "int"
     if float in args:
@@ -99,6 +106,8 @@ def _core_specs() -> list[SettingSpec]:
     for name, info in CoreSettings.model_fields.items():
         choices = list(get_args(info.annotation)) if name == "product_key" else None
         default = info.default if info.default is not None else None
+        if isinstance(default, bool):
+            default = str(default).lower()
         specs.append(SettingSpec(name=name, description=info.description or name,
                                  secret=name in _SECRET_FIELDS, choices=choices,
                                  default=None if default is None else str(default),

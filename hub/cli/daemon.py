@@ -16,8 +16,15 @@ from hub.cli.output import say
               envvar="HUB_LOG_FORMAT", show_default=True)
 @click.option("--listen", default="127.0.0.1:8765", envvar="HUB_LISTEN", show_default=True,
               help="HOST:PORT for webhooks and health checks; 'off' serves nothing.")
-def daemon(log_format: str, listen: str) -> None:
-    """Sync every enabled account on its schedule; SIGTERM/SIGINT finish the page and exit 0."""
+@click.option("--runs-retention-days", type=click.IntRange(0, None), envvar="HUB_RUNS_RETENTION_DAYS",
+              help="Prune run history older than this many days, daily (default 90); "
+                   "0 keeps everything.")
+def daemon(log_format: str, listen: str, runs_retention_days: int | None) -> None:
+    """Sync every enabled account on its schedule; SIGTERM/SIGINT finish the page and exit 0.
+
+    The listen address is bound first: if it is in use the daemon exits 2
+    before any job runs.
+    """
     from hub.cli.logs import configure_logging
     from hub.core.scheduler import Daemon
 
@@ -28,10 +35,11 @@ def daemon(log_format: str, listen: str) -> None:
     logging.getLogger("hub").setLevel(logging.INFO)
     address = None if listen == "off" else _address(listen)
     app = get_app()
+    runner = Daemon(app, listen=address, retention_days=runs_retention_days)
+    runner.bind()  # a busy port: one line, exit 2, before any job or database work
     app.db.ensure_schema()
 
     async def main() -> None:
-        runner = Daemon(app, listen=address)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, runner.stop)

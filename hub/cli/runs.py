@@ -98,5 +98,39 @@ def retry(run_id: int | None, all_failed: bool) -> None:
     sys.exit(3 if result.still_failing else 0)
 
 
+_UNITS = {"d": 86400, "h": 3600, "w": 7 * 86400}
+
+
+def _age(value: str) -> float:
+    """Seconds in ``90d``, ``12h`` or ``2w``."""
+    number, unit = value.strip()[:-1], value.strip()[-1:].lower()
+    if unit not in _UNITS or not number.isdigit() or int(number) < 1:
+        raise click.BadParameter(f"'{value}' must look like 90d, 12h or 2w",
+                                 param_hint="--older-than")
+    return int(number) * _UNITS[unit]
+
+
+@runs.command("prune")
+@click.option("--older-than", "older_than", required=True, metavar="AGE",
+              help="Delete runs started longer ago than AGE: 90d, 12h or 2w.")
+@click.option("--dry-run", is_flag=True, help="Only say how many runs and items would go.")
+def prune_runs(older_than: str, dry_run: bool) -> None:
+    """Delete old run history (runs and their per-record items); running runs stay.
+
+    The daemon does this daily on its own (``hub daemon --runs-retention-days``, default 90).
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from hub.core.sync.runs import prune
+
+    cutoff = datetime.now(UTC) - timedelta(seconds=_age(older_than))
+    app = get_app()
+    with app.db.session() as s:
+        gone, items = prune(s, cutoff, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    say(f"{verb} {gone} run{'' if gone == 1 else 's'} and {items} item{'' if items == 1 else 's'}"
+        f" started before {cutoff:%Y-%m-%d %H:%M} UTC")
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(runs)

@@ -19,6 +19,7 @@ from sqlmodel import select
 
 from hub.account import Account, AccountRuntime, secret_owner
 from hub.core.http.redact import replace_secrets
+from hub.core.http.retry import account_policy
 from hub.core.http.tokens import TokenRefresher
 from hub.core.storage.columns import now
 from hub.core.storage.models import Account as AccountRow
@@ -92,7 +93,9 @@ def _owner(row: AccountRow, part: str) -> str:
 
 
 class LeaseBusy(ConfigError):
-    """Another process holds the lock (the same run is already going on)."""
+    """Another process holds the lock (the same run is already going on): exit code 4."""
+
+    exit_code = 4
 
 
 class AccountService:
@@ -240,7 +243,8 @@ class AccountService:
         credentials = self.app.box.decrypt(row.credentials_enc,
                                            what=f"credentials of account '{row.name}'",
                                            owner=_owner(row, "credentials"))
-        runtime = AccountRuntime(retry=self.app.retry_policy, transport=self.app.transport)
+        runtime = AccountRuntime(retry=account_policy(settings, self.app.retry_policy),
+                                 transport=self.app.transport)
         live = Account(name=row.name, platform=row.platform, settings=settings,
                        schema=schema_for(info.settings),
                        credentials=credentials, id=row.id, display_name=info.display_name,
@@ -294,10 +298,7 @@ class AccountService:
                     self.app.db.take_over_lease(name, current[0], holder, ttl):
                 break
             if loop.time() >= deadline:
-                holder = self.app.db.lease_holder(name)
-                raise LeaseBusy(f"'{name}' is held by {holder[0] if holder else 'another process'}",
-                                hint="it is already running; a stale lock expires by itself "
-                                     f"within {ttl:.0f} s")
+                raise self._busy(name, ttl)
             await asyncio.sleep(0.05)
 
         async def renew() -> None:
@@ -311,6 +312,24 @@ class AccountService:
         finally:
             renewer.cancel()
             self.app.db.release_lease(name, holder)
+
+    def _busy(self, name: str, ttl: float) -> LeaseBusy:
+        """The error for a lease someone else holds: which run, since when, where."""
+        from hub.core.sync.runs import busy_message
+
+        current = self.app.db.lease_holder(name)
+        host, _, rest = (current[0] if current else "").partition(":")
+        pid = rest.partition(":")[0]
+        where = f" on {host} (pid {pid})" if host and pid else ""
+        kind, _, target = name.partition(":")
+        flow, _, account_id = target.rpartition(":")
+        if kind == "run" and flow and account_id.isdigit():
+            with self.app.db.session() as s:
+                row = s.get(AccountRow, int(account_id))
+                message = busy_message(s, int(account_id), row.name if row else account_id, flow)
+            return LeaseBusy(message + where, hint="wait or stop it")
+        return LeaseBusy(f"'{name}' is in use{where}",
+                         hint=f"wait; a lock left by a stopped process expires within {ttl:.0f} s")
 
     def _dead_here(self, holder: str) -> bool:
         """True when ``holder`` is a process on this host that no longer exists (killed)."""

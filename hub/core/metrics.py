@@ -6,7 +6,10 @@ outbound deliveries), so the numbers are the same whichever daemon is scraped
 and survive restarts. The text exposition format (version 0.0.4) is written
 here; it needs no client library.
 
-Counters (``_total``) only grow while their history is kept; the rest are gauges.
+Counters (``_total``) only grow while their history is kept (``hub runs prune``
+drops old runs); the rest are gauges. One exception to "nothing in memory":
+``hub_idle_runs_total`` counts the scheduled pushes that found nothing to send
+and so wrote no run row; it is this process's count and starts at 0 on restart.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, col, func, select
 
 from hub.core.accounts import FLOWS
+from hub.core.http.faults import KINDS as FAULT_KINDS
 from hub.core.storage.columns import now
 from hub.core.storage.models import (
     Account,
@@ -30,6 +34,7 @@ from hub.core.storage.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from hub.core.sync.runs import idle_counts
 
 if TYPE_CHECKING:
     from hub.core.app import HubApp
@@ -89,6 +94,8 @@ def collect(app: HubApp) -> list[Metric]:
             _orders(s, name),
             *_run_items(s, name),
             _runs(s, name),
+            _recovered(s, name),
+            _idle(name),
             _lag(s, accounts.values()),
             _outbox(s, name),
             _inbound(s, name),
@@ -148,6 +155,32 @@ def _runs(s: Session, name: dict[int | None, str]) -> Metric:
             select(SyncRun.account_id, SyncRun.flow, SyncRun.status, func.count())
             .group_by(col(SyncRun.account_id), col(SyncRun.flow), col(SyncRun.status))):
         metric.add(count, account=name.get(account_id, "?"), flow=flow, status=status)
+    return metric
+
+
+def _recovered(s: Session, name: dict[int | None, str]) -> Metric:
+    """Faults runs recovered from (retried 429/5xx/network errors, token refreshes, page
+    drift), summed from the runs' counts."""
+    metric = Metric("hub_recovered_faults_total", "faults runs recovered from, by account, flow "
+                                                  "and fault (retried_429, retried_5xx, "
+                                                  "retried_network, token_refreshed, page_drift)",
+                    "counter")
+    counts = col(SyncRun.counts)
+    sums = [func.coalesce(func.sum(counts[kind].as_integer()), 0) for kind in FAULT_KINDS]
+    for account_id, flow, *values in s.exec(
+            select(SyncRun.account_id, SyncRun.flow, *sums)  # type: ignore[call-overload]
+            .group_by(col(SyncRun.account_id), col(SyncRun.flow))):
+        for kind, value in zip(FAULT_KINDS, values, strict=True):
+            if value:
+                metric.add(value, account=name.get(account_id, "?"), flow=flow, fault=kind)
+    return metric
+
+
+def _idle(name: dict[int | None, str]) -> Metric:
+    metric = Metric("hub_idle_runs_total", "scheduled runs that had nothing to do and recorded no "
+                                           "run row (this process, since it started)", "counter")
+    for (account_id, flow), count in idle_counts().items():
+        metric.add(count, account=name.get(account_id, "?"), flow=flow)
     return metric
 
 

@@ -6,14 +6,21 @@ twice at once: APScheduler's ``max_instances=1`` covers one daemon, the
 database lease of each run covers several daemons sharing one database. A
 failing job is logged with its run id and the next one goes on. ``stop()``
 lets the running import finish its page, commit and return.
+
+The listen address is bound before any job starts, so a busy port is one line
+and exit 2, not a daemon that runs jobs and then dies. Once a day (and at
+start) run history older than ``retention_days`` (``HUB_RUNS_RETENTION_DAYS``,
+default 90; 0 keeps everything) is pruned.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import random
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -25,8 +32,9 @@ from hub.core.accounts import LeaseBusy
 from hub.core.outbound import deliver_due
 from hub.core.sync.orders import import_orders
 from hub.core.sync.push import push_all
+from hub.core.sync.runs import prune
 from hub.core.sync.webhooks import drain
-from hub.errors import HubError
+from hub.errors import ConfigError, HubError
 from hub.settings import CORE_SETTINGS, SettingsView
 
 if TYPE_CHECKING:
@@ -34,14 +42,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hub.daemon")
 RESCAN_SECONDS = 60
+RETENTION_DAYS = 90
+PRUNE_SECONDS = 24 * 3600
 
 CORE_SCHEMA = {spec.name: spec for spec in CORE_SETTINGS}
 
 
 class Daemon:
     def __init__(self, app: HubApp, *, rescan: float = RESCAN_SECONDS,
-                 listen: tuple[str, int] | None = None, startup_jitter: float = 10.0) -> None:
+                 listen: tuple[str, int] | None = None, startup_jitter: float = 10.0,
+                 retention_days: int | None = None) -> None:
         self.app = app
+        self.retention_days = RETENTION_DAYS if retention_days is None else retention_days
+        self.socket: socket.socket | None = None
         self.startup_jitter = startup_jitter
         self.listen = listen
         self.server: Any = None
@@ -55,7 +68,18 @@ class Daemon:
     def stop(self) -> None:
         self.stop_event.set()
 
+    def bind(self) -> None:
+        """Bind the listen address now (once), if there is one; see :func:`bind`."""
+        if self.listen and self.socket is None:
+            self.socket = bind(*self.listen)
+
     async def run(self) -> None:
+        """Bind the listen address, start the jobs, and run until :meth:`stop`.
+
+        :raises ConfigError: the listen address is in use or cannot be bound
+            (before any job started).
+        """
+        self.bind()
         self.scheduler.start()
         self.sync_jobs()
         self.scheduler.add_job(self.sync_jobs, IntervalTrigger(seconds=self.rescan),
@@ -64,6 +88,10 @@ class Daemon:
                                args=["*", "webhooks", lambda: drain(self.app)])
         self.scheduler.add_job(self._job, IntervalTrigger(seconds=5), id="webhook-deliveries",
                                args=["*", "outbound", lambda: deliver_due(self.app)])
+        if self.retention_days > 0:
+            self.scheduler.add_job(self._job, IntervalTrigger(seconds=PRUNE_SECONDS),
+                                   id="prune-runs", next_run_time=datetime.now(UTC),
+                                   args=["*", "prune", self.prune])
         serving = self._serve() if self.listen else None
         log.info("daemon started with %d account(s)", len(self.jobs))
         await self.stop_event.wait()
@@ -75,6 +103,8 @@ class Daemon:
             log.info("finishing %d running job(s)", len(self.running))
             await asyncio.gather(*self.running, return_exceptions=True)
         self.scheduler.shutdown(wait=False)
+        if self.socket is not None:
+            self.socket.close()
         await self.app.accounts.aclose()
         log.info("daemon stopped")
 
@@ -89,7 +119,16 @@ class Daemon:
         self.server = uvicorn.Server(config)
         self.server.capture_signals = contextlib.nullcontext  # the daemon owns SIGTERM
         log.info("serving webhooks and health on http://%s:%d", host, port)
-        return asyncio.create_task(self.server.serve())
+        return asyncio.create_task(self.server.serve(sockets=[self.socket]))
+
+    async def prune(self) -> None:
+        """Delete run history older than ``retention_days`` (the daily ``prune-runs`` job)."""
+        cutoff = datetime.now(UTC) - timedelta(days=self.retention_days)
+        with self.app.db.session() as s:
+            gone, items = prune(s, cutoff)
+        if gone:
+            log.info("pruned %d run(s) and %d item(s) older than %d days", gone, items,
+                     self.retention_days)
 
     def sync_jobs(self) -> None:
         """Add jobs for new accounts, drop those of disabled ones, follow interval changes."""
@@ -156,3 +195,29 @@ class Daemon:
             log.exception("%s %s job crashed", name, flow, extra=extra)
         finally:
             self.running.discard(task)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` for the HTTP service.
+
+    :raises ConfigError: one line naming the address when it is in use or cannot be bound.
+    """
+    shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot listen on {shown}: {exc.strerror}; pass --listen HOST:PORT"
+                          ) from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(f"{shown} is in use; pass --listen HOST:PORT or stop the other "
+                              "process") from None
+        raise ConfigError(f"cannot listen on {shown}: {exc.strerror or exc}; "
+                          "pass --listen HOST:PORT") from None
+    return sock

@@ -1,5 +1,4 @@
 import asyncio
-import time
 
 import pytest
 
@@ -88,12 +87,9 @@ def read(listing: Listing, ahead: int, stop_after: int | None = None) -> list[in
 
 def test_numbered_pages_arrive_in_order_with_ahead_in_flight() -> None:
     listing = Listing(10)
-    start = time.perf_counter()
     assert read(listing, ahead=4) == list(range(1, 11))
-    elapsed = time.perf_counter() - start
-    assert listing.most_in_flight == 4
+    assert listing.most_in_flight == 4  # 1 + ceil(9 / 4) round trips, not 10
     assert sorted(listing.asked) == list(range(1, 11))  # nothing past the last page
-    assert elapsed < 10 * 0.02  # 1 + ceil(9 / 4) round trips, not 10
 
 
 def test_numbered_pages_one_at_a_time_when_ahead_is_one() -> None:

@@ -14,7 +14,7 @@ from hub.core.storage.models import Order, SyncRun
 from tests.fakeplatform import FakePlatform, make_order
 
 
-async def wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+async def wait_for(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
     deadline = asyncio.get_running_loop().time() + timeout
     while not predicate():
         if asyncio.get_running_loop().time() > deadline:
@@ -44,7 +44,7 @@ def test_daemon_schedules_imports_survives_a_failing_run_and_stops_cleanly(
         fake.fail_on_page = None
         await wait_for(lambda: any(r.status == "ok" and r.flow == "orders" for r in runs(app)))
         daemon.stop()
-        await asyncio.wait_for(task, 10)
+        await asyncio.wait_for(task, 60)  # a hang guard
         return daemon
 
     daemon = asyncio.run(scenario())
@@ -70,7 +70,7 @@ def test_stop_lets_the_running_import_finish_its_page_and_commit(app: HubApp, fa
 
     async def scenario() -> None:
         task = asyncio.create_task(daemon.run())
-        await asyncio.wait_for(task, 15)
+        await asyncio.wait_for(task, 60)  # a hang guard
 
     asyncio.run(scenario())
     assert entered.is_set()

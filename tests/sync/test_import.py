@@ -371,7 +371,7 @@ def test_a_second_concurrent_import_of_one_account_is_refused(app: HubApp, accou
 
     async def go() -> None:
         async with app.accounts.lease("run:orders:1", ttl=30):
-            with pytest.raises(LeaseBusy, match="is held by"):
+            with pytest.raises(LeaseBusy, match="another run of main orders is in progress"):
                 await import_orders(app, "main")
     asyncio.run(go())
     assert count(app, Order) == 0

@@ -14,6 +14,7 @@ import contextlib
 import functools
 import logging
 import ssl
+import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from types import TracebackType
@@ -21,9 +22,10 @@ from typing import Any, TypeVar
 
 import httpx
 
+from hub.core.http import faults
 from hub.core.http.ratelimit import RateLimiter
 from hub.core.http.redact import redact, redact_url, register_secret, sensitive_header
-from hub.core.http.retry import RetryPolicy, parse_retry_after
+from hub.core.http.retry import BUDGET_SETTING, RetryPolicy, parse_retry_after
 from hub.core.http.tokens import TokenRefresher
 from hub.errors import Action, AuthError, PlatformError, RateLimited, TransientError
 
@@ -78,8 +80,11 @@ class HttpClient:
     transport errors retry with backoff for idempotent requests only (failures
     to connect, where nothing was sent, for any request); any other 4xx raises
     :class:`hub.PlatformError`. A ``classify`` rule, run first, overrides these.
-    Every error message and log line is redacted; credential headers and tokens
-    are registered as secrets. ``sleep`` is injectable for tests.
+    Retries go on while they fit in the policy's time budget
+    (:attr:`RetryPolicy.budget`); each one is counted for the current run
+    (:mod:`hub.core.http.faults`). Every error message and log line is
+    redacted; credential headers and tokens are registered as secrets.
+    ``sleep`` and ``clock`` (monotonic seconds) are injectable for tests.
     """
 
     def __init__(self, base_url: str, *, name: str, auth: httpx.Auth | None = None,
@@ -90,7 +95,8 @@ class HttpClient:
                  transport: httpx.AsyncBaseTransport | None = None,
                  refresher: TokenRefresher | None = None, token_header: str = "Authorization",
                  token_scheme: str | None = "Bearer", reauthorize_hint: str | None = None,
-                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.name = name
         self.limiter = limiter
         self.retry = retry
@@ -102,6 +108,7 @@ class HttpClient:
         self.reauthorize_hint = reauthorize_hint
         self.stats = ClientStats()
         self._sleep = sleep
+        self._clock = clock
         _register_headers(headers or {})
         self._http = httpx.AsyncClient(base_url=base_url, auth=auth, headers=headers,
                                        timeout=timeout, transport=transport, verify=tls_context())
@@ -124,6 +131,7 @@ class HttpClient:
         extra = dict(headers or {})
         _register_headers(extra)
         attempt, refreshed = 0, False
+        budget = _Budget(self.retry.budget, self._clock)
         while True:
             if self.limiter is not None:
                 await self.limiter.acquire(cost)
@@ -137,10 +145,12 @@ class HttpClient:
                 # Nothing reached the server when connecting failed: safe to retry any method.
                 safe = retryable or isinstance(exc, _NOT_SENT)
                 failure = f"failed: {type(exc).__name__}" + (f": {exc}" if str(exc) else "")
-                why = self._give_up(safe, attempt, None)
+                delay = self.retry.delay(attempt)
+                why = self._give_up(safe, attempt, delay, budget)
                 if why:
                     raise TransientError(self._line(request, failure, why)) from exc
-                await self._backoff(request, failure, attempt, self.retry.delay(attempt))
+                await self._backoff(request, failure, attempt, delay, budget)
+                faults.record(faults.RETRIED_NETWORK)
                 attempt += 1
                 continue
             _register_headers(response.request.headers)  # includes what ``auth`` added
@@ -171,13 +181,15 @@ class HttpClient:
                 self.stats.rate_limited += 1
                 if self.limiter is not None:  # every request of the account waits, not just this
                     self.limiter.pause(retry_after if retry_after is not None else delay)
-            why = self._give_up(retryable or rate_limited, attempt, retry_after)
+            why = self._give_up(retryable or rate_limited, attempt, delay, budget)
             if why and rate_limited:
                 raise RateLimited(self._answer(response, resolution, why),
                                   retry_after=retry_after if retry_after is not None else delay)
             if why:
                 raise TransientError(self._answer(response, resolution, why))
-            await self._backoff(request, f"answered {response.status_code}", attempt, delay)
+            await self._backoff(request, f"answered {response.status_code}", attempt, delay,
+                                budget)
+            faults.record(faults.RETRIED_429 if rate_limited else faults.RETRIED_5XX)
             attempt += 1
 
     async def get(self, url: str, **kwargs: Any) -> httpx.Response:
@@ -245,21 +257,26 @@ class HttpClient:
             raise
 
     async def _backoff(self, request: httpx.Request, reason: str, attempt: int,
-                       delay: float) -> None:
+                       delay: float, budget: _Budget) -> None:
         self.stats.retries += 1
-        log.info("%s: %s %s %s; retrying in %.1fs (attempt %d of %d)", self.name,
-                 request.method, redact_url(request.url), redact(reason), delay, attempt + 2,
-                 self.retry.max_attempts)
+        log.info("%s: %s %s %s; retrying in %.1fs (attempt %d, %.0fs of the %.0fs retry "
+                 "budget left)", self.name, request.method, redact_url(request.url),
+                 redact(reason), delay, attempt + 2, budget.left(), budget.seconds)
         await self._sleep(delay)
+        budget.waited += delay
 
-    def _give_up(self, retryable: bool, attempt: int, retry_after: float | None) -> str | None:
-        """Why not to retry after failed ``attempt`` (0-based), or None to retry."""
+    def _give_up(self, retryable: bool, attempt: int, delay: float,
+                 budget: _Budget) -> str | None:
+        """Why not to retry after failed ``attempt`` (0-based) and a wait of ``delay``, or None."""
         if not retryable:
             return "not retried: the request may have been applied"
-        if retry_after is not None and retry_after > self.retry.max_delay:
-            return f"asked to wait {retry_after:.0f}s, longer than {self.retry.max_delay:.0f}s"
-        if attempt + 1 >= self.retry.max_attempts:
-            return f"gave up after {attempt + 1} attempt{'s' if attempt else ''}"
+        attempts = f"{attempt + 1} attempt{'s' if attempt else ''}"
+        if self.retry.max_attempts is not None and attempt + 1 >= self.retry.max_attempts:
+            return f"gave up after {attempts}"
+        if delay > budget.left():
+            return (f"gave up after {attempts} in {budget.spent():.0f}s: waiting {delay:.0f}s "
+                    f"more would pass the retry budget of {budget.seconds:.0f}s; "
+                    f"raise the account setting {BUDGET_SETTING} to wait longer")
         return None
 
     def _line(self, request: httpx.Request, what: str, why: str | None = None) -> str:
@@ -274,6 +291,26 @@ class HttpClient:
         detail = " ".join(redact(detail).split())[:_SNIPPET]
         what = f"answered {response.status_code}" + (f": {detail}" if detail else "")
         return self._line(response.request, what, why)
+
+
+class _Budget:
+    """The time one request may still spend retrying: its policy's budget minus time spent.
+
+    Time spent is the clock's since the first attempt, or the waits the client
+    slept if more (an injected sleep that returns at once still uses the budget).
+    """
+
+    def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
+        self.seconds = seconds
+        self.waited = 0.0
+        self._clock = clock
+        self._start = clock()
+
+    def spent(self) -> float:
+        return max(self._clock() - self._start, self.waited)
+
+    def left(self) -> float:
+        return self.seconds - self.spent()
 
 
 def _register_headers(headers: Mapping[str, str]) -> None:

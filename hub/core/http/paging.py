@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
+from hub.core.http import faults
 from hub.core.http.redact import redact
 from hub.errors import PaginationLoop
 
@@ -69,6 +70,8 @@ class PageGuard:
         for item in items:
             item_id = key(item)
             if item_id in self._ids:
+                if not self.repeats:  # the listing shifted: one drift per scan, for the run
+                    faults.record(faults.PAGE_DRIFT)
                 self.repeats += 1
             else:
                 self._ids.add(item_id)

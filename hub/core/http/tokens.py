@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
+from hub.core.http import faults
 from hub.core.http.redact import register_secret
 from hub.errors import AuthError, PluginError
 
@@ -97,6 +98,7 @@ class TokenRefresher:
                 fresh["expires_at"] = result["expires_at"].isoformat()
             await self._save(fresh)
             self.refreshes += 1
+            faults.record(faults.TOKEN_REFRESHED)
             return self._remember(fresh)
 
     def _needs_refresh(self, creds: Credentials) -> bool:

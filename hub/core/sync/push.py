@@ -134,7 +134,11 @@ class PushRun:
 
 async def push(app: HubApp, name: str, kind: str, *, trigger: str = "manual",
                retry_failed: bool = False) -> PushRun:
-    """Bring the outbox up to date for ``kind`` and send what is due."""
+    """Bring the outbox up to date for ``kind`` and send what is due.
+
+    A scheduled push with nothing due records no run (``run_id`` 0, status
+    ``idle``); it is counted in ``hub_idle_runs_total`` instead.
+    """
     row = app.accounts.row(name)
     check_flow(row, kind)
     account = app.accounts.open(row)
@@ -154,6 +158,9 @@ async def push(app: HubApp, name: str, kind: str, *, trigger: str = "manual",
                 query = query.where(or_(col(OutboxItem.next_attempt_at).is_(None),
                                         col(OutboxItem.next_attempt_at) <= now()))
             items = list(s.exec(query.order_by(col(OutboxItem.id))).all())
+            if not items and trigger == "scheduled":  # nothing due: no run row, a metric instead
+                runs.note_idle(account_id, kind)
+                return PushRun(run_id=0, counts=runs.RunCounts(), status="idle")
             run_id = runs.start_run(s, account_id, kind, trigger).id or 0
         counts = runs.RunCounts()
         error: str | None = None

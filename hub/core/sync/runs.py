@@ -1,14 +1,22 @@
-"""Run history: every manual or scheduled run, its counts, and per-item outcomes."""
+"""Run history: every manual or scheduled run, its counts, and per-item outcomes.
+
+A run's counts also hold the faults it recovered from (``retried_429``,
+``retried_5xx``, ``retried_network``, ``token_refreshed``, ``page_drift``; see
+:mod:`hub.core.http.faults`). A run that finds nothing to do records no row:
+:func:`note_idle` counts it for ``/metrics`` instead. :func:`prune` deletes old history.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlalchemy import delete, insert
+from sqlmodel import Session, col, func, select
 
+from hub.core.http import faults as fault_log
 from hub.core.storage.columns import now
 from hub.core.storage.models import RunItem, SyncRun
 
@@ -24,6 +32,8 @@ class RunCounts:
     counts: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     available: int | None = None
+    faults: Counter[str] = field(default_factory=Counter)
+    """Faults the run recovered from, by kind (:data:`hub.core.http.faults.KINDS`)."""
 
     def add(self, outcome: str, reason: str | None = None) -> None:
         self.counts[outcome] += 1
@@ -36,9 +46,18 @@ class RunCounts:
             data["skipped_by_reason"] = dict(self.skipped)
         if self.available is not None:
             data["available"] = self.available
+        data.update((kind, n) for kind, n in sorted(self.faults.items()) if n)
         return data
 
     def summary(self) -> str:
+        return self._outcomes() + self.recovered()
+
+    def recovered(self) -> str:
+        """``"; recovered: 3 retried_429, 1 token_refreshed"``, or ``""`` when nothing was."""
+        parts = [f"{n} {kind}" for kind, n in sorted(self.faults.items()) if n]
+        return f"; recovered: {', '.join(parts)}" if parts else ""
+
+    def _outcomes(self) -> str:
         c = self.counts
         if c[PUSHED] or c[FAILED]:
             return f"pushed {c[PUSHED]}, failed {c[FAILED]}"
@@ -46,6 +65,20 @@ class RunCounts:
         return (f"imported {c[IMPORTED]}, updated {c[UPDATED]}, unchanged {c[UNCHANGED]}, "
                 f"skipped {c[SKIPPED]}{f' ({skipped})' if skipped else ''}, "
                 f"quarantined {c[QUARANTINED]}")
+
+
+_recording: dict[int, Counter[str]] = {}  # run id -> the faults its task is counting
+_idle: Counter[tuple[int, str]] = Counter()
+
+
+def note_idle(account_id: int, flow: str) -> None:
+    """Count a run that had nothing to do and so recorded no row (``hub_idle_runs_total``)."""
+    _idle[(account_id, flow)] += 1
+
+
+def idle_counts() -> dict[tuple[int, str], int]:
+    """Idle runs this process skipped recording, by (account id, flow)."""
+    return dict(_idle)
 
 
 def start_run(session: Session, account_id: int, flow: str, trigger: str) -> SyncRun:
@@ -58,7 +91,18 @@ def start_run(session: Session, account_id: int, flow: str, trigger: str) -> Syn
     run = SyncRun(account_id=account_id, flow=flow, trigger=trigger)
     session.add(run)
     session.flush()
+    assert run.id is not None
+    _recording[run.id] = fault_log.begin()
     return run
+
+
+def busy_message(session: Session, account_id: int, account: str, flow: str) -> str:
+    """``another run of ACCOUNT FLOW is in progress since T`` (the running run's start)."""
+    running = session.exec(select(SyncRun).where(
+        SyncRun.account_id == account_id, SyncRun.flow == flow, SyncRun.status == "running")
+        .order_by(col(SyncRun.id).desc())).first()
+    since = f" since {running.started_at:%Y-%m-%d %H:%M:%S} UTC" if running else ""
+    return f"another run of {account} {flow} is in progress{since}"
 
 
 def record_item(session: Session, run_id: int, account_id: int, key: str, outcome: str,
@@ -82,6 +126,10 @@ def finish_run(session: Session, run_id: int, counts: RunCounts, error: str | No
                interrupted: bool = False) -> SyncRun:
     run = session.get(SyncRun, run_id)
     assert run is not None
+    recovered = _recording.pop(run_id, None)
+    if recovered is not None:
+        fault_log.end(recovered)
+        counts.faults.update(recovered)
     run.finished_at = now()
     run.counts = counts.as_dict()
     run.error = error
@@ -95,3 +143,23 @@ def finish_run(session: Session, run_id: int, counts: RunCounts, error: str | No
         run.status = "ok"
     session.add(run)
     return run
+
+
+def prune(session: Session, older_than: datetime, *, dry_run: bool = False) -> tuple[int, int]:
+    """Delete finished runs started before ``older_than``, with their items.
+
+    Runs still marked running are kept. Returns (runs, items) deleted, or that
+    would be deleted with ``dry_run``.
+    """
+    old = select(SyncRun.id).where(col(SyncRun.started_at) < older_than,
+                                   SyncRun.status != "running")
+    runs = session.exec(select(func.count()).select_from(old.subquery())).one()
+    items = session.exec(select(func.count()).select_from(RunItem)
+                         .where(col(RunItem.run_id).in_(old))).one()
+    if not dry_run and runs:
+        ids = list(session.exec(old))
+        for start in range(0, len(ids), 500):  # bounded IN lists, whatever the backend
+            chunk = ids[start:start + 500]
+            session.execute(delete(RunItem).where(col(RunItem.run_id).in_(chunk)))
+            session.execute(delete(SyncRun).where(col(SyncRun.id).in_(chunk)))
+    return runs, items
