@@ -25,7 +25,7 @@ from hub.errors import AuthError, ConfigError, NotFound
 from hub.types import PlatformInfo, SettingSpec
 
 if TYPE_CHECKING:
-    from hub.core.app import HubApp
+    from hub.core.deps import CoreServices
 
 FLOWS = ("orders", "stock", "price", "tracking")
 
@@ -104,7 +104,7 @@ class LeaseBusy(ConfigError):
 
 
 class AccountService:
-    def __init__(self, app: HubApp) -> None:
+    def __init__(self, app: CoreServices) -> None:
         self.app = app
         self._live: dict[int, Account] = {}
         self.holder = f"{socket.gethostname()}:{os.getpid()}"

@@ -130,3 +130,15 @@ def list_runs(s: Session, filters: Sequence[Any], *, limit: int,
 
 def run_items(s: Session, run_id: int) -> list[RunItem]:
     return list(s.exec(select(RunItem).where(RunItem.run_id == run_id).order_by(col(RunItem.id))))
+
+
+def active_accounts(s: Session, flow: str | None = None) -> list[Account]:
+    """Accounts that sync: enabled, not paused and, when ``flow`` is given, with that flow on
+    (the one definition the scheduler and ``hub stock push`` should share)."""
+    query = select(Account).where(col(Account.enabled).is_(True), col(Account.paused_reason).is_(None))
+    if flow is not None:
+        column = getattr(Account, f"flow_{flow}", None)
+        if column is None:
+            raise ValueError(f"unknown flow '{flow}'")
+        query = query.where(col(column).is_(True))
+    return list(s.exec(query.order_by(col(Account.name))).all())
