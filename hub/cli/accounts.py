@@ -158,9 +158,7 @@ def flows(name: str, orders: str | None, stock: str | None, price: str | None,
 @click.option("--sales", help="The warehouse this account's sales debit.")
 def warehouses(name: str, feed: str | None, sales: str | None) -> None:
     """Choose which warehouses feed account NAME's stock and which one its sales debit."""
-    from sqlmodel import select
-
-    from hub.core.storage.models import AccountWarehouse
+    from hub.core.storage.links import set_feed_warehouses
     from hub.core.sync.stock import warehouse_by_name
 
     app = get_app()
@@ -168,10 +166,7 @@ def warehouses(name: str, feed: str | None, sales: str | None) -> None:
     with app.db.session() as s:
         if feed is not None:
             chosen = [warehouse_by_name(s, w.strip()) for w in feed.split(",") if w.strip()]
-            for link in s.exec(select(AccountWarehouse).where(AccountWarehouse.account_id == row.id)):
-                s.delete(link)
-            for w in chosen:
-                s.add(AccountWarehouse(account_id=row.id or 0, warehouse_id=w.id or 0))
+            set_feed_warehouses(s, row.id or 0, [w.id or 0 for w in chosen])
         sales_id = warehouse_by_name(s, sales).id if sales else None
     if sales_id is not None:
         app.accounts.set_flags(name, sales_warehouse_id=sales_id)

@@ -30,3 +30,20 @@ def test_active_accounts_are_enabled_unpaused_with_the_flow_on(app: HubApp, acco
     with app.db.session() as s:
         assert [a.name for a in active_accounts(s)] == ["main", "stocked"]
         assert [a.name for a in active_accounts(s, "stock")] == ["stocked"]
+
+
+def test_accounts_warehouses_replaces_the_feed(hub_cli, app: HubApp) -> None:  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from hub.core.storage.models import AccountWarehouse, Warehouse
+
+    hub_cli("accounts", "add", "fakeshop", "--name", "main", "--set", "base_url=https://x.example.com",
+            "--set", "api_key=k")
+    for name in ("a", "b"):
+        assert hub_cli("warehouses", "add", name).code == 0
+    assert hub_cli("accounts", "warehouses", "main", "--feed", "a,b", "--sales", "a").code == 0
+    assert hub_cli("accounts", "warehouses", "main", "--feed", "b").code == 0
+    with app.db.session() as s:
+        names = {w.id: w.name for w in s.exec(select(Warehouse))}
+        assert [names[link.warehouse_id] for link in s.exec(select(AccountWarehouse))] == ["b"]
+    assert hub_cli("accounts", "warehouses", "main", "--feed", "nope").code == 2
