@@ -58,3 +58,30 @@ def parse_datetime(value: Any, *, field: str = "date", assume_utc: bool = False)
             raise DataError(f"{field}: '{value}' has no timezone")
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+# ISO 4217 currencies whose minor unit is not 2 digits; every other code shows 2 decimals.
+_EXPONENTS = {**dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
+                               "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
+              **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3)}
+
+
+def currency_exponent(currency: str) -> int:
+    """Digits after the decimal point of ``currency`` (ISO 4217 minor unit): 2 unless known otherwise."""
+    return _EXPONENTS.get(currency.upper(), 2)
+
+
+def format_money(amount: Any, currency: str | None = None) -> str:
+    """``amount`` with its currency's decimals and its code: ``6999`` USD -> ``6999.00 USD``.
+
+    The one formatter for money the CLI prints. ``None`` prints ``-``; a value that is
+    not a number prints as given.
+    """
+    if amount is None:
+        return "-"
+    try:
+        value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+        text = f"{value:.{currency_exponent(currency or '')}f}"
+    except (InvalidOperation, ValueError):
+        text = str(amount)
+    return f"{text} {currency}" if currency else text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 
@@ -46,14 +47,34 @@ def set_settings(name: str, settings: tuple[str, ...]) -> None:
 def list_accounts(platform: str | None, as_json: bool) -> None:
     """Every account with its platform, state and flows."""
     app = get_app()
-    views = [app.accounts.describe(r) for r in app.accounts.rows(platform)]
+    views = [_with_authorization(app, r, app.accounts.describe(r)) for r in app.accounts.rows(platform)]
     if as_json:
         emit_json(views)
         return
     table([(v["name"], v["platform"], "paused" if v["paused"] else
             ("enabled" if v["enabled"] else "disabled"),
-            ",".join(f for f, on in v["flows"].items() if on) or "-", v["authorized"])
+            ",".join(f for f, on in v["flows"].items() if on) or "-",
+            _authorized_text(v))
            for v in views], ["name", "platform", "state", "flows", "authorized"])
+
+
+def _with_authorization(app: Any, row: Any, view: dict[str, Any]) -> dict[str, Any]:
+    """``authorized`` and ``authorized_at``: true once ``hub accounts authorize`` succeeded (OAuth
+    credentials stored, or API keys verified), or when credentials are stored."""
+    from hub.core.storage.queries import authorized_at
+
+    with app.db.session() as s:
+        at = authorized_at(s, row)
+    view["authorized"] = bool(view.get("authorized")) or at is not None
+    view["authorized_at"] = at
+    return view
+
+
+def _authorized_text(view: dict[str, Any]) -> str:
+    if not view["authorized"]:
+        return "no"
+    at = view["authorized_at"]
+    return f"yes ({at:%Y-%m-%d %H:%M} UTC)" if at else "yes"
 
 
 @accounts.command("show")
@@ -62,12 +83,14 @@ def list_accounts(platform: str | None, as_json: bool) -> None:
 def show(name: str, as_json: bool) -> None:
     """One account's settings (secrets shown as ***), flows and state."""
     app = get_app()
-    view = app.accounts.describe(app.accounts.row(name), with_settings=True)
+    row = app.accounts.row(name)
+    view = _with_authorization(app, row, app.accounts.describe(row, with_settings=True))
     if as_json:
         emit_json(view)
         return
-    for key in ("name", "platform", "enabled", "paused", "authorized"):
+    for key in ("name", "platform", "enabled", "paused"):
         click.echo(f"{key}: {view[key]}")
+    click.echo(f"authorized: {_authorized_text(view)}")
     click.echo("flows: " + ", ".join(f"{f} {'on' if on else 'off'}" for f, on in view["flows"].items()))
     for key, value in view["settings"].items():
         click.echo(f"  {key} = {value}")
@@ -135,9 +158,7 @@ def flows(name: str, orders: str | None, stock: str | None, price: str | None,
 @click.option("--sales", help="The warehouse this account's sales debit.")
 def warehouses(name: str, feed: str | None, sales: str | None) -> None:
     """Choose which warehouses feed account NAME's stock and which one its sales debit."""
-    from sqlmodel import select
-
-    from hub.core.storage.models import AccountWarehouse
+    from hub.core.storage.links import set_feed_warehouses
     from hub.core.sync.stock import warehouse_by_name
 
     app = get_app()
@@ -145,10 +166,7 @@ def warehouses(name: str, feed: str | None, sales: str | None) -> None:
     with app.db.session() as s:
         if feed is not None:
             chosen = [warehouse_by_name(s, w.strip()) for w in feed.split(",") if w.strip()]
-            for link in s.exec(select(AccountWarehouse).where(AccountWarehouse.account_id == row.id)):
-                s.delete(link)
-            for w in chosen:
-                s.add(AccountWarehouse(account_id=row.id or 0, warehouse_id=w.id or 0))
+            set_feed_warehouses(s, row.id or 0, [w.id or 0 for w in chosen])
         sales_id = warehouse_by_name(s, sales).id if sales else None
     if sales_id is not None:
         app.accounts.set_flags(name, sales_warehouse_id=sales_id)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from hub.cli.context import get_app, run
 from hub.cli.output import emit_json, json_option, parse_when, say, table
 from hub.errors import ConfigError
+from hub.money import format_money
 
 
 @click.group("orders")
@@ -78,99 +78,66 @@ def import_orders(account: str, since: str | None, full: bool, payload: Path | N
         sys.exit(3)
 
 
-def _order_view(s: Any, order: Any, *, full: bool) -> dict[str, Any]:
-    from sqlmodel import col, select
-
-    from hub.core.storage.models import Account, Customer, OrderEvent, OrderLine, Shipment
-
-    account = s.get(Account, order.account_id)
-    view: dict[str, Any] = {
-        "id": order.id, "source": order.platform, "store": account.name if account else None,
-        "platform_order_id": order.platform_order_id, "number": order.number,
-        "status": order.status, "created_at": order.platform_created_at,
-        "total": order.total, "currency": order.currency,
-        "deducted": order.stock_deducted_at is not None,
-    }
-    if not full:
-        return view
-    customer = s.get(Customer, order.customer_id) if order.customer_id else None
-    view.update({
-        "customer": None if customer is None else {
-            "id": customer.id, "first_name": customer.first_name, "last_name": customer.last_name,
-            "email": customer.email, "phone": customer.phone, "unspecified": customer.unspecified},
-        "billing_address": order.billing_address, "shipping_address": order.shipping_address,
-        "totals": {"subtotal": order.subtotal, "shipping": order.shipping_total,
-                   "discount": order.discount_total, "tax": order.tax_total, "total": order.total},
-        "lines": [{"sku": ln.sku, "name": ln.name, "quantity": ln.quantity,
-                   "unit_price": ln.unit_price, "total": ln.total, "product_id": ln.product_id}
-                  for ln in s.exec(select(OrderLine).where(OrderLine.order_id == order.id))],
-        "shipments": [{"carrier": sh.carrier, "tracking_number": sh.tracking_number,
-                       "tracking_url": sh.tracking_url, "invoice_number": sh.invoice_number}
-                      for sh in s.exec(select(Shipment).where(Shipment.order_id == order.id))],
-        "events": [{"at": ev.at, "kind": ev.kind, "message": ev.message}
-                   for ev in s.exec(select(OrderEvent).where(OrderEvent.order_id == order.id)
-                                    .order_by(col(OrderEvent.id)))],
-    })
-    return view
-
-
 @orders.command("list")
 @click.option("--account", "--store", "account", help="Only this account (store).")
 @click.option("--platform", "--source", "platform", help="Only this platform (import source).")
 @click.option("--status", help="Only this platform status.")
-@click.option("--limit", type=click.IntRange(1, 100000), default=100, show_default=True)
+@click.option("--limit", type=click.IntRange(1, None), default=100, show_default=True,
+              help="Show at most this many orders (newest first).")
+@click.option("--all", "show_all", is_flag=True, help="Show every matching order.")
 @json_option
 def list_orders(account: str | None, platform: str | None, status: str | None, limit: int,
-                as_json: bool) -> None:
-    """Imported orders, newest first, with their import source and store."""
-    from sqlmodel import col, select
+                show_all: bool, as_json: bool) -> None:
+    """Imported orders, newest first, with their import source and store.
 
-    from hub.core.storage.models import Order
+    ``--json`` prints the items of ``GET /api/orders``. When more orders match than
+    are shown, stderr says so.
+    """
+    from hub.core.api.views import list_orders as query
 
     app = get_app()
-    with app.db.session() as s:
-        query = select(Order).order_by(col(Order.platform_created_at).desc()).limit(limit)
-        if account:
-            query = query.where(Order.account_id == app.accounts.row(account).id)
-        if platform:
-            query = query.where(Order.platform == platform)
-        if status:
-            query = query.where(Order.status == status)
-        views = [_order_view(s, o, full=False) for o in s.exec(query)]
+    account_id = app.accounts.row(account).id if account else None
+    result = query(app.db, account_id=account_id, platform=platform, status=status,
+                   limit=None if show_all else limit, newest_first=True)
     if as_json:
-        emit_json(views)
+        emit_json([o.model_dump(mode="json") for o in result.items])
     else:
-        table([(v["id"], v["source"], v["store"], v["number"] or v["platform_order_id"],
-                v["status"], v["created_at"], f"{v['total']} {v['currency']}",
-                v["deducted"]) for v in views],
+        table([(o.id, o.platform, o.account, o.number or o.platform_order_id, o.status,
+                o.created_at, format_money(o.total, o.currency), o.deducted)
+               for o in result.items],
               ["id", "source", "store", "number", "status", "created", "total", "deducted"])
+    if len(result.items) < result.total:
+        say(f"showing {len(result.items):,} of {result.total:,} orders; use --limit N or --all")
 
 
 @orders.command("show")
 @click.argument("order_id", type=int)
 @json_option
 def show(order_id: int, as_json: bool) -> None:
-    """Lines, customer, addresses, totals and the event feed of one order."""
-    from hub.core.sync.fulfilment import get_order
+    """Lines, customer, addresses, totals and the event feed of one order.
 
-    app = get_app()
-    with app.db.session() as s:
-        view = _order_view(s, get_order(s, order_id), full=True)
+    ``--json`` prints the same document as ``GET /api/orders/ID``.
+    """
+    from hub.core.api.views import order_detail
+
+    view = order_detail(get_app().db, order_id)
     if as_json:
-        emit_json(view)
+        emit_json(view.model_dump(mode="json"))
         return
-    click.echo(f"order {view['id']}  {view['source']} / {view['store']}  #{view['number']}  "
-               f"{view['status']}  {view['total']} {view['currency']}")
-    c = view["customer"] or {}
-    click.echo(f"customer: {c.get('first_name') or ''} {c.get('last_name') or ''}  "
-               f"{c.get('email') or '-'}  {c.get('phone') or '-'}")
-    table([(ln["sku"], ln["name"], ln["quantity"], ln["unit_price"], ln["total"])
-           for ln in view["lines"]], ["sku", "name", "qty", "unit price", "total"])
-    t = view["totals"]
-    click.echo(f"subtotal {t['subtotal']}  shipping {t['shipping']}  discount {t['discount']}  "
-               f"tax {t['tax']}  total {t['total']}")
-    for ev in view["events"]:
-        click.echo(f"  {ev['at']:%Y-%m-%d %H:%M} {ev['kind']}: {ev['message']}")
+    cur = view.currency
+    click.echo(f"order {view.id}  {view.platform} / {view.account}  #{view.number}  "
+               f"{view.status}  {format_money(view.total, cur)}")
+    c = view.customer
+    click.echo(f"customer: {(c and c.first_name) or ''} {(c and c.last_name) or ''}  "
+               f"{(c and c.email) or '-'}  {(c and c.phone) or '-'}")
+    table([(ln.sku, ln.name, ln.quantity, format_money(ln.unit_price, cur), format_money(ln.total, cur))
+           for ln in view.lines], ["sku", "name", "qty", "unit price", "total"])
+    t = view.totals
+    click.echo(f"subtotal {format_money(t.subtotal, cur)}  shipping {format_money(t.shipping, cur)}  "
+               f"discount {format_money(t.discount, cur)}  tax {format_money(t.tax, cur)}  "
+               f"total {format_money(t.total, cur)}")
+    for ev in view.events:
+        click.echo(f"  {ev.at:%Y-%m-%d %H:%M} {ev.kind}: {ev.message}")
 
 
 @orders.command("deduct")

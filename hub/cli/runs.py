@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -15,11 +16,15 @@ def runs() -> None:
     """Run history: every import and push, manual or scheduled."""
 
 
-def _view(run_row: object, account: str) -> dict[str, object]:
-    r = run_row
-    return {"id": r.id, "account": account, "flow": r.flow, "trigger": r.trigger,  # type: ignore[attr-defined]
-            "status": r.status, "started_at": r.started_at, "finished_at": r.finished_at,  # type: ignore[attr-defined]
-            "counts": r.counts or {}, "error": r.error}  # type: ignore[attr-defined]
+def _counts(counts: dict[str, Any]) -> str:
+    """``imported=3 skipped=1``; nested counts (e.g. recovered faults) as ``faults.retried=2``."""
+    parts: list[str] = []
+    for key, value in counts.items():
+        if isinstance(value, dict):
+            parts += [f"{key}.{k}={v}" for k, v in value.items()]
+        else:
+            parts.append(f"{key}={value}")
+    return " ".join(parts)
 
 
 @runs.command("list")
@@ -28,59 +33,46 @@ def _view(run_row: object, account: str) -> dict[str, object]:
 @click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
 @json_option
 def list_runs(account: str | None, failed: bool, limit: int, as_json: bool) -> None:
-    """Recent runs, newest first."""
-    from sqlmodel import col, select
-
-    from hub.core.storage.models import Account, SyncRun
+    """Recent runs, newest first (``--json``: the items of ``GET /api/runs``)."""
+    from hub.core.api.views import list_runs as query
 
     app = get_app()
-    with app.db.session() as s:
-        query = (select(SyncRun, Account.name).join(Account, col(Account.id) == SyncRun.account_id)
-                 .order_by(col(SyncRun.id).desc()).limit(limit))
-        if account:
-            query = query.where(Account.name == account)
-        if failed:
-            query = query.where(col(SyncRun.status).in_(["failed", "partial"]))
-        views = [_view(r, name) for r, name in s.exec(query)]
+    account_id = app.accounts.row(account).id if account else None
+    result = query(app.db, account_id=account_id, failed=failed, limit=limit)
     if as_json:
-        emit_json(views)
-        return
-    table([(v["id"], v["account"], v["flow"], v["trigger"], v["status"], v["started_at"],
-            " ".join(f"{k}={n}" for k, n in v["counts"].items() if not isinstance(n, dict)),  # type: ignore[union-attr]
-            v["error"] or "") for v in views],
-          ["id", "account", "flow", "trigger", "status", "started", "counts", "error"])
+        emit_json([r.model_dump(mode="json") for r in result.items])
+    else:
+        table([(r.id, r.account, r.flow, r.trigger, r.status, r.started_at,
+                _counts({k: n for k, n in r.counts.items() if not isinstance(n, dict)}), r.error or "")
+               for r in result.items],
+              ["id", "account", "flow", "trigger", "status", "started", "counts", "error"])
+    if len(result.items) < result.total:
+        say(f"showing {len(result.items):,} of {result.total:,} runs; use --limit N")
 
 
 @runs.command("show")
 @click.argument("run_id", type=int)
 @json_option
 def show(run_id: int, as_json: bool) -> None:
-    """One run with the outcome of each record and its reason."""
-    from sqlmodel import col, select
+    """One run with the outcome of each record and its reason (``--json``: ``GET /api/runs/ID``)."""
+    from hub.core.api.views import run_detail
 
-    from hub.core.storage.models import Account, RunItem, SyncRun
-    from hub.errors import NotFound
-
-    app = get_app()
-    with app.db.session() as s:
-        r = s.get(SyncRun, run_id)
-        if r is None:
-            raise NotFound(f"no run with id {run_id}", hint="see: hub runs list")
-        account = s.get(Account, r.account_id)
-        view = _view(r, account.name if account else "?")
-        view["items"] = [{"key": i.key, "outcome": i.outcome, "reason": i.reason,
-                          "resolved": i.resolved}
-                         for i in s.exec(select(RunItem).where(RunItem.run_id == run_id)
-                                         .order_by(col(RunItem.id)))]
+    view = run_detail(get_app().db, run_id)
     if as_json:
-        emit_json(view)
+        emit_json(view.model_dump(mode="json"))
         return
-    click.echo(f"run {view['id']}: {view['account']} {view['flow']} ({view['trigger']}) "
-               f"{view['status']}  {view['counts']}")
-    if view["error"]:
-        click.echo(f"error: {view['error']}")
-    table([(i["key"], i["outcome"], i["reason"] or "", "yes" if i["resolved"] else "")
-           for i in view["items"]], ["key", "outcome", "reason", "resolved"])  # type: ignore[union-attr]
+    finished = f"{view.finished_at:%Y-%m-%d %H:%M:%S}" if view.finished_at else "-"
+    for key, value in (("run", view.id), ("account", view.account), ("flow", view.flow),
+                       ("trigger", view.trigger), ("status", view.status),
+                       ("started", f"{view.started_at:%Y-%m-%d %H:%M:%S}"), ("finished", finished),
+                       ("counts", _counts(view.counts) or "-")):
+        click.echo(f"{key + ':':<10}{value}")
+    if view.error:
+        click.echo(f"{'error:':<10}{view.error}")
+    if view.items:
+        click.echo("")
+        table([(i.key, i.outcome, i.reason or "", "yes" if i.resolved else "") for i in view.items],
+              ["key", "outcome", "reason", "resolved"])
 
 
 @runs.command("retry")

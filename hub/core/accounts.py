@@ -30,7 +30,7 @@ from hub.settings import canonical_values, schema_for
 from hub.types import PlatformInfo, SettingSpec
 
 if TYPE_CHECKING:
-    from hub.core.app import HubApp
+    from hub.core.deps import CoreServices
 
 FLOWS = ("orders", "stock", "price", "tracking")
 
@@ -99,7 +99,7 @@ class LeaseBusy(ConfigError):
 
 
 class AccountService:
-    def __init__(self, app: HubApp) -> None:
+    def __init__(self, app: CoreServices) -> None:
         self.app = app
         self._live: dict[int, Account] = {}
         self.holder = f"{socket.gethostname()}:{os.getpid()}"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from hub.core.accounts import AccountService
 from hub.core.config import DEFAULT_CURRENCY, Config, env_currency
 from hub.core.http.retry import RetryPolicy
 from hub.core.plugins import PluginHost, get_host
@@ -48,9 +49,7 @@ class HubApp:
         return self._host.load()
 
     @cached_property
-    def accounts(self):  # type: ignore[no-untyped-def]  # -> AccountService (import cycle)
-        from hub.core.accounts import AccountService
-
+    def accounts(self) -> AccountService:
         return AccountService(self)
 
     # --- hub-wide settings ---------------------------------------------------------

@@ -32,6 +32,9 @@ async def authorize_with(app: HubApp, name: str, session: AuthSession) -> bool:
     else:  # keys verified; clear a pause left by an earlier failure
         app.accounts.set_flags(name, paused_reason=None)
     app.accounts.forget(row.id or 0)
+    from hub.core.storage.queries import record_authorized
+
+    record_authorized(app.db, row.id or 0)  # key-based accounts store no credentials: remember when
     return bool(credentials)
 
 

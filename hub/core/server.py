@@ -9,6 +9,7 @@ route                                      what
 ``/api/...``                               back-office API (``Authorization: Bearer <key>``)
 ``GET /healthz``, ``/readyz``              the process is up; database (and scheduler) ready
 ``GET /metrics``                           Prometheus text
+``GET /docs``, ``/redoc``                  the API's documentation (assets served locally)
 =========================================  ====================================================
 
 The routes live in :mod:`hub.core.api`; this module assembles them.
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
-from hub.core.api import errors, inbound, inventory, oauth, ops, orders, runs
+from hub.core.api import docs, errors, inbound, inventory, oauth, ops, orders, runs
 from hub.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -54,12 +55,14 @@ def create_server(app: HubApp, *, daemon: Any = None, base_url: str | None = Non
 
     api = FastAPI(title="hub", version=__version__,
                   description="The hub daemon's HTTP service: platform webhooks and OAuth "
-                              "callbacks in, the back-office API, health and metrics.")
+                              "callbacks in, the back-office API, health and metrics.",
+                  docs_url=None, redoc_url=None)  # served by hub.core.api.docs, without a CDN
     api.state.hub = app
     api.state.daemon = daemon
     api.state.authorizations = oauth.Authorizations(
         app, base_url or public_url(getattr(daemon, "listen", None)))
     errors.install(api)
+    docs.install(api)
     for router in (inbound.router, oauth.callback_router, oauth.api_router, orders.router,
                    inventory.router, runs.router, ops.router):
         api.include_router(router)

@@ -51,6 +51,9 @@ def test_stock_good_items_are_applied_and_bad_ones_reported(app: HubApp, key: st
     ([{"sku": "MUG", "warehouse": "main", "quantity": -1}], ["body", 0, "quantity"]),
     ([{"sku": "MUG", "warehouse": "main", "quantity": 1.5}], ["body", 0, "quantity"]),
     ([{"sku": "MUG", "warehouse": "main", "quantity": 2**40}], ["body", 0, "quantity"]),
+    ([{"sku": "MUG", "warehouse": "main", "quantity": True}], ["body", 0, "quantity"]),
+    ([{"sku": "MUG", "warehouse": "main", "quantity": "5"}], ["body", 0, "quantity"]),
+    ([{"sku": "MUG", "warehouse": "main", "quantity": 5.0}], ["body", 0, "quantity"]),
     ([{"sku": "MUG", "warehouse": "main", "quantity": 1}, {"warehouse": "main", "quantity": 1}],
      ["body", 1, "sku"]),
     ({"sku": "MUG", "warehouse": "main", "quantity": 1}, ["body"])])
@@ -105,7 +108,12 @@ def test_prices_with_promotions_per_account_and_per_item_errors(app: HubApp, key
     ({"sku": "MUG", "price": "-1"}, "price"), ({"sku": "MUG", "price": "Infinity"}, "price"),
     ({"sku": "MUG", "price": "1e30"}, "price"), ({"sku": "MUG", "price": "1.00001"}, "price"),
     ({"sku": "MUG"}, "price"), ({"sku": "", "price": "1"}, "sku"),
-    ({"sku": "MUG", "price": "1", "promo_from": "2026-13-01"}, "promo_from")])
+    ({"sku": "MUG", "price": "1", "promo_from": "2026-13-01"}, "promo_from"),
+    ({"sku": "MUG", "price": True}, "price"), ({"sku": "MUG", "price": False}, "price"),
+    ({"sku": "MUG", "price": "1", "promo": "0.5", "promo_from": 1767225600}, "promo_from"),
+    ({"sku": "MUG", "price": "1", "promo": "0.5", "promo_to": "1767225600"}, "promo_to"),
+    ({"sku": "MUG", "price": "1", "promo": "0.5", "promo_to": True}, "promo_to"),
+    ({"sku": 5, "price": "1"}, "sku")])
 def test_a_malformed_price_is_422_naming_the_field(app: HubApp, key: str, catalogue: None,
                                                    item: dict[str, Any], field: str) -> None:
     response = call(app, "PUT", "/api/prices", key=key, json=[item])

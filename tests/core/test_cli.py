@@ -55,7 +55,8 @@ def test_import_list_show_and_exit_code_3_on_quarantine(hub_cli, fake: FakePlatf
     assert "main: imported 1, updated 0, unchanged 0, skipped 1 (1 currency EUR differs" in result.err
     assert "quarantined 1" in result.err
     listed = hub_cli("orders", "list", "--json").json()
-    assert [(o["source"], o["store"], o["platform_order_id"]) for o in listed] == [("fakeshop", "main", "1")]
+    assert [(o["platform"], o["account"], o["platform_order_id"]) for o in listed] == \
+        [("fakeshop", "main", "1")]
     shown = hub_cli("orders", "show", str(listed[0]["id"]), "--json").json()
     assert shown["customer"]["email"] == "buyer1@example.com"
     assert [e["kind"] for e in shown["events"]] == ["created", "delivery"]

@@ -36,7 +36,7 @@ def test_demo_runs_the_whole_cycle_and_exits_0(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=60,
                             env={**env, "HUB_DATA_DIR": str(data)})
     orders = json.loads(listed.stdout)
-    assert {o["store"] for o in orders} == set(names)
+    assert {o["account"] for o in orders} == set(names)
     assert len(orders) == sum(int(r[1]) for r in rows)
     # a second demo clears its own directory and never a foreign one
     again = subprocess.run([str(HUB), "demo", "--data-dir", str(tmp_path)], capture_output=True,

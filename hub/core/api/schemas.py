@@ -3,8 +3,11 @@
 Every input is bounded here, before it reaches the core: text has the length
 of its column and no NUL character (PostgreSQL refuses one), ids and counts fit
 a 32-bit integer column, money is a non-negative decimal of at most 15 digits,
-and datetimes are timezone-aware (a naive one is taken as UTC). What fails
-these checks is answered 422 naming the field.
+and datetimes are timezone-aware (a naive one is taken as UTC). Types are
+strict: a count is a JSON integer (``true`` and ``"5"`` are not), money is a
+number or a decimal string (never a boolean), and a datetime is an ISO 8601
+string (a number is not read as a Unix timestamp). What fails these checks is
+answered 422 naming the field.
 """
 
 from __future__ import annotations
@@ -13,7 +16,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+)
 
 MAX_INT = 2**31 - 1  # integer columns are 32-bit on PostgreSQL
 MAX_ITEMS = 10_000  # items in one bulk request
@@ -26,6 +37,22 @@ def _clean_text(value: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("must be valid UTF-8 text") from None
+    return value
+
+
+def _iso_only(value: Any) -> Any:
+    """Refuse what pydantic would read as a Unix timestamp: numbers, booleans, digit strings."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        raise ValueError("must be an ISO 8601 date or date-time string, such as 2026-12-31 or "
+                         "2026-12-31T18:00:00Z")
+    return value
+
+
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a number or a decimal string, not true or false")
     return value
 
 
@@ -45,8 +72,10 @@ Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), _CLEAN]
 Text1000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
                      _CLEAN]
-UTCDateTime = Annotated[datetime, AfterValidator(_utc)]
-Money = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=4, allow_inf_nan=False)]
+UTCDateTime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_utc)]
+Money = Annotated[Decimal, BeforeValidator(_no_bool),
+                  Field(ge=0, max_digits=15, decimal_places=4, allow_inf_nan=False)]
+Count = Annotated[StrictInt, Field(ge=0, le=MAX_INT)]  # a JSON integer: not true, "5" or 5.0
 
 
 class Strict(BaseModel):
@@ -163,7 +192,7 @@ class ShipmentCreated(ShipmentOut):
 class StockItem(Strict):
     sku: Text200
     warehouse: Text100
-    quantity: int = Field(ge=0, le=MAX_INT)
+    quantity: Count
 
 
 class PriceItem(Strict):

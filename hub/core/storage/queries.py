@@ -1,0 +1,144 @@
+"""Read-side repository: the queries the CLI and the HTTP API share.
+
+Each function takes a :class:`sqlmodel.Session` (or the :class:`Database`) and
+returns rows or plain values; :mod:`hub.core.views` turns them into the API's
+schemas, so ``hub ... --json`` and ``GET /api/...`` print the same document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from hub.core.storage.columns import now
+from hub.core.storage.db import Database
+from hub.core.storage.models import (
+    Account,
+    Customer,
+    HubSetting,
+    Order,
+    OrderEvent,
+    OrderLine,
+    RunItem,
+    Shipment,
+    SyncRun,
+)
+
+FAILED_RUNS = ("failed", "partial")
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+def _authorized_key(account_id: int) -> str:
+    return f"authorized_at:{account_id}"
+
+
+def record_authorized(db: Database, account_id: int, at: datetime | None = None) -> datetime:
+    """Remember that account ``account_id`` passed ``authorize`` (OAuth or verified keys) at ``at``."""
+    at = at or now()
+    with db.session() as s:
+        s.merge(HubSetting(key=_authorized_key(account_id), value=at.isoformat()))
+    return at
+
+
+def authorized_at(s: Session, account: Account) -> datetime | None:
+    """When ``account`` last passed ``authorize``; None when never (or before this account existed:
+    an id reused after a removal does not inherit the old account's authorization)."""
+    row = s.get(HubSetting, _authorized_key(account.id or 0))
+    if row is None:
+        return None
+    at = datetime.fromisoformat(row.value)
+    return at if at >= account.created_at else None
+
+
+# --- orders -----------------------------------------------------------------------------
+
+def order_filters(*, account_id: int | None = None, platform: str | None = None,
+                  status: str | None = None, updated_since: datetime | None = None) -> list[Any]:
+    """The WHERE clauses of an order listing (every filter given must match)."""
+    filters: list[Any] = []
+    if account_id is not None:
+        filters.append(Order.account_id == account_id)
+    if platform:
+        filters.append(Order.platform == platform)
+    if status:
+        filters.append(Order.status == status)
+    if updated_since is not None:
+        filters.append(col(Order.updated_at) >= updated_since)
+    return filters
+
+
+def count_orders(s: Session, filters: Sequence[Any]) -> int:
+    return s.exec(select(func.count()).select_from(Order).where(*filters)).one()
+
+
+def list_orders(s: Session, filters: Sequence[Any], *, limit: int | None, offset: int = 0,
+                newest_first: bool = False) -> list[tuple[Order, str]]:
+    """Orders with their account's name; by ``(updated_at, id)`` (polling order) or newest
+    placed first; ``limit`` None reads all."""
+    order_by = (col(Order.platform_created_at).desc(), col(Order.id).desc()) if newest_first \
+        else (col(Order.updated_at), col(Order.id))
+    query = (select(Order, Account.name).join(Account, col(Account.id) == Order.account_id)
+             .where(*filters).order_by(*order_by).offset(offset))
+    if limit is not None:
+        query = query.limit(limit)
+    return [(order, name) for order, name in s.exec(query).all()]
+
+
+def order_parts(s: Session, order: Order) -> dict[str, Any]:
+    """What one order's detail needs besides the row: account, customer, lines, shipments, events."""
+    return {
+        "account": s.get(Account, order.account_id),
+        "customer": s.get(Customer, order.customer_id) if order.customer_id else None,
+        "lines": list(s.exec(select(OrderLine).where(OrderLine.order_id == order.id)
+                             .order_by(col(OrderLine.id)))),
+        "shipments": list(s.exec(select(Shipment).where(Shipment.order_id == order.id)
+                                 .order_by(col(Shipment.id)))),
+        "events": list(s.exec(select(OrderEvent).where(OrderEvent.order_id == order.id)
+                              .order_by(col(OrderEvent.id)))),
+    }
+
+
+# --- runs -------------------------------------------------------------------------------
+
+def run_filters(*, account_id: int | None = None, failed: bool = False,
+                flow: str | None = None) -> list[Any]:
+    filters: list[Any] = []
+    if account_id is not None:
+        filters.append(SyncRun.account_id == account_id)
+    if failed:
+        filters.append(col(SyncRun.status).in_(FAILED_RUNS))
+    if flow:
+        filters.append(SyncRun.flow == flow)
+    return filters
+
+
+def count_runs(s: Session, filters: Sequence[Any]) -> int:
+    return s.exec(select(func.count()).select_from(SyncRun).where(*filters)).one()
+
+
+def list_runs(s: Session, filters: Sequence[Any], *, limit: int,
+              offset: int = 0) -> list[tuple[SyncRun, str]]:
+    """Runs with their account's name, newest first."""
+    rows = s.exec(select(SyncRun, Account.name).join(Account, col(Account.id) == SyncRun.account_id)
+                  .where(*filters).order_by(col(SyncRun.id).desc()).limit(limit).offset(offset))
+    return [(run, name) for run, name in rows]
+
+
+def run_items(s: Session, run_id: int) -> list[RunItem]:
+    return list(s.exec(select(RunItem).where(RunItem.run_id == run_id).order_by(col(RunItem.id))))
+
+
+def active_accounts(s: Session, flow: str | None = None) -> list[Account]:
+    """Accounts that sync: enabled, not paused and, when ``flow`` is given, with that flow on
+    (the one definition the scheduler and ``hub stock push`` should share)."""
+    query = select(Account).where(col(Account.enabled).is_(True), col(Account.paused_reason).is_(None))
+    if flow is not None:
+        column = getattr(Account, f"flow_{flow}", None)
+        if column is None:
+            raise ValueError(f"unknown flow '{flow}'")
+        query = query.where(col(column).is_(True))
+    return list(s.exec(query.order_by(col(Account.name))).all())
