@@ -46,6 +46,8 @@ CORE_SETTINGS: list[SettingSpec] = [
                 description="seconds between scheduled order imports"),
     SettingSpec(name="push_interval", kind="int", default="30",
                 description="seconds between scheduled stock, price and tracking pushes"),
+    SettingSpec(name="zero_unmanaged_stock", kind="bool", default="false",
+                description="push 0 for listings whose stock the hub does not manage (off: leave them)"),
 ]
 CORE_SETTING_NAMES = {s.name for s in CORE_SETTINGS}
 REFERENCE_KEYS = ("seller_id", "nickname", "shop", "store", "expires_at", "scope", "user_id")

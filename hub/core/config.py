@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 
 from hub.errors import ConfigError
@@ -52,3 +53,23 @@ def env_currency() -> str | None:
     if value and (len(value) != 3 or not value.isalpha()):
         raise ConfigError(f"{ENV_CURRENCY} must be an ISO 4217 code such as USD, got '{value}'")
     return value or None
+
+
+ENV_TIMEZONE = "HUB_TIMEZONE"
+
+
+def hub_timezone() -> tzinfo | None:
+    """``HUB_TIMEZONE`` (an IANA name such as Europe/Berlin); None means the system's local zone.
+
+    Dates without a time (promotion windows) are whole days in this zone.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = os.environ.get(ENV_TIMEZONE, "").strip()
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{ENV_TIMEZONE} must be an IANA time zone such as Europe/Berlin or UTC, "
+                          f"got '{name}'") from None

@@ -45,8 +45,8 @@ def test_stock_is_the_sum_of_feed_warehouses_and_unchanged_stock_is_never_pushed
     inventory.set_stock(linked, "SKU-1", 5, "north")
     inventory.set_stock(linked, "SKU-1", 7, "south")
     first = go(push(linked, "main", "stock"))
-    assert quantities(fake) == [{"SKU-1": 12, "SKU-2-RED": 0}]
-    assert first.counts.counts["pushed"] == 2
+    assert quantities(fake) == [{"SKU-1": 12}]  # SKU-2-RED: no level anywhere, not managed
+    assert first.counts.counts["pushed"] == 1 and first.not_managed == ["SKU-2-RED"]
     go(push(linked, "main", "stock"))
     assert len(fake.stock_calls) == 1  # nothing changed: no request at all
     inventory.set_stock(linked, "SKU-1", 6, "south")
@@ -69,7 +69,7 @@ def test_values_coalesce_per_listing_latest_wins(linked: HubApp, fake: FakePlatf
     for qty in (1, 2, 3):
         inventory.set_stock(linked, "SKU-1", qty, "north")
     go(push(linked, "main", "stock"))
-    assert quantities(fake) == [{"SKU-1": 3, "SKU-2-RED": 0}]
+    assert quantities(fake) == [{"SKU-1": 3}]
 
 
 def test_batches_follow_the_plugins_batch_size(linked: HubApp, fake: FakePlatform) -> None:
@@ -82,6 +82,9 @@ def test_batches_follow_the_plugins_batch_size(linked: HubApp, fake: FakePlatfor
             s.flush()
             s.add(ProductLink(account_id=1, product_id=product.id, platform_product_id=f"x{i}",
                               sku=product.sku))
+            product.stock_managed = True  # managed without a level: pushed as 0
+    inventory.set_stock(linked, "SKU-1", 1, "north")
+    inventory.manage_stock(linked, "SKU-2-RED")
     go(push(linked, "main", "stock"))
     assert [len(c) for c in fake.stock_calls] == [3, 3, 1]  # stock_batch_size=3, 7 listings
 
