@@ -178,3 +178,22 @@ def test_a_promotion_window_opening_and_closing_pushes_the_price_again(
         monkeypatch.setattr(push_module, "now", lambda day=day: day)
         go(push(linked, "main", "price"))
         assert len(fake.price_calls) == expected_calls, day
+
+
+def test_a_sale_of_an_unmanaged_sku_debits_nothing_and_is_not_pushed(
+        app: HubApp, account: str, fake: FakePlatform) -> None:
+    from hub.core.storage.models import StockLevel
+
+    with app.db.session() as s:
+        add_warehouse(s, "main")  # the only warehouse: sales debit it
+    inventory.add_product(app, "SKU-1", "Mug")
+    inventory.manage_stock(app, "SKU-1")  # managed without a level
+    fake.add(make_order(1))  # sells SKU-1 and SKU-2-RED
+    go(import_orders(app, "main"))
+    app.accounts.set_flags("main", flow_stock=True)
+    with app.db.session() as s:
+        levels = {lv.product_id: lv.quantity for lv in s.exec(select(StockLevel))}
+    assert list(levels.values()) == [-2]  # only the managed SKU-1 is debited
+    result = go(push(app, "main", "stock"))
+    assert quantities(fake) == [{"SKU-1": 0}] and result.not_managed == ["SKU-2-RED"]
+    assert result.summary() == "pushed 1, failed 0, not managed 1, unchanged 0"
