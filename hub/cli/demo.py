@@ -33,7 +33,7 @@ def demo(data_dir: Path, orders: int, platforms: tuple[str, ...], keep_running: 
         render(result, lambda m: click.echo(m))
         if keep_running and result.ok:
             _keep_running(runner)
-    sys.exit(0 if result.ok else 1)
+    sys.exit(result.exit_code)
 
 
 def _keep_running(runner: object) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from hub.cli.context import get_app, run
-from hub.cli.output import emit_json, json_option, parse_when, say, table
+from hub.cli.output import emit_json, json_option, say, table
+from hub.cli.signed import SignedArgsCommand
 
 
 @click.group("warehouses")
@@ -50,16 +52,40 @@ def stock() -> None:
     """Stock levels and stock pushes."""
 
 
-@stock.command("set")
+def _on_hand(value: str) -> int:
+    """QUANTITY of ``stock set``: the level on hand, a whole number 0 or more (negatives refused)."""
+    try:
+        quantity = int(value.strip())
+    except ValueError:
+        quantity = -1
+    if quantity < 0 or not value.strip().lstrip("-").isdigit():
+        raise click.BadParameter(f"is the level on hand: a whole number 0 or more, got '{value}'",
+                                 param_hint="QUANTITY")
+    return quantity
+
+
+@stock.command("set", cls=SignedArgsCommand)
 @click.argument("sku")
-@click.argument("quantity", type=click.IntRange(min=0))
+@click.argument("quantity")
 @click.option("--warehouse", required=True)
-def set_stock(sku: str, quantity: int, warehouse: str) -> None:
-    """Set SKU's level in a warehouse; the change is pushed to accounts it feeds."""
+def set_stock(sku: str, quantity: str, warehouse: str) -> None:
+    """Set SKU's level on hand (0 or more) in a warehouse; it is pushed to accounts it feeds."""
     from hub.core.sync.inventory import set_stock as do_set
 
-    do_set(get_app(), sku, quantity, warehouse)
-    say(f"{sku}: {quantity} in {warehouse}")
+    level = _on_hand(quantity)
+    do_set(get_app(), sku, level, warehouse)
+    say(f"{sku}: {level} in {warehouse}")
+
+
+@stock.command("manage")
+@click.argument("sku")
+@click.option("--off", is_flag=True, help="Stop managing it (listings keep the store's value).")
+def manage_stock(sku: str, off: bool) -> None:
+    """Mark SKU's stock as managed by the hub even without a level (pushed as 0 until one is set)."""
+    from hub.core.sync.inventory import manage_stock as do_manage
+
+    do_manage(get_app(), sku, not off)
+    say(f"{sku}: stock {'not ' if off else ''}managed by the hub")
 
 
 @stock.command("import")
@@ -99,8 +125,8 @@ def list_stock(sku: str | None, as_json: bool) -> None:
         table([(r["sku"], r["warehouse"], r["quantity"]) for r in rows], ["sku", "warehouse", "qty"])
 
 
-def _push(kind: str, account: str | None, as_json: bool) -> None:
-    from hub.core.sync.push import push
+def _push(kind: str, account: str | None, as_json: bool, dry_run: bool = False) -> None:
+    from hub.core.sync.push import plan, push
 
     app = get_app()
     names = [account] if account else [r.name for r in app.accounts.rows()
@@ -108,27 +134,73 @@ def _push(kind: str, account: str | None, as_json: bool) -> None:
                                        and getattr(r, f"flow_{kind}")]
     if not names:
         say(f"no account has the {kind} flow on; switch it on: hub accounts flows NAME --{kind} on")
+    if dry_run:
+        plans = [plan(app, name, kind) for name in names]
+        if as_json:
+            emit_json({p.account: _plan_json(p) for p in plans})
+        else:
+            for p in plans:
+                _say_plan(p)
+        return
     results = {}
     code = 0
     for name in names:
         result = run(push(app, name, kind))
-        results[name] = {"run": result.run_id, "status": result.status, **result.counts.as_dict(),
-                         "error": result.error}
+        results[name] = {"run": result.run_id, "status": result.status, **result.as_dict(),
+                         "not_managed_skus": result.not_managed, "error": result.error}
         if not as_json:
-            say(f"{name}: {kind} {result.counts.summary()} (run {result.run_id})"
-                + (f"; error: {result.error}" if result.error else ""))
+            say(f"{name}: {kind} {result.summary()} (run {result.run_id})"
+                + _skus(result.not_managed) + (f"; error: {result.error}" if result.error else ""))
         code = max(code, 1 if result.error else 3 if result.counts.counts["failed"] else 0)
     if as_json:
         emit_json(results)
     sys.exit(code)
 
 
+def _skus(skus: list[str], shown: int = 5) -> str:
+    if not skus:
+        return ""
+    more = f", +{len(skus) - shown} more" if len(skus) > shown else ""
+    return f"; not managed (left as the store has them): {', '.join(skus[:shown])}{more}"
+
+
+def _value(kind: str, payload: dict[str, Any] | None) -> str:
+    if payload is None:
+        return "unknown"
+    if kind == "stock":
+        return str(payload["quantity"])
+    text = f"{payload['regular']} {payload['currency']}"
+    if payload.get("promotional") is not None:
+        window = f" {payload.get('promo_from') or '...'} to {payload.get('promo_to') or '...'}" \
+            if payload.get("promo_from") or payload.get("promo_to") else ""
+        text += f" (promo {payload['promotional']}{window})"
+    return text
+
+
+def _plan_json(p: Any) -> dict[str, Any]:
+    return {"dry_run": True, "kind": p.kind,
+            "would_push": [{"sku": i.sku, "old": _value(p.kind, i.old), "new": _value(p.kind, i.new),
+                            "old_value": i.old, "new_value": i.new} for i in p.items],
+            "counts": {"would_push": len(p.items), "not_managed": len(p.not_managed),
+                       "unchanged": p.unchanged},
+            "not_managed_skus": p.not_managed}
+
+
+def _say_plan(p: Any) -> None:
+    say(f"{p.account}: {p.kind} dry run: would push {len(p.items)}, not managed "
+        f"{len(p.not_managed)}, unchanged {p.unchanged}; nothing sent" + _skus(p.not_managed))
+    if p.items:
+        table([(i.sku, _value(p.kind, i.old), "->", _value(p.kind, i.new)) for i in p.items],
+              ["sku", "old (store)", "", "new"])
+
+
 @stock.command("push")
 @click.option("--account", help="Only this account (default: every account with the stock flow on).")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent (old -> new); send nothing.")
 @json_option
-def push_stock(account: str | None, as_json: bool) -> None:
-    """Send changed stock levels (only what changed, batched)."""
-    _push("stock", account, as_json)
+def push_stock(account: str | None, dry_run: bool, as_json: bool) -> None:
+    """Send changed stock of SKUs the hub manages (only what changed, batched)."""
+    _push("stock", account, as_json, dry_run)
 
 
 @click.group("prices")
@@ -136,32 +208,36 @@ def prices() -> None:
     """Prices, promotions and price pushes."""
 
 
-@prices.command("set")
+@prices.command("set", cls=SignedArgsCommand)
 @click.argument("sku")
 @click.argument("price")
 @click.option("--promo", help="Promotional price.")
-@click.option("--from", "promo_from", help="Promotion start (YYYY-MM-DD or ISO).")
-@click.option("--to", "promo_to", help="Promotion end (YYYY-MM-DD or ISO).")
+@click.option("--from", "promo_from",
+              help="Promotion start: YYYY-MM-DD (00:00 in HUB_TIMEZONE) or an ISO datetime.")
+@click.option("--to", "promo_to",
+              help="Promotion end: YYYY-MM-DD (the whole day, in HUB_TIMEZONE) or an ISO datetime.")
 @click.option("--account", help="Only for this account (default: every account).")
 def set_price(sku: str, price: str, promo: str | None, promo_from: str | None,
               promo_to: str | None, account: str | None) -> None:
     """Set SKU's regular price, optionally with a scheduled promotional price."""
-    from hub.core.sync.inventory import parse_money
+    from hub.core.sync.inventory import parse_money, window_bound
     from hub.core.sync.inventory import set_price as do_set
 
     row = do_set(get_app(), sku, parse_money(price, "PRICE"),
                  promo=parse_money(promo, "--promo") if promo else None,
-                 promo_from=parse_when(promo_from, "--from"), promo_to=parse_when(promo_to, "--to"),
+                 promo_from=window_bound(promo_from, "--from"),
+                 promo_to=window_bound(promo_to, "--to", end=True),
                  account=account)
     say(f"{sku}: {row.regular} {row.currency}" + (f", promo {row.promotional}" if promo else ""))
 
 
 @prices.command("push")
 @click.option("--account", help="Only this account (default: every account with the price flow on).")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent (old -> new); send nothing.")
 @json_option
-def push_prices(account: str | None, as_json: bool) -> None:
-    """Send changed prices."""
-    _push("price", account, as_json)
+def push_prices(account: str | None, dry_run: bool, as_json: bool) -> None:
+    """Send changed prices of SKUs with a price set in the hub."""
+    _push("price", account, as_json, dry_run)
 
 
 @click.group("tracking")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 from typing import Annotated
 
@@ -45,6 +46,20 @@ class HubEnv(BaseSettings):
     """The loopback port of ``hub accounts authorize``'s redirect listener (0: a free one)."""
     public_url: str | None = None
     """The daemon's address as platforms and browsers see it."""
+    timezone: str | None = None
+    """IANA zone in which dates without a time are whole days (default: the system's)."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        if value:
+            try:
+                ZoneInfo(value.strip())
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError("must be an IANA time zone") from None
+        return value.strip() if value else None
 
     @field_validator("database_url")
     @classmethod
@@ -68,6 +83,7 @@ _EXPECTED = {
     "oauth_port": "a port number from 0 to 65535 (0: any free port)",
     "currency": "an ISO 4217 code such as USD",
     "database_url": "a sqlite:/// or postgresql:// URL",
+    "timezone": "an IANA time zone such as Europe/Berlin or UTC",
 }
 
 
@@ -141,3 +157,17 @@ def _why(exc: OSError) -> str:
 
 def env_currency() -> str | None:
     return load_env().currency
+
+
+ENV_TIMEZONE = "HUB_TIMEZONE"
+
+
+def hub_timezone() -> tzinfo | None:
+    """``HUB_TIMEZONE`` (an IANA name such as Europe/Berlin); None means the system's local zone.
+
+    Dates without a time (promotion windows) are whole days in this zone.
+    """
+    from zoneinfo import ZoneInfo
+
+    name = load_env().timezone
+    return ZoneInfo(name) if name else None

@@ -42,6 +42,7 @@ class AccountReport:
     quarantined: int = 0
     reimported: int = 0
     pushes: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, list[str]] = field(default_factory=dict)
     webhook: str = "-"
     errors: list[str] = field(default_factory=list)
 
@@ -55,6 +56,15 @@ class DemoResult:
     @property
     def ok(self) -> bool:
         return bool(self.accounts) and not any(a.errors for a in self.accounts)
+
+    @property
+    def failed_pushes(self) -> int:
+        return sum(len(items) for a in self.accounts for items in a.failed.values())
+
+    @property
+    def exit_code(self) -> int:
+        """0 all done, 1 an account failed, 3 some pushed items were refused (partial)."""
+        return 1 if not self.ok else 3 if self.failed_pushes else 0
 
 
 def prepare_data_dir(path: Path) -> Path:
@@ -166,11 +176,12 @@ class Demo:
             report.skipped = dict(counts.skipped)
             self.say(f"{name}: backfill {counts.summary()}")
             if Capability.STOCK in info.capabilities:
-                report.pushes["stock"] = self._push_stock(name)
+                report.pushes["stock"] = self._push_stock(name, sandbox, report)
             if Capability.PRICE in info.capabilities:
-                report.pushes["price"] = self._push_price(name)
+                report.pushes["price"] = self._push_price(name, report)
             if Capability.TRACKING in info.capabilities:
-                report.pushes["tracking"] = self._ship_one(name, sandbox.shippable_order_ids())
+                report.pushes["tracking"] = self._ship_one(name, sandbox.shippable_order_ids(),
+                                                           report)
             again = self._run(import_orders(self.app, name))
             report.reimported = again.counts.counts["imported"]
             self.say(f"{name}: second import {again.counts.summary()}")
@@ -194,33 +205,46 @@ class Demo:
             self.say(f"\r{name}: importing, {done}{of} orders read   ")
         return show
 
-    def _linked_skus(self, name: str) -> list[str]:
+    def _linked_skus(self, name: str, sandbox: Sandbox | None = None) -> list[str]:
+        """SKUs linked to the account; with ``sandbox``, only listings whose stock the store tracks."""
         from sqlmodel import select
 
         from hub.core.storage.models import ProductLink
 
         account_id = self.app.accounts.row(name).id
         with self.app.db.session() as s:
-            return sorted({lk.sku for lk in s.exec(select(ProductLink).where(
-                ProductLink.account_id == account_id)) if lk.sku})
+            links = s.exec(select(ProductLink).where(ProductLink.account_id == account_id)).all()
+        tells = sandbox is not None and type(sandbox).read_stock is not Sandbox.read_stock
+        return sorted({lk.sku for lk in links if lk.sku and not (tells and sandbox and sandbox.read_stock(
+            lk.platform_product_id, lk.platform_variant_id or None) is None)})
 
-    def _push(self, name: str, kind: str) -> int:
+    def _push(self, name: str, kind: str, report: AccountReport) -> int:
+        from sqlmodel import select
+
+        from hub.core.storage.models import RunItem
         from hub.core.sync.push import push
 
         result = self._run(push(self.app, name, kind))
         if result.error:
             raise RuntimeError(f"{kind} push failed: {result.error}")
-        self.say(f"{name}: {kind} push {result.counts.summary()}")
+        summary = result.summary() if kind != "tracking" else \
+            f"pushed {result.counts.counts['pushed']}, failed {result.counts.counts['failed']}"
+        self.say(f"{name}: {kind} push {summary}")
+        if result.counts.counts["failed"]:
+            with self.app.db.session() as s:
+                report.failed[kind] = [f"{i.key}: {i.reason}" for i in s.exec(select(RunItem).where(
+                    RunItem.run_id == result.run_id, RunItem.outcome == "failed"))]
         return int(result.counts.counts["pushed"])
 
-    def _push_stock(self, name: str) -> int:
+    def _push_stock(self, name: str, sandbox: Sandbox, report: AccountReport) -> int:
+        """Set a level for each listing whose quantity the store tracks (not a gift card), and push."""
         from hub.core.sync.inventory import set_stock
 
-        for i, sku in enumerate(self._linked_skus(name)):
+        for i, sku in enumerate(self._linked_skus(name, sandbox)):
             set_stock(self.app, sku, 5 + (i * 7) % 23, "main")
-        return self._push(name, "stock")
+        return self._push(name, "stock", report)
 
-    def _push_price(self, name: str) -> int:
+    def _push_price(self, name: str, report: AccountReport) -> int:
         from hub.core.sync.inventory import set_price
 
         skus = self._linked_skus(name)
@@ -230,9 +254,9 @@ class Demo:
         set_price(self.app, skus[0], Decimal("29.90"), promo=Decimal("24.90"),
                   promo_from=today - timedelta(days=1), promo_to=today + timedelta(days=7),
                   account=name)
-        return self._push(name, "price")
+        return self._push(name, "price", report)
 
-    def _ship_one(self, name: str, shippable: set[str]) -> int:
+    def _ship_one(self, name: str, shippable: set[str], report: AccountReport) -> int:
         """Ship (and deduct) the first imported order whose tracking the seller may set."""
         from sqlmodel import col, select
 
@@ -251,7 +275,7 @@ class Demo:
              invoice_key=f"{order.id:044d}", invoice_date=datetime.now(UTC))
         deduct(self.app, order.id or 0)
         self.say(f"{name}: order {order.number or order.platform_order_id} shipped and deducted")
-        return self._push(name, "tracking")
+        return self._push(name, "tracking", report)
 
     def _webhook(self, platform: str, name: str, sandbox: Sandbox) -> str:
         ids = sorted(sandbox.eligible_order_ids())
@@ -297,17 +321,20 @@ class Demo:
 def render(result: DemoResult, say: Say) -> None:
     say("")
     header = f"{'account':<24} {'imported':>8} {'skipped':>8} {'quar.':>5} {'again':>5} " \
-             f"{'stock':>5} {'price':>5} {'track':>5} {'webhook':>7}"
+             f"{'stock':>5} {'price':>5} {'track':>5} {'failed':>6} {'webhook':>7}"
     say(header)
     say("-" * len(header))
     for a in result.accounts:
         say(f"{a.name:<24} {a.imported:>8} {sum(a.skipped.values()):>8} {a.quarantined:>5} "
             f"{a.reimported:>5} {a.pushes.get('stock', 0):>5} {a.pushes.get('price', 0):>5} "
-            f"{a.pushes.get('tracking', 0):>5} {a.webhook:>7}")
+            f"{a.pushes.get('tracking', 0):>5} {sum(len(f) for f in a.failed.values()):>6} "
+            f"{a.webhook:>7}")
     for a in result.accounts:
         if a.skipped:
             reasons = "; ".join(f"{n} {r}" for r, n in sorted(a.skipped.items(), key=lambda x: -x[1]))
             say(f"  {a.name} skipped: {reasons}")
+        for kind, items in a.failed.items():
+            say(f"  {a.name} {kind} push failed {len(items)}: {'; '.join(items[:3])}")
         for error in a.errors:
             say(f"  {a.name} FAILED: {error}")
     say("")

@@ -184,8 +184,10 @@ class Daemon:
                 if getattr(each, "error", None):
                     log.error("%s %s run %s failed: %s", name, flow, each.run_id, each.error,
                               extra={**extra, "run_id": each.run_id})
-                elif each.counts.counts:
-                    log.info("%s %s run %s: %s", name, flow, each.run_id, each.counts.summary(),
+                elif any(n for k, n in each.counts.counts.items()
+                         if k not in ("unchanged", "not_managed")):  # a push that sent nothing is quiet
+                    summary = each.summary() if hasattr(each, "summary") else each.counts.summary()
+                    log.info("%s %s run %s: %s", name, flow, each.run_id, summary,
                              extra={**extra, "run_id": each.run_id})
         except LeaseBusy:
             log.debug("%s %s is already running elsewhere; skipped", name, flow, extra=extra)

@@ -17,6 +17,7 @@ from hub.core.outbound import add_subscription
 from hub.core.scheduler import Daemon
 from hub.core.storage.columns import now
 from hub.core.storage.models import SyncRun
+from hub.core.sync.inventory import manage_stock
 from hub.core.sync.push import push
 from tests.api.conftest import call, client, import_all
 from tests.fakeplatform import FakePlatform, make_order
@@ -108,6 +109,8 @@ def test_metrics_count_what_the_database_holds(app: HubApp, account: str, fake: 
                    headers={"x-signature": sign_hmac("sk_live_topsecret_123", body)})
     assert webhook.status_code == 202
     fake.reject_skus = {"SKU-1"}
+    for sku in ("SKU-1", "SKU-2-RED"):  # only stock the hub manages is pushed
+        manage_stock(app, sku)
     asyncio.run(push(app, "main", "stock"))
 
     response = call(app, "GET", "/metrics")

@@ -28,9 +28,10 @@ def test_demo_runs_the_whole_cycle_and_exits_0(tmp_path: Path) -> None:
     assert names[:2] == ["woocommerce-main", "woocommerce-outlet"]
     assert len({n.rsplit("-", 1)[0] for n in names}) == len(names) - 1
     for row in rows:
-        imported, again, webhook = int(row[1]), int(row[4]), row[8]
+        imported, again, failed, webhook = int(row[1]), int(row[4]), int(row[8]), row[9]
         assert imported > 0 and again == 0 and webhook in ("202", "200"), row
         assert all(int(n) >= 1 for n in row[5:8]), row  # stock, price and tracking pushes made
+        assert failed == 0, row  # no push refused (Shopify's gift card is not given a level)
     # the data is explorable with the CLI afterwards, and the two stores stay apart
     listed = subprocess.run([str(HUB), "orders", "list", "--json", "--limit", "1000"],
                             capture_output=True, text=True, timeout=60,
@@ -42,3 +43,48 @@ def test_demo_runs_the_whole_cycle_and_exits_0(tmp_path: Path) -> None:
     again = subprocess.run([str(HUB), "demo", "--data-dir", str(tmp_path)], capture_output=True,
                            text=True, timeout=60, env=env)
     assert again.returncode == 2 and "was not made by hub demo" in again.stderr
+
+
+def test_a_refused_push_shows_in_the_table_and_exits_3(tmp_path: Path) -> None:
+    from hub.core.demo import AccountReport, DemoResult, render
+
+    report = AccountReport(name="shopify-main", platform="shopify", imported=3,
+                           pushes={"stock": 12}, failed={"stock": ["GIFT-50: not tracked"]})
+    result = DemoResult(tmp_path, "hub.db", [report])
+    lines: list[str] = []
+    render(result, lines.append)
+    header = next(line for line in lines if line.startswith("account"))
+    row = next(line for line in lines if line.startswith("shopify-main"))
+    assert "failed" in header.split() and row.split()[header.split().index("failed")] == "1"
+    assert any("stock push failed 1: GIFT-50: not tracked" in line for line in lines)
+    assert result.ok and result.exit_code == 3
+    assert DemoResult(tmp_path, "hub.db", [AccountReport("a", "p")]).exit_code == 0
+
+
+def test_the_demo_gives_no_level_to_a_listing_the_store_does_not_track(tmp_path: Path) -> None:
+    from hub.core.demo import Demo
+    from hub.core.plugins import get_host
+    from hub.sandbox import SandboxOptions
+
+    host = get_host()
+    if "shopify" not in host.platforms:
+        import pytest
+
+        pytest.skip("hub-shopify is not installed")
+    sandbox = host.create_sandbox("shopify", SandboxOptions(orders=1))
+    assert sandbox.read_stock("8000000008", "44000000012") is None  # GIFT-50: untracked
+    demo = Demo(host, tmp_path, platforms=["shopify"], say=lambda m: None)
+    demo.app.accounts.add("shopify", "s", sandbox.account_settings("http://127.0.0.1:1"))
+    from hub.core.storage.models import Product, ProductLink
+
+    with demo.app.db.session() as s:
+        for sku, pid, vid in (("GIFT-50", "8000000008", "44000000012"),
+                              ("TEE", "8000000001", "44000000001")):
+            product = Product(sku=sku, name=sku)
+            s.add(product)
+            s.flush()
+            s.add(ProductLink(account_id=1, product_id=product.id or 0, platform_product_id=pid,
+                              platform_variant_id=vid, sku=sku))
+    skus = demo._linked_skus("s", sandbox)
+    demo.app.close()
+    assert "GIFT-50" not in skus and "TEE" in skus

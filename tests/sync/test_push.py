@@ -45,8 +45,8 @@ def test_stock_is_the_sum_of_feed_warehouses_and_unchanged_stock_is_never_pushed
     inventory.set_stock(linked, "SKU-1", 5, "north")
     inventory.set_stock(linked, "SKU-1", 7, "south")
     first = go(push(linked, "main", "stock"))
-    assert quantities(fake) == [{"SKU-1": 12, "SKU-2-RED": 0}]
-    assert first.counts.counts["pushed"] == 2
+    assert quantities(fake) == [{"SKU-1": 12}]  # SKU-2-RED: no level anywhere, not managed
+    assert first.counts.counts["pushed"] == 1 and first.not_managed == ["SKU-2-RED"]
     go(push(linked, "main", "stock"))
     assert len(fake.stock_calls) == 1  # nothing changed: no request at all
     inventory.set_stock(linked, "SKU-1", 6, "south")
@@ -69,7 +69,7 @@ def test_values_coalesce_per_listing_latest_wins(linked: HubApp, fake: FakePlatf
     for qty in (1, 2, 3):
         inventory.set_stock(linked, "SKU-1", qty, "north")
     go(push(linked, "main", "stock"))
-    assert quantities(fake) == [{"SKU-1": 3, "SKU-2-RED": 0}]
+    assert quantities(fake) == [{"SKU-1": 3}]
 
 
 def test_batches_follow_the_plugins_batch_size(linked: HubApp, fake: FakePlatform) -> None:
@@ -82,6 +82,9 @@ def test_batches_follow_the_plugins_batch_size(linked: HubApp, fake: FakePlatfor
             s.flush()
             s.add(ProductLink(account_id=1, product_id=product.id, platform_product_id=f"x{i}",
                               sku=product.sku))
+            product.stock_managed = True  # managed without a level: pushed as 0
+    inventory.set_stock(linked, "SKU-1", 1, "north")
+    inventory.manage_stock(linked, "SKU-2-RED")
     go(push(linked, "main", "stock"))
     assert [len(c) for c in fake.stock_calls] == [3, 3, 1]  # stock_batch_size=3, 7 listings
 
@@ -193,3 +196,22 @@ def test_stock_updates_carry_the_warehouse_mappings_location(app: HubApp, accoun
     with app.db.session() as s:
         add_warehouse(s, "east", "gid://shopify/Location/9")  # two locations: the plugin decides
         assert inventory.feed_location(s, 1) is None
+
+
+def test_a_sale_of_an_unmanaged_sku_debits_nothing_and_is_not_pushed(
+        app: HubApp, account: str, fake: FakePlatform) -> None:
+    from hub.core.storage.models import StockLevel
+
+    with app.db.session() as s:
+        add_warehouse(s, "main")  # the only warehouse: sales debit it
+    inventory.add_product(app, "SKU-1", "Mug")
+    inventory.manage_stock(app, "SKU-1")  # managed without a level
+    fake.add(make_order(1))  # sells SKU-1 and SKU-2-RED
+    go(import_orders(app, "main"))
+    app.accounts.set_flags("main", flow_stock=True)
+    with app.db.session() as s:
+        levels = {lv.product_id: lv.quantity for lv in s.exec(select(StockLevel))}
+    assert list(levels.values()) == [-2]  # only the managed SKU-1 is debited
+    result = go(push(app, "main", "stock"))
+    assert quantities(fake) == [{"SKU-1": 0}] and result.not_managed == ["SKU-2-RED"]
+    assert result.summary() == "pushed 1, failed 0, not managed 1, unchanged 0"

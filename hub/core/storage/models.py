@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from hub.core.storage.columns import DecimalString, UTCDateTime, now
@@ -88,6 +88,9 @@ class Product(SQLModel, table=True):
     unit: str = Field(default="piece", max_length=20)
     category_id: int | None = Field(default=None, foreign_key="category.id")
     created_at: datetime = _dt(default_factory=now)
+    # the hub manages this product's stock even where no warehouse holds a level of it
+    # (``hub stock manage SKU``): its listings are pushed, as 0 when no level exists
+    stock_managed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class ProductLink(SQLModel, table=True):

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
+from hub.core.config import hub_timezone
 from hub.core.storage.columns import now
 from hub.core.storage.models import Account as AccountRow
 from hub.core.storage.models import Price, Product
-from hub.core.sync.stock import set_level, warehouse_by_name
+from hub.core.sync.stock import set_level, set_managed, warehouse_by_name
 from hub.errors import ConfigError, NotFound
 
 if TYPE_CHECKING:
@@ -40,6 +42,47 @@ def add_product(app: HubApp, sku: str, name: str) -> Product:
     return product
 
 
+def manage_stock(app: HubApp, sku: str, on: bool = True) -> None:
+    """Mark SKU's stock as managed by the hub (pushed, as 0 without a level), or not."""
+    with app.db.session() as s:
+        set_managed(s, product_by_sku(s, sku), on)
+
+
+def window_bound(value: str | None, option: str, *, end: bool = False) -> datetime | None:
+    """A promotion bound given as a date or an ISO datetime, as an aware UTC instant.
+
+    A date is a whole day in the hub's timezone (``HUB_TIMEZONE``, default the
+    system's): ``--from D`` starts at D 00:00 and ``--to D`` ends when D+1
+    begins (the window is inclusive of D; the stored end is exclusive). A
+    datetime without an offset is read in the same zone.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    zone = hub_timezone()
+    day: date | None = None
+    if len(text) == 10:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            day = None
+    if day is not None:
+        day += timedelta(days=1) if end else timedelta(0)
+        return _in_zone(datetime(day.year, day.month, day.day), zone)
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(f"{option} must be a date (YYYY-MM-DD) or an ISO datetime such as "
+                          f"2026-12-31T18:00, got '{value}'") from None
+    return parsed.astimezone(UTC) if parsed.tzinfo else _in_zone(parsed, zone)
+
+
+def _in_zone(naive: datetime, zone: tzinfo | None) -> datetime:
+    """A wall-clock time in ``zone`` (None: the system's zone, with its DST rules) as UTC."""
+    local = naive.replace(tzinfo=zone) if zone is not None else naive.astimezone()
+    return local.astimezone(UTC)
+
+
 def set_stock(app: HubApp, sku: str, quantity: int, warehouse: str) -> None:
     if quantity < 0:
         raise ConfigError(f"stock quantity must be 0 or more, got {quantity}")
@@ -55,43 +98,71 @@ class CsvResult:
 
 
 def import_stock_csv(app: HubApp, path: Path) -> CsvResult:
-    """Apply a CSV with columns ``sku,warehouse,quantity``; bad rows are reported, good ones applied."""
+    """Apply a CSV with columns ``sku,warehouse,quantity``; bad rows are reported, good ones applied.
+
+    A file that is not UTF-8 text (a binary, a spreadsheet) is refused whole,
+    naming the first line that is not text.
+    """
     result = CsvResult()
+    reader = csv.DictReader(io.StringIO(_csv_text(path), newline=""))
+    with app.db.session() as s:
+        try:
+            missing = {"sku", "warehouse", "quantity"} - set(reader.fieldnames or [])
+            if missing:
+                raise ConfigError(f"{path}: missing column(s) {', '.join(sorted(missing))}; "
+                                  "expected a header line: sku,warehouse,quantity")
+            for rec in reader:
+                _apply_row(s, reader.line_num, rec, result)
+        except csv.Error as exc:
+            raise ConfigError(f"{path}: line {reader.line_num}: {exc}; "
+                              "expected CSV with the header sku,warehouse,quantity") from None
+    return result
+
+
+def _csv_text(path: Path) -> str:
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    with handle, app.db.session() as s:
-        reader = csv.DictReader(handle)
-        missing = {"sku", "warehouse", "quantity"} - set(reader.fieldnames or [])
-        if missing:
-            raise ConfigError(f"{path}: missing column(s) {', '.join(sorted(missing))}; "
-                              "expected a header line: sku,warehouse,quantity")
-        for number, rec in enumerate(reader, start=2):
-            try:
-                quantity = int((rec.get("quantity") or "").strip())
-                if quantity < 0:
-                    raise ValueError
-                product = product_by_sku(s, (rec.get("sku") or "").strip())
-                warehouse = warehouse_by_name(s, (rec.get("warehouse") or "").strip())
-            except ValueError:
-                result.errors.append(f"line {number}: quantity must be a whole number >= 0, "
-                                     f"got '{rec.get('quantity')}'")
-                continue
-            except (NotFound, ConfigError) as exc:
-                result.errors.append(f"line {number}: {exc.message}")
-                continue
-            set_level(s, product.id or 0, warehouse.id or 0, quantity)
-            result.applied += 1
-    return result
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: line {line} is not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
+                          "save it as a UTF-8 CSV with the header sku,warehouse,quantity") from None
+    if "\0" in text:
+        line = text[:text.index("\0")].count("\n") + 1
+        raise ConfigError(f"{path}: line {line} holds a NUL byte, so it is not a text file; "
+                          "save it as a UTF-8 CSV with the header sku,warehouse,quantity")
+    return text
+
+
+def _apply_row(s: Session, number: int, rec: dict[str, str], result: CsvResult) -> None:
+    try:
+        quantity = int((rec.get("quantity") or "").strip())
+        if quantity < 0:
+            raise ValueError
+        product = product_by_sku(s, (rec.get("sku") or "").strip())
+        warehouse = warehouse_by_name(s, (rec.get("warehouse") or "").strip())
+    except ValueError:
+        result.errors.append(f"line {number}: quantity must be a whole number >= 0, "
+                             f"got '{rec.get('quantity')}'")
+        return
+    except (NotFound, ConfigError) as exc:
+        result.errors.append(f"line {number}: {exc.message}")
+        return
+    set_level(s, product.id or 0, warehouse.id or 0, quantity)
+    result.applied += 1
 
 
 def parse_money(value: str, what: str) -> Decimal:
     try:
-        amount = Decimal(value)
+        amount = Decimal(value.strip())
     except InvalidOperation:
-        raise ConfigError(f"{what} must be a number such as 19.90, got '{value}'") from None
-    if amount < 0 or not amount.is_finite():
+        amount = Decimal("NaN")
+    if not amount.is_finite():
+        raise ConfigError(f"{what} must be a number such as 19.90, got '{value}'")
+    if amount < 0:
         raise ConfigError(f"{what} must be 0 or more, got '{value}'")
     return amount
 

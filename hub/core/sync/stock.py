@@ -3,6 +3,11 @@
 An account's sales debit one warehouse (its ``sales_warehouse``, or the only
 warehouse when there is just one). The quantity pushed to an account is the
 sum of the levels of the warehouses that feed it (all of them unless chosen).
+
+The hub manages a product's stock only where the user said so: a level set in
+a warehouse (``hub stock set``, a CSV, the API) or the product marked managed
+(``hub stock manage SKU``). A sale of an unmanaged product debits nothing, so
+importing orders never makes the hub the owner of a listing's stock.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from hub.core.storage.columns import now
 from hub.core.storage.models import (
     Account,
     AccountWarehouse,
+    Product,
     StockLevel,
     StockReservation,
     Warehouse,
@@ -67,6 +73,8 @@ def debit_level(session: Session, product_id: int, warehouse_id: int, quantity: 
     """Take ``quantity`` out of a level (a negative quantity gives stock back)."""
     row = session.get(StockLevel, (product_id, warehouse_id))
     if row is None:
+        if not _flagged(session, [product_id]):
+            return  # the hub does not manage this product's stock
         row = StockLevel(product_id=product_id, warehouse_id=warehouse_id, quantity=0)
     row.quantity -= quantity
     row.updated_at = now()
@@ -120,9 +128,13 @@ def reserve_new(session: Session, warehouse_id: int | None,
     levels = {lv.product_id: lv for lv in session.exec(select(StockLevel).where(
         StockLevel.warehouse_id == warehouse_id, col(StockLevel.product_id).in_(totals)))}
     stamp = now()
+    flagged = _flagged(session, [p for p in totals if p not in levels])
     for product_id, quantity in totals.items():
-        level = levels.get(product_id) or StockLevel(product_id=product_id,
-                                                     warehouse_id=warehouse_id, quantity=0)
+        level = levels.get(product_id)
+        if level is None:
+            if product_id not in flagged:
+                continue  # unmanaged: a sale does not start managing its stock
+            level = StockLevel(product_id=product_id, warehouse_id=warehouse_id, quantity=0)
         level.quantity -= quantity
         level.updated_at = stamp
         session.add(level)
@@ -143,3 +155,36 @@ def available(session: Session, account_id: int, product_ids: Iterable[int]) -> 
     for pid, total in rows:
         totals[pid] = max(int(total or 0), 0)
     return totals
+
+
+def _flagged(session: Session, product_ids: list[int]) -> set[int]:
+    """The products among ``product_ids`` marked managed (``hub stock manage``)."""
+    if not product_ids:
+        return set()
+    return {pid for pid in session.exec(select(Product.id).where(
+        col(Product.id).in_(product_ids), col(Product.stock_managed).is_(True))) if pid}
+
+
+def managed(session: Session, account_id: int, product_ids: Iterable[int]) -> set[int]:
+    """The products whose stock the hub manages for this account.
+
+    Managed: a level exists in a warehouse that feeds the account, or the product
+    is marked managed. Only these are pushed (unless the account sets
+    ``zero_unmanaged_stock``).
+    """
+    ids = list(product_ids)
+    warehouses = feed_warehouse_ids(session, account_id)
+    if not ids:
+        return set()
+    held: set[int] = set()
+    if warehouses:
+        held = set(session.exec(select(StockLevel.product_id).distinct()
+                                .where(col(StockLevel.warehouse_id).in_(warehouses))
+                                .where(col(StockLevel.product_id).in_(ids))).all())
+    return held | _flagged(session, [pid for pid in ids if pid not in held])
+
+
+def set_managed(session: Session, product: Product, value: bool = True) -> None:
+    """Mark (or unmark) ``product`` as managed by the hub without holding a level."""
+    product.stock_managed = value
+    session.add(product)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -174,7 +175,10 @@ async def push_price(client: WooClient, updates: Sequence[PriceUpdate]) -> list[
             "sale_price": _money_text(promo.amount) if promo else "",
             "date_on_sale_from_gmt": wc_datetime(update.promo_from)
             if promo and update.promo_from else "",
-            "date_on_sale_to_gmt": wc_datetime(update.promo_to) if promo and update.promo_to else "",
+            # the hub's end is exclusive; WooCommerce's is the sale's last second (its admin
+            # stores a date as 23:59:59), so a whole-day window keeps its last day
+            "date_on_sale_to_gmt": wc_datetime(update.promo_to - timedelta(seconds=1))
+            if promo and update.promo_to else "",
         }
 
         def check(echo: Mapping[str, Any]) -> str | None:

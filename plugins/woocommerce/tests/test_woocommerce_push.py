@@ -134,7 +134,7 @@ def test_push_price_sends_regular_sale_and_window(woo: Any) -> None:
     a, b, c = _run(woo, lambda acct: plugin.push_price(acct, updates), routes, currency="USD")
     assert sent == [
         {"id": 10, "regular_price": "19.90", "sale_price": "14.90",
-         "date_on_sale_from_gmt": "2024-06-01T00:00:00", "date_on_sale_to_gmt": "2024-06-30T23:59:00"},
+         "date_on_sale_from_gmt": "2024-06-01T00:00:00", "date_on_sale_to_gmt": "2024-06-30T23:58:59"},
         {"id": 10, "regular_price": "10", "sale_price": "", "date_on_sale_from_gmt": "",
          "date_on_sale_to_gmt": ""},
     ]

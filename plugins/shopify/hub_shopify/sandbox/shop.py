@@ -233,7 +233,9 @@ class ShopifySandbox(Sandbox):
         """Available at the location accounts push to (``account_settings``' location_id)."""
         item = self.store.items[self._variant(platform_product_id, platform_variant_id)["_item"]]
         level = item["_levels"].get(self.main_location["id"])
-        return None if level is None else level["available"]
+        if level is None or not item.get("tracked", True):
+            return None  # an untracked item (a gift card) has no quantity a push may set
+        return level["available"]
 
     def read_price(self, platform_product_id: str, platform_variant_id: str | None
                    ) -> tuple[Decimal | None, Decimal | None]:
