@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 MAX_INT = 2**31 - 1  # integer columns are 32-bit on PostgreSQL
 MAX_ITEMS = 10_000  # items in one bulk request
@@ -151,11 +151,14 @@ class ShipmentIn(Strict):
     invoice_key: Text200 | None = Field(None, description="e.g. Brazil's NF-e access key")
     invoice_date: UTCDateTime | None = None
     invoice_value: Money | None = Field(None, description="default: the order total")
+    force: StrictBool = Field(False, description="ship even a cancelled or refunded order")
 
 
 class ShipmentCreated(ShipmentOut):
     queued: bool = Field(description="whether the tracking was queued for the platform "
                                      "(false when the account's tracking flow is off)")
+    updated: bool = Field(False, description="whether this updated the order's earlier shipment "
+                                            "(the platform's fulfilment/invoice is updated)")
 
 
 # --- stock and prices -------------------------------------------------------------------
