@@ -11,8 +11,10 @@ the scheduled import still catches any webhook the platform never sent.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +32,29 @@ if TYPE_CHECKING:
 log = logging.getLogger("hub.webhooks")
 KEPT_HEADERS = ("content-type", "user-agent")
 MAX_ATTEMPTS = 5
+#: JSON nested deeper than this is refused before any plugin parses it (platform payloads
+#: nest about 10 levels; Python's json recursion would fail near 1,000)
+MAX_DEPTH = 64
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply ``body``'s arrays and objects nest, found without parsing (no recursion)."""
+    brackets = _STRINGS.sub(b"", body).translate(None, _NOT_BRACKETS)
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+
+
+def unreadable(body: bytes) -> str | None:
+    """Why ``body`` cannot be a webhook the hub reads (not UTF-8, nested too deep), or None."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "body is not UTF-8"
+    if json_depth(body) > MAX_DEPTH:
+        return f"body nests deeper than {MAX_DEPTH} levels"
+    return None
 
 
 @dataclass
@@ -56,6 +81,9 @@ def receive(app: HubApp, platform: str, account_name: str, headers: Mapping[str,
         return Received(404, "unknown account")
     if row.platform != platform:
         return Received(404, "unknown account")
+    why = unreadable(body)  # before any plugin code: a hostile body never reaches a parser
+    if why:
+        return Received(400, why)
     account = app.accounts.open(row)
     lowered = {k.lower(): v for k, v in headers.items()}
     try:
@@ -64,7 +92,11 @@ def receive(app: HubApp, platform: str, account_name: str, headers: Mapping[str,
         event = app.host.parse_webhook(account, lowered, body)
     except HubError as exc:
         return Received(400, redact(str(exc)))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError, AttributeError, IndexError):
+        return Received(400, "unreadable body")
+    except Exception:  # a plugin that chokes on a body: the sender's problem, never a 500
+        log.warning("webhook for %s: the %s plugin could not read the body", row.name, platform,
+                    exc_info=True, extra={"account": row.name})
         return Received(400, "unreadable body")
     if event.ignore:
         return Received(200, "ignored")
