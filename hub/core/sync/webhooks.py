@@ -10,9 +10,10 @@ the scheduled import still catches any webhook the platform never sent.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import TYPE_CHECKING
@@ -20,13 +21,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from hub.core.http.redact import redact, sensitive_header
+from hub.core.http.redact import MASK, redact, sensitive_header
 from hub.core.storage.columns import now
 from hub.core.storage.models import InboundEvent
 from hub.core.sync.orders import import_payload
 from hub.errors import HubError, NotFound
 
 if TYPE_CHECKING:
+    from hub.account import Account
     from hub.core.app import HubApp
 
 log = logging.getLogger("hub.webhooks")
@@ -64,12 +66,34 @@ class Received:
     event_id: int | None = None
 
 
-def _platform_headers(headers: Mapping[str, str]) -> dict[str, str]:
+def _platform_headers(headers: Mapping[str, str], secrets: Sequence[str] = ()) -> dict[str, str]:
     """Headers worth keeping to re-parse the event later: never credentials or signatures
-    (a platform that signs nothing authenticates with a secret header the hub must not store)."""
+    (a platform that signs nothing authenticates with a secret header the hub must not store),
+    nor any header carrying one of the account's ``secrets``, whatever it is called."""
     return {k.lower(): v for k, v in headers.items()
             if (k.lower().startswith("x-") or k.lower() in KEPT_HEADERS)
-            and not sensitive_header(k)}
+            and not sensitive_header(k) and not any(s in v for s in secrets)}
+
+
+#: a secret shorter than this is not searched for in stored bodies (it would mask ordinary text)
+MIN_SECRET = 8
+
+
+def account_secrets(app: HubApp, account: Account) -> list[str]:
+    """The values of the account's secret settings (as the plugin's schema marks them)."""
+    names = app.host.info(account.platform).secret_settings
+    values = [str(account.settings.get(name) or "") for name in names]
+    return sorted({v for v in values if len(v) >= MIN_SECRET}, key=len, reverse=True)
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    """``text`` with every secret value (raw or JSON-escaped) replaced by ``***``: the
+    stored body of a delivery never holds a credential (VTEX echoes the app key in
+    ``Origin.Key``)."""
+    for secret in secrets:
+        for form in {secret, json.dumps(secret)[1:-1]}:
+            text = text.replace(form, MASK)
+    return text
 
 
 def receive(app: HubApp, platform: str, account_name: str, headers: Mapping[str, str],
@@ -100,8 +124,10 @@ def receive(app: HubApp, platform: str, account_name: str, headers: Mapping[str,
         return Received(400, "unreadable body")
     if event.ignore:
         return Received(200, "ignored")
+    hidden = account_secrets(app, account)
     stored = InboundEvent(account_id=row.id or 0, topic=event.topic, dedupe_key=event.dedupe_key,
-                          headers=_platform_headers(headers), body=body.decode("utf-8", "replace"))
+                          headers=_platform_headers(headers, hidden),
+                          body=scrub(body.decode("utf-8", "replace"), hidden))
     try:
         with app.db.session() as s:
             s.add(stored)
