@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from hub.core.storage.columns import now
 from hub.core.storage.models import Account as AccountRow
@@ -149,7 +149,7 @@ def ship_order(app: HubApp, order_id: int, *, carrier: str, tracking: str,
                 "shipping it would e-mail the buyer that it shipped",
                 hint="ship it anyway with --force (API: \"force\": true)")
         shipment = s.exec(select(Shipment).where(Shipment.order_id == order_id)
-                          .order_by(Shipment.id.desc())).first()  # type: ignore[union-attr]
+                          .order_by(col(Shipment.id).desc())).first()
         account = s.get(AccountRow, order.account_id)
         replaced = None
         if shipment is None:
