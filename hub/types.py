@@ -194,8 +194,23 @@ class Invoice(_Model):
     url: str | None = None
 
 
+class ShipmentRef(_Model):
+    """What the platform already holds from the hub for an order: the shipment an update replaces."""
+
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None = None
+    invoice_number: str | None = None
+
+
 class Shipment(_Model):
-    """A shipment of one order: carrier and tracking, with the invoice where there is one."""
+    """A shipment of one order: carrier and tracking, with the invoice where there is one.
+
+    ``replaces`` is set when the hub ships an order again: the carrier, tracking and
+    invoice number of its earlier push. The plugin updates that fulfilment or invoice
+    (found by those values, or as the order's only one) instead of creating another,
+    and answers ``PushResult.ok(key, action="updated")``; it creates one when it finds none.
+    """
 
     platform_order_id: str
     carrier: str
@@ -205,6 +220,7 @@ class Shipment(_Model):
     invoice: Invoice | None = None
     lines: list[ShipmentLine] = Field(default_factory=list)
     stock_deducted: bool = False
+    replaces: ShipmentRef | None = None
 
 
 class PushOutcome(StrEnum):
@@ -219,10 +235,12 @@ class PushResult(_Model):
     outcome: PushOutcome
     error: str | None = None
     retryable: bool = True
+    #: for a shipment: ``created`` (a new fulfilment/invoice) or ``updated`` (an existing one)
+    action: Literal["created", "updated"] | None = None
 
     @classmethod
-    def ok(cls, key: str) -> PushResult:
-        return cls(key=key, outcome=PushOutcome.ACCEPTED)
+    def ok(cls, key: str, action: Literal["created", "updated"] | None = None) -> PushResult:
+        return cls(key=key, outcome=PushOutcome.ACCEPTED, action=action)
 
     @classmethod
     def failed(cls, key: str, error: str, *, retryable: bool = True) -> PushResult:

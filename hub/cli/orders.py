@@ -159,19 +159,30 @@ def deduct(order_id: int) -> None:
 @click.option("--invoice-key", help="Invoice access key (e.g. Brazil's NF-e key).")
 @click.option("--invoice-date", help="Invoice date (YYYY-MM-DD or ISO).")
 @click.option("--invoice-value", help="Invoice value (default: the order total).")
+@click.option("--force", is_flag=True, help="Ship even a cancelled or refunded order.")
 def ship(order_id: int, carrier: str, tracking: str, url: str | None, invoice_number: str | None,
-         invoice_key: str | None, invoice_date: str | None, invoice_value: str | None) -> None:
-    """Record a shipment and queue its tracking (and invoice) for the order's platform."""
-    from hub.core.sync.fulfilment import ship as do_ship
+         invoice_key: str | None, invoice_date: str | None, invoice_value: str | None,
+         force: bool) -> None:
+    """Record a shipment and queue its tracking (and invoice) for the order's platform.
+
+    Shipping an order again updates its shipment: the platform's existing fulfilment or
+    invoice is updated, never duplicated. A cancelled or refunded order is refused
+    unless --force.
+    """
+    from hub.core.sync.fulfilment import ship_order
     from hub.core.sync.inventory import parse_money
 
     value = parse_money(invoice_value, "--invoice-value") if invoice_value else None
-    _, queued = do_ship(get_app(), order_id, carrier=carrier, tracking=tracking, url=url,
-                        invoice_number=invoice_number, invoice_key=invoice_key,
-                        invoice_date=parse_when(invoice_date, "--invoice-date"),
-                        invoice_value=value)
-    say(f"order {order_id}: shipment recorded; " + (
-        "tracking queued (hub tracking push, or the daemon, sends it)" if queued else
+    done = ship_order(get_app(), order_id, carrier=carrier, tracking=tracking, url=url,
+                      invoice_number=invoice_number, invoice_key=invoice_key,
+                      invoice_date=parse_when(invoice_date, "--invoice-date"),
+                      invoice_value=value, force=force)
+    what = (f"shipment updated (was {done.replaced.carrier} {done.replaced.tracking_number}); "
+            if done.replaced else "shipment recorded; ")
+    say(f"order {order_id}: {what}" + (
+        ("the update is queued: the platform's existing fulfilment/invoice will be updated "
+         "(hub tracking push, or the daemon, sends it)" if done.updated else
+         "tracking queued (hub tracking push, or the daemon, sends it)") if done.queued else
         "the tracking flow is off for its account, so nothing is sent to the platform"))
 
 

@@ -23,11 +23,13 @@ def webhooks() -> None:
 @json_option
 def add(account: str, url: str, events: str, as_json: bool) -> None:
     """Subscribe URL to ACCOUNT's order events; prints the signing secret, this once only."""
+    from hub.core.http.redact import redact_url
     from hub.core.outbound import add_subscription
 
     sub, secret = add_subscription(get_app(), account, url, events)
     if as_json:
-        emit_json({"id": sub.id, "account": account, "url": sub.url, "events": sub.events,
+        emit_json({"id": sub.id, "account": account, "url": redact_url(sub.url),
+                   "events": sub.events,
                    "secret": secret})
     else:
         click.echo(secret)

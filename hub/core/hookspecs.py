@@ -272,6 +272,11 @@ async def push_tracking(account: Account, shipment: Shipment) -> PushResult:
     ``shipment.stock_deducted`` says whether the hub has deducted the order's
     stock (some platforms may only be marked complete after that).
 
+    ``shipment.replaces`` is set when the order was shipped again: the carrier,
+    tracking and invoice number of the earlier push. Update that fulfilment or
+    invoice (found by those values) instead of creating a second one, and say
+    which you did with ``PushResult.ok(key, action="created" | "updated")``.
+
     :return: a :class:`hub.PushResult` keyed by the platform order id.
 
     Dispatch: the account's platform plugin only; first result wins.

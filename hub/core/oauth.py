@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, urlsplit
 import click
 
 from hub.auth import Callback, new_pkce_verifier, new_state, pkce_challenge
+from hub.core.http.redact import redact
 from hub.errors import AuthError, ConfigError
 
 Opener = Callable[[str], Awaitable[None] | None]
@@ -42,6 +43,17 @@ def browser_return(callback: Callback) -> bool:
 
 
 RETURN_PAGE = (200, "hub received the authorization. You can close this window.")
+#: what ``deliver`` answers for a good callback: the caller replaces it with the outcome page
+#: once the token exchange finished (:func:`outcome_page`)
+RECEIVED_PAGE = (200, "hub received the authorization and is finishing it.")
+PAGE_WAIT = 60.0  # seconds a callback page waits for the token exchange to finish
+
+
+def outcome_page(error: str | None) -> tuple[int, str]:
+    """The page for a finished authorization: authorized only once the token is stored."""
+    if error is None:
+        return 200, "hub is authorized. You can close this window."
+    return 200, f"Authorization failed: {redact(error)}. Start it again from hub."
 
 
 def callback_state(callback: Callback) -> str:
@@ -75,7 +87,7 @@ class CallbackSession:
             return 200, "Authorization refused. You can close this window."
         if not self._result.done():
             self._result.set_result(callback)
-        return 200, "hub is authorized. You can close this window."
+        return RECEIVED_PAGE
 
     async def _wait(self, hint: str) -> Callback:
         assert self._result is not None
@@ -95,9 +107,12 @@ class LoopbackSession(CallbackSession):
         self.opener = opener
         self._server: asyncio.Server | None = None
         self._opening: asyncio.Future[None] | None = None
+        self._outcome: asyncio.Future[str | None] | None = None
+        self._pages: set[asyncio.Task[None]] = set()
 
     async def __aenter__(self) -> LoopbackSession:
         self._result = asyncio.get_running_loop().create_future()
+        self._outcome = asyncio.get_running_loop().create_future()
         try:
             self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
         except OSError as exc:
@@ -110,6 +125,12 @@ class LoopbackSession(CallbackSession):
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        if self._outcome is not None and not self._outcome.done():  # the exchange is over
+            self._outcome.set_result(None if exc[1] is None else str(exc[1]) or "unknown error")
+        if self._pages:  # let a waiting browser get its page before the listener closes
+            await asyncio.wait(self._pages, timeout=5)
+        if self._opening is not None:  # an async opener (a test's browser) reads that page
+            await asyncio.wait({self._opening}, timeout=5)
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -142,6 +163,8 @@ class LoopbackSession(CallbackSession):
                 status, text = 200, "You can close this window."
             else:
                 status, text = self._accept(callback)
+                if (status, text) == RECEIVED_PAGE and self._outcome is not None:
+                    status, text = await self._final_page()
         except (ValueError, asyncio.IncompleteReadError, TimeoutError, asyncio.LimitOverrunError):
             status, text = 400, "bad request"
         body = text.encode()
@@ -150,6 +173,20 @@ class LoopbackSession(CallbackSession):
                      "Connection: close\r\n\r\n".encode() + body)
         await writer.drain()
         writer.close()
+
+    async def _final_page(self) -> tuple[int, str]:
+        """Wait for the token exchange (this session's ``async with`` ending) to say how it went."""
+        assert self._outcome is not None
+        task = asyncio.current_task()
+        if task is not None:
+            self._pages.add(task)  # type: ignore[arg-type]
+        try:
+            return outcome_page(await asyncio.wait_for(asyncio.shield(self._outcome), PAGE_WAIT))
+        except TimeoutError:
+            return RECEIVED_PAGE
+        finally:
+            if task is not None:
+                self._pages.discard(task)  # type: ignore[arg-type]
 
     def _accept(self, callback: Callback) -> tuple[int, str]:
         if browser_return(callback):

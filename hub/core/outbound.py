@@ -38,12 +38,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from sqlmodel import Session, col, func, select
 
-from hub.core.http.redact import redact, redact_url
+from hub.core.http.redact import MASK, redact, redact_url
 from hub.core.http.signing import sign_hmac
 from hub.core.storage.columns import now
 from hub.core.storage.models import Account as AccountRow
@@ -125,18 +125,39 @@ def check_url(url: str) -> str:
     return url
 
 
+def split_password(url: str) -> tuple[str, str | None]:
+    """``url`` with its userinfo password masked (``user:***@host``), and the password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url, None
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:{MASK}@{host}")), parts.password
+
+
+def join_password(url: str, password: object) -> str:
+    """The URL deliveries go to: the stored one with its masked password put back."""
+    parts = urlsplit(url)
+    if not isinstance(password, str) or parts.password != MASK:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:{password}@{host}"))
+
+
 def add_subscription(app: HubApp, account: str, url: str,
                      events: str | list[str] | None = None) -> tuple[WebhookSubscription, str]:
     """Subscribe ``url`` to ``account``'s order events; return the row and its new secret.
 
-    The secret is returned this once and stored only encrypted.
+    The secret is returned this once and stored only encrypted; so is a password in
+    the URL (``https://user:pass@host/...``): the stored URL holds ``user:***``.
     """
     row = app.accounts.row(account)
     url = check_url(url)
     chosen = parse_events(events)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    url, password = split_password(url)
+    sealed = {"secret": secret, **({"url_password": password} if password is not None else {})}
     sub = WebhookSubscription(account_id=row.id or 0, url=url, events=chosen,
-                              secret_enc=app.box.encrypt({"secret": secret}))
+                              secret_enc=app.box.encrypt(sealed))
     with app.db.session() as s:
         s.add(sub)
         s.flush()
@@ -348,8 +369,9 @@ async def _deliver_subscription(app: HubApp, client: httpx.AsyncClient, sub_id: 
         sub = s.get(WebhookSubscription, sub_id)
         if sub is None or not sub.enabled:
             return
-        url = sub.url
-        secret = str(app.box.decrypt(sub.secret_enc, what="webhook secret").get("secret") or "")
+        sealed = app.box.decrypt(sub.secret_enc, what="webhook secret")
+        url = join_password(sub.url, sealed.get("url_password"))
+        secret = str(sealed.get("secret") or "")
         queue = list(s.exec(select(WebhookDelivery).where(
             WebhookDelivery.subscription_id == sub_id, WebhookDelivery.status == "pending")
             .order_by(col(WebhookDelivery.id)).limit(batch)))

@@ -7,6 +7,7 @@ Deliveries go to a real receiver on 127.0.0.1 (``hub.sandbox.serve``) that can f
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import random
@@ -365,3 +366,27 @@ def test_removing_an_account_removes_its_subscriptions(app: HubApp, account: str
     app.accounts.remove("main")  # it never synced, so it may be removed
     with app.db.session() as s:
         assert s.exec(select(WebhookSubscription)).all() == []
+
+
+def test_a_password_in_the_url_is_encrypted_masked_on_output_and_still_used(
+        app: HubApp, account: str, fake: FakePlatform, hub_cli) -> None:  # type: ignore[no-untyped-def]
+    password = "pa55-w0rd-very-private"
+    with receiving() as receiver:
+        url = receiver.url.replace("://", f"://courier:{password}@")
+        added = hub_cli("webhooks", "add", "--account", "main", "--url", url, "--json")
+        assert added.code == 0, added.err
+        shown = added.json()
+        assert password not in added.out + added.err
+        assert shown["url"].startswith("http://courier:***@")
+        listed = hub_cli("webhooks", "list", "--json")
+        assert password not in listed.out
+        with app.db.session() as s:
+            sub = s.exec(select(WebhookSubscription)).one()
+        assert password not in sub.url
+        assert password not in (app.config.data_dir / "hub.db").read_bytes().decode("latin-1")
+        fake.add(make_order(1))
+        import_all(app)
+        deliver(app)
+    [(headers, _)] = receiver.seen
+    expected = base64.b64encode(f"courier:{password}".encode()).decode()
+    assert headers["authorization"] == f"Basic {expected}"  # the delivery still logs in

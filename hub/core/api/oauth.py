@@ -31,7 +31,16 @@ from hub.core.api.schemas import Authorization
 from hub.core.api.security import require_api_key
 from hub.core.authorize import authorize_with
 from hub.core.http.redact import redact
-from hub.core.oauth import DAEMON_TIMEOUT, CallbackRegistry, DaemonAuthSession, parse_callback_body
+from hub.core.oauth import (
+    DAEMON_TIMEOUT,
+    PAGE_WAIT,
+    RECEIVED_PAGE,
+    CallbackRegistry,
+    DaemonAuthSession,
+    callback_state,
+    outcome_page,
+    parse_callback_body,
+)
 from hub.core.storage.columns import now
 from hub.errors import ConfigError, NotFound, TransientError
 
@@ -56,6 +65,7 @@ class Attempt:
     error: str | None = None
     finished_at: datetime | None = None
     task: asyncio.Task[bool] | None = None
+    state: str | None = None  # the session's state, to find the attempt a callback completes
 
     def view(self) -> Authorization:
         return Authorization(account=self.account, status=self.status,
@@ -89,7 +99,8 @@ class Authorizations:
             previous.task.cancel()
         session = DaemonAuthSession(self.registry, row.platform, self.public_url,
                                     timeout=self.timeout)
-        attempt = Attempt(account=row.name, started_at=now(), redirect_uri=session.redirect_uri)
+        attempt = Attempt(account=row.name, started_at=now(), redirect_uri=session.redirect_uri,
+                          state=session.state)
         task = asyncio.create_task(authorize_with(self.app, row.name, session),
                                    name=f"authorize:{row.name}")
         attempt.task = task
@@ -176,7 +187,7 @@ CALLBACK_RESPONSES: dict[int | str, dict[str, Any]] = {
 async def oauth_redirect(request: Request, platform: Annotated[str, Path(max_length=100)],
                          manager: Authorizations = Depends(_authorizations)) -> PlainTextResponse:
     """Where the platform sends the browser after the user approves (or refuses) the hub."""
-    return _resolve(manager, platform, Callback(params=dict(request.query_params)))
+    return await _resolve(manager, platform, Callback(params=dict(request.query_params)))
 
 
 @callback_router.post("/oauth/{platform}/callback", response_class=PlainTextResponse,
@@ -193,9 +204,22 @@ async def oauth_post(request: Request, platform: Annotated[str, Path(max_length=
         body = parse_callback_body(raw, request.headers.get("content-type", ""))
     except ValueError:
         return PlainTextResponse("bad request: unreadable body", status_code=400)
-    return _resolve(manager, platform, Callback(params=dict(request.query_params), body=body))
+    return await _resolve(manager, platform, Callback(params=dict(request.query_params),
+                                                      body=body))
 
 
-def _resolve(manager: Authorizations, platform: str, callback: Callback) -> PlainTextResponse:
+async def _resolve(manager: Authorizations, platform: str, callback: Callback
+                   ) -> PlainTextResponse:
+    """Hand the callback to its waiting authorization; say "authorized" only once the token
+    exchange finished and the credentials are stored, else why it failed."""
+    state = callback_state(callback)
+    attempt = next((a for a in manager.attempts.values()
+                    if a.state == state and a.task is not None), None) if state else None
     status, text = manager.registry.resolve(platform, callback)
+    if (status, text) == RECEIVED_PAGE and attempt is not None and attempt.task is not None:
+        await asyncio.wait({attempt.task}, timeout=PAGE_WAIT)
+        if attempt.task.done():
+            manager._settle(attempt, attempt.task)
+            status, text = outcome_page(None if attempt.status == "authorized"
+                                        else attempt.error or "unknown error")
     return PlainTextResponse(text, status_code=status)

@@ -69,14 +69,20 @@ async def deduct(order_id: OrderId, app: HubApp = Depends(hub_app)) -> Deducted:
 
 
 @router.post("/{order_id}/shipments", response_model=ShipmentCreated, status_code=201,
-             responses=ERRORS)
+             responses={**ERRORS, 409: {"description": "the order is cancelled or refunded "
+                                                       "(send \"force\": true to ship it anyway)"}})
 async def ship(order_id: OrderId, shipment: ShipmentIn,
                app: HubApp = Depends(hub_app)) -> ShipmentCreated:
     """Record a shipment (carrier, tracking, invoice); its tracking is queued for the platform
-    when the account's tracking flow is on."""
-    row, queued = fulfilment.ship(
-        app, order_id, carrier=shipment.carrier, tracking=shipment.tracking_number,
-        url=shipment.tracking_url, invoice_number=shipment.invoice_number,
-        invoice_key=shipment.invoice_key, invoice_date=shipment.invoice_date,
-        invoice_value=shipment.invoice_value)
-    return ShipmentCreated(**views.shipment_out(row).model_dump(), queued=queued)
+    when the account's tracking flow is on. The order's second shipment updates the first
+    (``updated``: true), so the platform's fulfilment or invoice is updated, not duplicated."""
+    try:
+        done = fulfilment.ship_order(
+            app, order_id, carrier=shipment.carrier, tracking=shipment.tracking_number,
+            url=shipment.tracking_url, invoice_number=shipment.invoice_number,
+            invoice_key=shipment.invoice_key, invoice_date=shipment.invoice_date,
+            invoice_value=shipment.invoice_value, force=shipment.force)
+    except fulfilment.ShipRefused as exc:
+        raise HTTPException(409, exc.message + '; send "force": true to ship it anyway') from None
+    return ShipmentCreated(**views.shipment_out(done.shipment).model_dump(), queued=done.queued,
+                           updated=done.updated)

@@ -22,6 +22,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     StringConstraints,
 )
@@ -180,11 +181,14 @@ class ShipmentIn(Strict):
     invoice_key: Text200 | None = Field(None, description="e.g. Brazil's NF-e access key")
     invoice_date: UTCDateTime | None = None
     invoice_value: Money | None = Field(None, description="default: the order total")
+    force: StrictBool = Field(False, description="ship even a cancelled or refunded order")
 
 
 class ShipmentCreated(ShipmentOut):
     queued: bool = Field(description="whether the tracking was queued for the platform "
                                      "(false when the account's tracking flow is off)")
+    updated: bool = Field(False, description="whether this updated the order's earlier shipment "
+                                            "(the platform's fulfilment/invoice is updated)")
 
 
 # --- stock and prices -------------------------------------------------------------------

@@ -1,12 +1,20 @@
-"""Back-office actions on imported orders: deduct stock, ship (tracking and invoice), delete."""
+"""Back-office actions on imported orders: deduct stock, ship (tracking and invoice), delete.
+
+An order has one shipment in the hub: shipping it again updates that shipment
+(and its outbox item), so each platform updates the fulfilment or invoice it
+already holds instead of creating a second one. A cancelled or refunded order
+is not shipped unless the caller forces it.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from hub.core.storage.columns import now
 from hub.core.storage.models import Account as AccountRow
@@ -22,6 +30,11 @@ from hub.core.sync.push import enqueue
 from hub.core.sync.stock import debit_level
 from hub.errors import ConfigError, NotFound
 from hub.types import Shipment as CanonicalShipment
+from hub.types import ShipmentRef
+
+#: status words (split on ``/``, ``-``, spaces) that mean the order must not ship
+CLOSED_WORDS = frozenset({"cancelled", "canceled", "cancel", "cancellation", "refunded",
+                          "voided"})
 
 if TYPE_CHECKING:
     from hub.core.app import HubApp
@@ -38,7 +51,37 @@ def _event(s: Session, order_id: int, kind: str, message: str) -> None:
     s.add(OrderEvent(order_id=order_id, kind=kind, message=message))
 
 
-def shipment_payload(s: Session, order: Order, shipment: Shipment) -> dict[str, Any]:
+class ShipRefused(ConfigError):
+    """Shipping this order would tell the buyer something false (it is cancelled or refunded)."""
+
+
+def closed_reason(status: str) -> str | None:
+    """Why an order with platform ``status`` must not ship, or None.
+
+    ``canceled``, ``cancellation-requested``, ``paid/cancelled``, ``refunded/unfulfilled``
+    are closed; ``partially_refunded/unfulfilled`` is not (goods are left to ship).
+    """
+    words = set(re.split(r"[/\-\s]+", status.lower()))
+    if words & {"refunded", "voided"}:
+        return "refunded"
+    if words & CLOSED_WORDS:
+        return "cancelled"
+    return None
+
+
+@dataclass
+class Shipped:
+    """What :func:`ship_order` did: the shipment row, whether it was queued, and whether it
+    updated the order's earlier shipment (``replaced``: its carrier and tracking before)."""
+
+    shipment: Shipment
+    queued: bool
+    updated: bool
+    replaced: ShipmentRef | None = None
+
+
+def shipment_payload(s: Session, order: Order, shipment: Shipment,
+                     replaces: ShipmentRef | None = None) -> dict[str, Any]:
     lines = s.exec(select(OrderLine).where(OrderLine.order_id == order.id)).all()
     invoice = None
     if shipment.invoice_number:
@@ -50,7 +93,7 @@ def shipment_payload(s: Session, order: Order, shipment: Shipment) -> dict[str, 
         platform_order_id=order.platform_order_id, carrier=shipment.carrier,
         tracking_number=shipment.tracking_number, tracking_url=shipment.tracking_url,
         shipped_at=shipment.created_at, invoice=invoice,
-        stock_deducted=order.stock_deducted_at is not None,
+        stock_deducted=order.stock_deducted_at is not None, replaces=replaces,
         lines=[{"platform_line_id": ln.platform_line_id, "sku": ln.sku, "quantity": ln.quantity,
                 "unit_price": {"amount": ln.unit_price, "currency": order.currency}} for ln in lines])
     return canonical.model_dump(mode="json")
@@ -58,27 +101,84 @@ def shipment_payload(s: Session, order: Order, shipment: Shipment) -> dict[str, 
 
 def ship(app: HubApp, order_id: int, *, carrier: str, tracking: str, url: str | None = None,
          invoice_number: str | None = None, invoice_key: str | None = None,
-         invoice_date: datetime | None = None, invoice_value: Decimal | None = None
-         ) -> tuple[Shipment, bool]:
-    """Record a shipment; queue ``push_tracking`` when the account's tracking flow is on."""
+         invoice_date: datetime | None = None, invoice_value: Decimal | None = None,
+         force: bool = False) -> tuple[Shipment, bool]:
+    """Record (or update) the order's shipment; ``(row, queued)`` (see :func:`ship_order`)."""
+    done = ship_order(app, order_id, carrier=carrier, tracking=tracking, url=url,
+                      invoice_number=invoice_number, invoice_key=invoice_key,
+                      invoice_date=invoice_date, invoice_value=invoice_value, force=force)
+    return done.shipment, done.queued
+
+
+def _replaces(s: Session, account_id: int, shipment: Shipment) -> ShipmentRef:
+    """What the platform holds from an earlier push of ``shipment``: the accepted payload,
+    else the row as it was (an unconfirmed push may still have landed)."""
+    item = s.exec(select(OutboxItem).where(OutboxItem.account_id == account_id,
+                                           OutboxItem.kind == "tracking",
+                                           OutboxItem.key == str(shipment.id))).first()
+    accepted = item.accepted if item is not None else None
+    if accepted:
+        invoice = accepted.get("invoice") or {}
+        return ShipmentRef(carrier=accepted["carrier"], tracking_number=accepted["tracking_number"],
+                           tracking_url=accepted.get("tracking_url"),
+                           invoice_number=invoice.get("number"))
+    return ShipmentRef(carrier=shipment.carrier, tracking_number=shipment.tracking_number,
+                       tracking_url=shipment.tracking_url, invoice_number=shipment.invoice_number)
+
+
+def ship_order(app: HubApp, order_id: int, *, carrier: str, tracking: str,
+               url: str | None = None, invoice_number: str | None = None,
+               invoice_key: str | None = None, invoice_date: datetime | None = None,
+               invoice_value: Decimal | None = None, force: bool = False) -> Shipped:
+    """Record the order's shipment, or update the one it has; queue ``push_tracking`` when
+    the account's tracking flow is on.
+
+    A second call for the same order updates the same shipment row (invoice fields not
+    given are kept), and the queued payload names what it ``replaces``, so the plugin
+    updates the platform's fulfilment or invoice instead of creating another.
+    :class:`ShipRefused` when the order is cancelled or refunded, unless ``force``.
+    """
     if not carrier.strip() or not tracking.strip():
         raise ConfigError("--carrier and --tracking must not be empty")
     with app.db.session() as s:
         order = get_order(s, order_id)
-        shipment = Shipment(order_id=order_id, carrier=carrier, tracking_number=tracking,
-                            tracking_url=url, invoice_number=invoice_number,
-                            invoice_key=invoice_key, invoice_date=invoice_date,
-                            invoice_value=invoice_value)
+        closed = closed_reason(order.status)
+        if closed and not force:
+            raise ShipRefused(
+                f"order {order_id} is {closed} on {order.platform} (status '{order.status}'): "
+                "shipping it would e-mail the buyer that it shipped",
+                hint="ship it anyway with --force (API: \"force\": true)")
+        shipment = s.exec(select(Shipment).where(Shipment.order_id == order_id)
+                          .order_by(col(Shipment.id).desc())).first()
+        account = s.get(AccountRow, order.account_id)
+        replaced = None
+        if shipment is None:
+            shipment = Shipment(order_id=order_id, carrier=carrier, tracking_number=tracking,
+                                tracking_url=url, invoice_number=invoice_number,
+                                invoice_key=invoice_key, invoice_date=invoice_date,
+                                invoice_value=invoice_value)
+            message = f"shipped with {carrier}, tracking {tracking}"
+        else:
+            replaced = _replaces(s, order.account_id, shipment)
+            message = (f"shipment updated: {shipment.carrier} {shipment.tracking_number} -> "
+                       f"{carrier} {tracking}")
+            shipment.carrier, shipment.tracking_number, shipment.tracking_url = carrier, tracking, url
+            if invoice_number is not None:
+                shipment.invoice_number = invoice_number
+            for name, value in (("invoice_key", invoice_key), ("invoice_date", invoice_date),
+                                ("invoice_value", invoice_value)):
+                if value is not None:
+                    setattr(shipment, name, value)
         s.add(shipment)
         s.flush()
-        _event(s, order_id, "shipped", f"shipped with {carrier}, tracking {tracking}"
-               + (f", invoice {invoice_number}" if invoice_number else ""))
-        account = s.get(AccountRow, order.account_id)
+        _event(s, order_id, "shipped", message
+               + (f", invoice {shipment.invoice_number}" if shipment.invoice_number else ""))
         queued = bool(account and account.flow_tracking)
         if queued:
             enqueue(s, order.account_id, "tracking", str(shipment.id),
-                    shipment_payload(s, order, shipment))
-    return shipment, queued
+                    shipment_payload(s, order, shipment, replaced))
+    return Shipped(shipment=shipment, queued=queued, updated=replaced is not None,
+                   replaced=replaced)
 
 
 def deduct(app: HubApp, order_id: int) -> Order:
@@ -95,8 +195,14 @@ def deduct(app: HubApp, order_id: int) -> Order:
         account = s.get(AccountRow, order.account_id)
         if account and account.flow_tracking:
             for shipment in s.exec(select(Shipment).where(Shipment.order_id == order_id)).all():
+                item = s.exec(select(OutboxItem).where(
+                    OutboxItem.account_id == order.account_id, OutboxItem.kind == "tracking",
+                    OutboxItem.key == str(shipment.id))).first()
+                pending = (item.payload or {}).get("replaces") if item and item.status != "done" \
+                    else None  # an update not sent yet stays an update
                 enqueue(s, order.account_id, "tracking", str(shipment.id),
-                        shipment_payload(s, order, shipment))
+                        shipment_payload(s, order, shipment, ShipmentRef.model_validate(pending)
+                                         if pending else None))
     return order
 
 

@@ -337,7 +337,9 @@ def _apply(app: HubApp, run_id: int, account_id: int, batch: list[OutboxItem],
             if result.outcome == PushOutcome.ACCEPTED:
                 item.status, item.accepted, item.last_error = "done", item.payload, None
                 counts.add(runs.PUSHED)
-                runs.record_item(s, run_id, account_id, result.key, runs.PUSHED)
+                if result.action:  # a shipment: a new fulfilment/invoice, or the existing one
+                    counts.add(result.action)
+                runs.record_item(s, run_id, account_id, result.key, runs.PUSHED, result.action)
             else:
                 item.attempts += 1
                 item.last_error = redact(result.error or "rejected")

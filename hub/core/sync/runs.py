@@ -60,7 +60,8 @@ class RunCounts:
     def _outcomes(self) -> str:
         c = self.counts
         if c[PUSHED] or c[FAILED]:
-            return f"pushed {c[PUSHED]}, failed {c[FAILED]}"
+            kinds = ", ".join(f"{c[a]} {a}" for a in ("created", "updated") if c[a])
+            return f"pushed {c[PUSHED]}{f' ({kinds})' if kinds else ''}, failed {c[FAILED]}"
         skipped = ", ".join(f"{n} {r}" for r, n in self.skipped.most_common())
         return (f"imported {c[IMPORTED]}, updated {c[UPDATED]}, unchanged {c[UNCHANGED]}, "
                 f"skipped {c[SKIPPED]}{f' ({skipped})' if skipped else ''}, "

@@ -10,26 +10,53 @@ the scheduled import still catches any webhook the platform never sent.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from hub.core.http.redact import redact, sensitive_header
+from hub.core.http.redact import MASK, redact, sensitive_header
 from hub.core.storage.columns import now
 from hub.core.storage.models import InboundEvent
 from hub.core.sync.orders import import_payload
 from hub.errors import HubError, NotFound
 
 if TYPE_CHECKING:
+    from hub.account import Account
     from hub.core.app import HubApp
 
 log = logging.getLogger("hub.webhooks")
 KEPT_HEADERS = ("content-type", "user-agent")
 MAX_ATTEMPTS = 5
+#: JSON nested deeper than this is refused before any plugin parses it (platform payloads
+#: nest about 10 levels; Python's json recursion would fail near 1,000)
+MAX_DEPTH = 64
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply ``body``'s arrays and objects nest, found without parsing (no recursion)."""
+    brackets = _STRINGS.sub(b"", body).translate(None, _NOT_BRACKETS)
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+
+
+def unreadable(body: bytes) -> str | None:
+    """Why ``body`` cannot be a webhook the hub reads (not UTF-8, nested too deep), or None."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "body is not UTF-8"
+    if json_depth(body) > MAX_DEPTH:
+        return f"body nests deeper than {MAX_DEPTH} levels"
+    return None
 
 
 @dataclass
@@ -39,12 +66,34 @@ class Received:
     event_id: int | None = None
 
 
-def _platform_headers(headers: Mapping[str, str]) -> dict[str, str]:
+def _platform_headers(headers: Mapping[str, str], secrets: Sequence[str] = ()) -> dict[str, str]:
     """Headers worth keeping to re-parse the event later: never credentials or signatures
-    (a platform that signs nothing authenticates with a secret header the hub must not store)."""
+    (a platform that signs nothing authenticates with a secret header the hub must not store),
+    nor any header carrying one of the account's ``secrets``, whatever it is called."""
     return {k.lower(): v for k, v in headers.items()
             if (k.lower().startswith("x-") or k.lower() in KEPT_HEADERS)
-            and not sensitive_header(k)}
+            and not sensitive_header(k) and not any(s in v for s in secrets)}
+
+
+#: a secret shorter than this is not searched for in stored bodies (it would mask ordinary text)
+MIN_SECRET = 8
+
+
+def account_secrets(app: HubApp, account: Account) -> list[str]:
+    """The values of the account's secret settings (as the plugin's schema marks them)."""
+    names = app.host.info(account.platform).secret_settings
+    values = [str(account.settings.get(name) or "") for name in names]
+    return sorted({v for v in values if len(v) >= MIN_SECRET}, key=len, reverse=True)
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    """``text`` with every secret value (raw or JSON-escaped) replaced by ``***``: the
+    stored body of a delivery never holds a credential (VTEX echoes the app key in
+    ``Origin.Key``)."""
+    for secret in secrets:
+        for form in {secret, json.dumps(secret)[1:-1]}:
+            text = text.replace(form, MASK)
+    return text
 
 
 def receive(app: HubApp, platform: str, account_name: str, headers: Mapping[str, str],
@@ -56,6 +105,9 @@ def receive(app: HubApp, platform: str, account_name: str, headers: Mapping[str,
         return Received(404, "unknown account")
     if row.platform != platform:
         return Received(404, "unknown account")
+    why = unreadable(body)  # before any plugin code: a hostile body never reaches a parser
+    if why:
+        return Received(400, why)
     account = app.accounts.open(row)
     lowered = {k.lower(): v for k, v in headers.items()}
     try:
@@ -64,12 +116,18 @@ def receive(app: HubApp, platform: str, account_name: str, headers: Mapping[str,
         event = app.host.parse_webhook(account, lowered, body)
     except HubError as exc:
         return Received(400, redact(str(exc)))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError, AttributeError, IndexError):
+        return Received(400, "unreadable body")
+    except Exception:  # a plugin that chokes on a body: the sender's problem, never a 500
+        log.warning("webhook for %s: the %s plugin could not read the body", row.name, platform,
+                    exc_info=True, extra={"account": row.name})
         return Received(400, "unreadable body")
     if event.ignore:
         return Received(200, "ignored")
+    hidden = account_secrets(app, account)
     stored = InboundEvent(account_id=row.id or 0, topic=event.topic, dedupe_key=event.dedupe_key,
-                          headers=_platform_headers(headers), body=body.decode("utf-8", "replace"))
+                          headers=_platform_headers(headers, hidden),
+                          body=scrub(body.decode("utf-8", "replace"), hidden))
     try:
         with app.db.session() as s:
             s.add(stored)

@@ -12,6 +12,11 @@
   as a multipart ``fiscal_document``: a small XML document holding what the
   hub records (number, key, date, value, URL). A 409 answer means it is
   already attached.
+
+Shipping a sale again (``shipment.replaces``) updates the same shipment: the
+``PUT /shipments/{id}`` overwrites its tracking number. Mercado Libre owns ME2
+tracking, so a changed number there fails saying so; an invoice document
+already attached stays (Mercado Libre answers 409 to a second one).
 """
 
 from __future__ import annotations
@@ -90,6 +95,11 @@ async def write_tracking(client: MeliClient, shipment_id: str, shipment: Shipmen
     assert current is not None
     mode = str(current.get("mode") or "")
     if mode not in SELF_SHIPPING_MODES:
+        if shipment.replaces is not None and current.get("tracking_number") \
+                and current.get("tracking_number") != shipment.tracking_number:
+            return (f"{mode.upper() or 'Mercado Envíos'} tracking is managed by Mercado Libre: "
+                    f"shipment {shipment_id} keeps {current.get('tracking_number')}, the hub "
+                    f"cannot change it to {shipment.tracking_number}")
         if current.get("tracking_number"):
             return None
         return (f"{mode.upper() or 'Mercado Envíos'} tracking is managed by Mercado Libre and "
@@ -131,5 +141,5 @@ async def push(client: MeliClient, shipment: Shipment, *, mark_shipped: bool,
     except (PlatformError, DataError) as exc:
         return PushResult.failed(key, exc.message, retryable=False)
     if why:
-        return PushResult.failed(key, why)
-    return PushResult.ok(key)
+        return PushResult.failed(key, why, retryable=shipment.replaces is None)
+    return PushResult.ok(key, "updated" if shipment.replaces else "created")

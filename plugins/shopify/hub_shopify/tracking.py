@@ -10,7 +10,10 @@ order's fulfillments and fulfillment orders, then:
   everything left when the shipment names no lines, with ``trackingInfo``
   {company, number, url} and ``notifyCustomer`` (setting ``notify_customer``);
 * nothing left to ship -> the tracking of the latest fulfillment changed:
-  ``fulfillmentTrackingInfoUpdate``.
+  ``fulfillmentTrackingInfoUpdate``;
+* the hub ships the order again (``shipment.replaces``) -> the fulfillment
+  carrying the earlier tracking number gets ``fulfillmentTrackingInfoUpdate``,
+  never a second fulfillment.
 
 The answer's tracking info must show the pushed number before the push counts
 as accepted. Shopify has no place for invoice data; it is not sent.
@@ -19,7 +22,7 @@ as accepted. Shopify has no place for invoice data; it is not sent.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from hub import DataError, PlatformError, PushResult, RateLimited, Shipment, TransientError
 from hub_shopify import queries
@@ -77,6 +80,15 @@ def line_items_by_fulfillment_order(fulfillment_orders: list[dict[str, Any]],
     return out
 
 
+def _earlier(done: list[dict[str, Any]], shipment: Shipment) -> dict[str, Any] | None:
+    """The fulfillment holding the tracking this shipment replaces, if any."""
+    if shipment.replaces is None:
+        return None
+    number = shipment.replaces.tracking_number
+    return next((f for f in done for i in f.get("trackingInfo") or []
+                 if isinstance(i, dict) and i.get("number") == number), None)
+
+
 async def _create(client: ShopifyClient, shipment: Shipment, groups: list[dict[str, Any]],
                   notify: bool) -> str | None:
     result = await client.graphql(queries.FULFILLMENT_CREATE, {"fulfillment": {
@@ -125,9 +137,14 @@ async def push(client: ShopifyClient, shipment: Shipment) -> PushResult:
         if any(_shows(f, shipment) for f in done):
             return PushResult.ok(order_id)
         fulfillment_orders = (order.get("fulfillmentOrders") or {}).get("nodes") or []
-        groups = line_items_by_fulfillment_order(fulfillment_orders, shipment)
-        if groups:
+        earlier = _earlier(done, shipment)
+        groups = [] if earlier else line_items_by_fulfillment_order(fulfillment_orders, shipment)
+        action: Literal["created", "updated"] = "updated"
+        if earlier:
+            problem = await _update(client, shipment, str(earlier["id"]), notify)
+        elif groups:
             problem = await _create(client, shipment, groups, notify)
+            action = "created"
         elif done:
             latest = max(done, key=lambda f: str(f.get("createdAt") or ""))
             problem = await _update(client, shipment, str(latest["id"]), notify)
@@ -141,4 +158,4 @@ async def push(client: ShopifyClient, shipment: Shipment) -> PushResult:
         return PushResult.failed(order_id, exc.message, retryable=False)
     except (TransientError, RateLimited, DataError) as exc:
         return PushResult.failed(order_id, exc.message)
-    return PushResult.failed(order_id, problem) if problem else PushResult.ok(order_id)
+    return PushResult.failed(order_id, problem) if problem else PushResult.ok(order_id, action)

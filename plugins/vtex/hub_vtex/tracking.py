@@ -11,6 +11,12 @@ the order was invoiced by another system, the tracking goes to the invoice with
 invoice on an order without one fails and is retried (the invoice may still
 come from another system). Every push is confirmed by reading the order back.
 
+Shipping an order again (``shipment.replaces``) updates the invoice the hub
+sent before: its tracking is PATCHed onto that invoice number, never a second
+invoice POSTed (VTEX would settle the order's value twice). VTEX cannot
+renumber an invoice, so a new invoice number for an invoiced order fails with
+what to do; so does a new invoice for an order already invoiced in full.
+
 Invoice items are the order's SKUs (``items[].id``) at their selling price in
 cents, matched to the shipment's lines by line id (``uniqueId``) or SKU; a
 shipment without lines invoices every item.
@@ -20,7 +26,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from hub import DataError, HubError, PlatformError, PushResult, Shipment
 from hub_vtex.client import VtexClient, segment
@@ -116,12 +122,26 @@ async def push(client: VtexClient, shipment: Shipment) -> PushResult:
         outputs = [p for p in _packages(order) if p.get("type", "Output") == "Output"
                    and p.get("invoiceNumber")]
         number = shipment.invoice.number if shipment.invoice else None
-        if number and not any(str(p["invoiceNumber"]) == number for p in outputs):
+        numbers = [str(p["invoiceNumber"]) for p in outputs]
+        earlier = shipment.replaces.invoice_number if shipment.replaces else None
+        action: Literal["created", "updated"] = "updated"
+        if number and number not in numbers and outputs:
+            # the order already has an invoice: the hub's earlier one, or a full one
+            held = earlier if earlier in numbers else None
+            invoiced = sum(int(p.get("invoiceValue") or 0) for p in outputs)
+            if held or invoiced >= int(order.get("value") or 0):
+                return PushResult.failed(key, f"order {key} already has invoice "
+                                         f"{held or numbers[-1]} on VTEX, which cannot be "
+                                         f"renumbered to {number}: ship again with "
+                                         f"--invoice-number {held or numbers[-1]}, or cancel "
+                                         "that invoice on VTEX first", retryable=False)
+        if number and number not in numbers:
             if status == READY:
                 await client.start_handling(key)
             await client.send_json(client.oms, "POST", path, invoice_body(order, shipment))
+            action = "created"
         elif number or outputs:
-            number = number or str(outputs[-1]["invoiceNumber"])
+            number = number or (earlier if earlier in numbers else numbers[-1])
             await client.send_json(client.oms, "PATCH", f"{path}/{segment(number)}",
                                    tracking_body(shipment), idempotent=True)
         else:
@@ -135,4 +155,4 @@ async def push(client: VtexClient, shipment: Shipment) -> PushResult:
         permanent = isinstance(exc, DataError) or (isinstance(exc, PlatformError)
                                                    and exc.status in (400, 404))
         return PushResult.failed(key, str(exc), retryable=not permanent)
-    return PushResult.ok(key)
+    return PushResult.ok(key, action)

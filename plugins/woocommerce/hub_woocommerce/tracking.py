@@ -14,6 +14,13 @@ WooCommerce core has no tracking field, so the hub writes it three ways:
    Tracking extension, unless one with this number exists already.
 
 Every write is read back from the response before the push counts as accepted.
+
+Shipping an order again (``shipment.replaces``) updates instead of adding: the
+REST API cannot edit a note or a tracking item, so the hub's earlier note and
+the extension's item for the earlier number are deleted
+(``DELETE .../notes/{id}?force=true``, ``DELETE .../shipment-trackings/{id}``)
+and the current ones written; the ``_hub_*`` meta is overwritten. The order
+keeps one hub tracking note and one tracking item.
 """
 
 from __future__ import annotations
@@ -33,9 +40,12 @@ META_KEYS = {
 }
 
 
+NOTE_PREFIX = "Your order has shipped with "
+
+
 def note_text(shipment: Shipment) -> str:
     """The customer note: carrier and number, then URL and invoice when known."""
-    parts = [f"Your order has shipped with {shipment.carrier}, "
+    parts = [f"{NOTE_PREFIX}{shipment.carrier}, "
              f"tracking number {shipment.tracking_number}."]
     if shipment.tracking_url:
         parts.append(f"Track it at {shipment.tracking_url}")
@@ -70,12 +80,21 @@ def _meta_problem(order: Mapping[str, Any], wanted: list[dict[str, str]]) -> str
     return None
 
 
-async def _note(client: WooClient, order_id: str, text: str) -> str | None:
-    """Add the customer note unless it is there; None, or why it failed."""
+async def _note(client: WooClient, order_id: str, shipment: Shipment) -> str | None:
+    """Add the customer note unless it is there, replacing the hub's earlier one on an
+    update; None, or why it failed."""
+    text = note_text(shipment)
     existing = json_list(await client.get(f"orders/{order_id}/notes", {"type": "customer"}),
                          f"notes of order {order_id}")
     if any(note.get("note") == text for note in existing):
         return None
+    if shipment.replaces is not None:
+        earlier = shipment.replaces.tracking_number
+        for note in existing:
+            body = str(note.get("note") or "")
+            if body.startswith(NOTE_PREFIX) and earlier in body and note.get("id"):
+                await client.http.delete(f"{API}/orders/{order_id}/notes/{note['id']}",
+                                         params={"force": "true"})
     created = json_object(
         await client.post(f"{API}/orders/{order_id}/notes", {"note": text, "customer_note": True}),
         f"note on order {order_id}")
@@ -90,6 +109,10 @@ async def _extension(client: WooClient, order_id: str, shipment: Shipment) -> st
     existing = json_list(await client.http.get(path), f"shipment trackings of order {order_id}")
     if any(item.get("tracking_number") == shipment.tracking_number for item in existing):
         return None
+    if shipment.replaces is not None:
+        for item in existing:
+            if item.get("tracking_number") == shipment.replaces.tracking_number:
+                await client.http.delete(f"{path}/{item.get('tracking_id')}")
     body: dict[str, Any] = {"custom_tracking_provider": shipment.carrier,
                             "tracking_number": shipment.tracking_number}
     if shipment.tracking_url:
@@ -109,7 +132,7 @@ async def push(client: WooClient, shipment: Shipment, *, extension: bool) -> Pus
         return PushResult.failed(order_id, f"'{order_id}' is not a WooCommerce order id",
                                  retryable=False)
     try:
-        problem = await _note(client, order_id, note_text(shipment))
+        problem = await _note(client, order_id, shipment)
         if problem is None:
             wanted = meta_data(shipment)
             body: dict[str, Any] = {"meta_data": wanted}
@@ -128,4 +151,4 @@ async def push(client: WooClient, shipment: Shipment, *, extension: bool) -> Pus
         return PushResult.failed(order_id, exc.message)
     if problem:
         return PushResult.failed(order_id, problem)
-    return PushResult.ok(order_id)
+    return PushResult.ok(order_id, "updated" if shipment.replaces else "created")

@@ -516,6 +516,7 @@ class VtexSandbox(Sandbox):
         if body["type"] == "Output" and order["status"] not in ("handling", "invoiced"):
             raise Refused(409, "Order status should be handling to receive an invoice", "OMS003")
         _date_or_400(str(body["issuanceDate"]), "issuanceDate")
+        _refuse_second_invoice(order, body, int(value))  # ship: one invoice per shipment
         self.invoices.append({"orderId": order["orderId"], **body})
         package = {"items": [{"itemIndex": known[str(i["id"])], "quantity": i["quantity"],
                               "price": i["price"], "description": None, "unitMultiplier": 1.0}
@@ -796,3 +797,22 @@ def _price_json(value: Any) -> Any:
         return [_price_json(v) for v in value]
     return value
 
+
+# --- one invoice per shipment (added for issue 15: a second ship updates, never re-invoices) --
+def _refuse_second_invoice(order: dict[str, Any], body: dict[str, Any], value: int) -> None:
+    """Refuse an invoice number the order already has, and Output invoices beyond its value.
+
+    The OMS keeps each invoice number once per order (a change goes through
+    ``PATCH .../invoice/{invoiceNumber}``), and partial invoices add up to the
+    order's value at most: a second full-value invoice would settle it twice.
+    """
+    packages = order["packageAttachment"]["packages"]
+    number = str(body["invoiceNumber"])
+    if any(str(p["invoiceNumber"]) == number for p in packages):
+        raise Refused(409, f"Invoice {number} already exists in order {order['orderId']}",
+                      "OMS014")
+    if body["type"] == "Output":
+        invoiced = sum(int(p["invoiceValue"]) for p in packages if p["type"] == "Output")
+        if invoiced + value > int(order["value"]):
+            raise Refused(409, f"The invoiced value ({invoiced + value}) would exceed the "
+                               f"order value ({order['value']})", "OMS015")

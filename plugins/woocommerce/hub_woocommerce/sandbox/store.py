@@ -30,6 +30,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -245,6 +246,7 @@ class WooCommerceSandbox(Sandbox):
             Route(f"{st}/orders/{{order_id:int}}/shipment-trackings", api(self._trackings),
                   methods=["GET", "POST"]),
             Route("/wc-auth/v1/authorize", self._authorize),
+            *_delete_routes(self, wc, st),
         ]
         return Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
 
@@ -634,3 +636,35 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if status in (404, 405):
         return error(404, "rest_no_route", "No route was found matching the URL and request method")
     return error(status, "rest_error", str(getattr(exc, "detail", "error")))
+
+
+# --- deleting a note or a tracking item (added for issue 15: a second ship updates) -----
+def _delete_routes(self: WooCommerceSandbox, wc: str, st: str) -> list[Route]:
+    """``DELETE .../notes/{id}`` (``force=true``, notes cannot be trashed) and
+    ``DELETE .../shipment-trackings/{tracking_id}``: how a client replaces either."""
+    return [Route(f"{wc}/orders/{{order_id:int}}/notes/{{note_id:int}}",
+                  self._api(partial(_delete_note, self)), methods=["DELETE"]),
+            Route(f"{st}/orders/{{order_id:int}}/shipment-trackings/{{tracking_id}}",
+                  self._api(partial(_delete_tracking, self)), methods=["DELETE"])]
+
+async def _delete_note(self: WooCommerceSandbox, request: Request) -> Response:
+    order = self._find_order(request)
+    if request.query_params.get("force") not in ("true", "1"):
+        raise Refused(501, "woocommerce_rest_trash_not_supported",
+                      "The resource does not support trashing.")
+    notes = self.notes.setdefault(order["id"], [])
+    note = next((n for n in notes if n["id"] == request.path_params["note_id"]), None)
+    if note is None:
+        raise Refused(404, "woocommerce_rest_order_invalid_id", "Invalid resource ID.")
+    notes.remove(note)
+    return JSONResponse(note)
+
+async def _delete_tracking(self: WooCommerceSandbox, request: Request) -> Response:
+    order = self._find_order(request)
+    items = self.trackings.setdefault(order["id"], [])
+    item = next((i for i in items if i["tracking_id"] == request.path_params["tracking_id"]),
+                None)
+    if item is None:
+        raise Refused(404, "woocommerce_shipment_tracking_invalid_id", "Invalid tracking.")
+    items.remove(item)
+    return JSONResponse({"message": "true"})
