@@ -18,7 +18,7 @@ the page parameter), raises :class:`hub.PaginationLoop`; records already seen
 in the scan are left out of :attr:`ListingPage.fresh`.
 
 :func:`scan_orders` is the ``fetch_orders`` loop: it owns the guard, the
-second sweep, the hold-back of the last page and the checkpoint, from how the
+second sweep and the checkpoint (a last, empty page), from how the
 listing is sorted (:class:`SortedBy`).
 """
 
@@ -261,21 +261,17 @@ async def scan_orders(read: Read[T], *, since: datetime, until: datetime | None,
     first_total: int | None = None
     reported = 0
     clocked = False
-    held: list[dict[str, Any]] | None = None
     for sweep in (1, 2):
         async for page in read(guard, sweep):
             if not clocked:
                 clocked, started, first_total = True, page.when, page.total
             reported = max(reported, page.total or 0)
             found = await made(page.fresh)
-            if not found:
-                continue
-            if held:
-                yield OrderPage(payloads=held, total=first_total)
-            held = found
+            if found:  # yielded at once: the core writes it while the next page is read
+                yield OrderPage(payloads=found, total=first_total)
         if not reported or guard.seen_count >= reported:
             break
     checkpoint = started - lag if started is not None else since
     if until is not None and until < checkpoint:
         checkpoint = until
-    yield OrderPage(payloads=held or [], total=first_total, checkpoint=checkpoint)
+    yield OrderPage(payloads=[], total=first_total, checkpoint=checkpoint)  # vouches for the scan
