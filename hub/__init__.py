@@ -40,6 +40,12 @@ _EXPORTS: dict[str, str] = {
     "RateLimiter": "hub.core.http.ratelimit", "RetryPolicy": "hub.core.http.retry",
     "TokenRefresher": "hub.core.http.tokens", "PageGuard": "hub.core.http.paging",
     "numbered_pages": "hub.core.http.paging", "platform_time": "hub.core.http.clock",
+    "ListingPage": "hub.core.http.listing", "Paginator": "hub.core.http.listing",
+    "PageNumbers": "hub.core.http.listing", "Offsets": "hub.core.http.listing",
+    "Cursors": "hub.core.http.listing", "LinkHeader": "hub.core.http.listing",
+    "Scroll": "hub.core.http.listing", "next_link": "hub.core.http.listing",
+    "paginate": "hub.core.http.listing", "paged_listing": "hub.core.http.listing",
+    "SortedBy": "hub.core.http.listing", "scan_orders": "hub.core.http.listing",
     "gather": "hub.core.tasks", "bounded": "hub.core.tasks",
     "redact": "hub.core.http.redact", "register_secret": "hub.core.http.redact",
     "verify_hmac": "hub.core.http.signing", "sign_hmac": "hub.core.http.signing",
@@ -67,6 +73,20 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from hub.auth import AuthSession, Callback, pkce_challenge
     from hub.core.http.client import HttpClient, Resolution
     from hub.core.http.clock import platform_time
+    from hub.core.http.listing import (
+        Cursors,
+        LinkHeader,
+        ListingPage,
+        Offsets,
+        PageNumbers,
+        Paginator,
+        Scroll,
+        SortedBy,
+        next_link,
+        paged_listing,
+        paginate,
+        scan_orders,
+    )
     from hub.core.http.paging import PageGuard, numbered_pages
     from hub.core.http.ratelimit import RateLimiter
     from hub.core.http.redact import redact, register_secret

@@ -80,6 +80,7 @@ class FakePlatform:
         self.refreshes: list[Any] = []
         self.used_refresh_tokens: set[Any] = set()
         self.before_fetch: Any = None  # an async callable awaited before the first page
+        self.checkpoint_pages = True  # False: only a scan's last page carries a checkpoint
 
     def add(self, *payloads: dict[str, Any]) -> None:
         for payload in payloads:
@@ -113,6 +114,8 @@ class FakePlatform:
             if self.fail_on_page == number:
                 raise TransientError(f"FakeShop: page {number} answered 503")
             checkpoint = datetime.fromisoformat(page[-1]["modified"])
+            if not self.checkpoint_pages and number < len(pages):
+                checkpoint = None
             yield OrderPage(payloads=copy.deepcopy(page), checkpoint=checkpoint, total=len(chosen))
             if self.on_resume is not None:
                 self.on_resume()

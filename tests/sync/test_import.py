@@ -425,3 +425,35 @@ def test_peek_order_never_skips_an_order_the_hub_holds(app: HubApp, account: str
     result = run_import(app)
     assert fake.parsed == ["1"] and result.counts.counts["updated"] == 1
     assert orders_of(app)["1"].status == "cancelled"  # the cancellation reached the held order
+
+
+def test_a_resumed_import_far_behind_commits_its_cursor_after_each_slice(
+        app: HubApp, account: str, fake: FakePlatform) -> None:
+    """A kill mid-resume keeps the slices already read (issue 15: the cursor stayed put)."""
+    from hub.core.sync.orders import advance_cursor
+    from hub.errors import TransientError
+
+    fake.checkpoint_pages = False  # like WooCommerce: a scan checkpoints only at its end
+    fake.add(*(make_order(i, modified=NOW - timedelta(days=i)) for i in range(1, 30)))
+    with app.db.session() as s:
+        advance_cursor(s, 1, "orders", NOW - timedelta(days=30))
+    positions: list[object] = []
+
+    async def before_fetch() -> None:
+        with app.db.session() as s:
+            positions.append(s.get(SyncCursor, (1, "orders")).position)
+        if len(positions) == 4:
+            raise TransientError("killed")  # the run dies inside its fourth slice
+
+    fake.before_fetch = before_fetch
+    failed = run_import(app)
+    assert failed.status == "failed"
+    start = NOW - timedelta(days=30, minutes=10)
+    assert fake.fetch_calls[0] == (start, start + timedelta(days=7))
+    assert positions == [NOW - timedelta(days=30)] + [start + timedelta(days=7 * k)
+                                                      for k in (1, 2, 3)]
+    fake.before_fetch = None
+    fake.fetch_calls.clear()
+    resumed = run_import(app)
+    assert resumed.status == "ok" and count(app, Order) == 29
+    assert fake.fetch_calls[0][0] == start + timedelta(days=21, minutes=-10)

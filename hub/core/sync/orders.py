@@ -386,7 +386,12 @@ class ImportResult:
 
 def import_windows(start: datetime, end: datetime, slice_days: int
                    ) -> list[tuple[datetime, datetime | None]]:
-    """Split a backfill into slices so a killed backfill resumes from its last finished slice."""
+    """Split a backfill (or a resume from an old cursor) into slices of ``slice_days``.
+
+    The cursor is committed at the end of each finished slice, so a killed
+    import resumes from its last finished slice even when the plugin's
+    listing checkpoints only at its end.
+    """
     if slice_days <= 0 or end - start <= timedelta(days=slice_days):
         return [(start, None)]
     windows: list[tuple[datetime, datetime | None]] = []
@@ -431,13 +436,15 @@ async def import_orders(app: HubApp, name: str, *, since: datetime | None = None
         error: str | None = None
         interrupted = False
         started = now()
+        slice_days = account.core.backfill_slice_days
         if since is not None:
             windows = [(since, None)]
         elif cursor is None or full:
-            begin = started - timedelta(days=account.setting_int("backfill_days", 60))
-            windows = import_windows(begin, started, account.setting_int("backfill_slice_days", 7))
-        else:
-            windows = [(cursor - timedelta(minutes=account.setting_int("overlap_minutes", 10)), None)]
+            begin = started - timedelta(days=account.core.backfill_days)
+            windows = import_windows(begin, started, slice_days)
+        else:  # a resumed import far behind is sliced like a backfill: a cursor per slice
+            overlap = timedelta(minutes=account.core.overlap_minutes)
+            windows = import_windows(cursor - overlap, started, slice_days)
         done = 0
         totals: set[int] = set()
         try:

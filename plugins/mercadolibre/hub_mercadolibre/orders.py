@@ -15,7 +15,18 @@ from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hub import DataError, OrderPage, PageGuard, platform_time
+import httpx
+
+from hub import (
+    DataError,
+    ListingPage,
+    Offsets,
+    OrderPage,
+    SortedBy,
+    paged_listing,
+    platform_time,
+    scan_orders,
+)
 from hub_mercadolibre.client import MeliClient, json_object, meli_datetime
 from hub_mercadolibre.order_mapping import sale_key
 
@@ -142,9 +153,9 @@ async def scan(client: MeliClient, since: datetime, until: datetime | None, *,
     The search is sorted by creation date, so an order edited during the scan
     keeps its place, and new orders land at the end. An order that enters the
     result set mid-scan (edited after ``since`` for the first time) shifts later
-    records by one: repeats are dropped (:class:`hub.PageGuard`), and when fewer
-    distinct orders were seen than the search last reported, it is read once
-    more for the ones missed.
+    records by one: repeats are dropped, and when fewer distinct orders were
+    seen than the search reported, it is read once more for the ones missed
+    (:func:`hub.scan_orders`, ``SortedBy.STABLE``).
 
     With ``hour_granularity`` the bounds are widened to whole hours (the API is
     reported to ignore minutes). Only the last page carries a checkpoint: the
@@ -157,40 +168,25 @@ async def scan(client: MeliClient, since: datetime, until: datetime | None, *,
     if until is not None:
         upper = ceil_hour(until) if hour_granularity else until
         params["order.date_last_updated.to"] = meli_datetime(upper)
-    guard = PageGuard(f"{client.account.label}: orders", max_pages=100_000)
     assembler = SaleAssembler(client)
-    started: datetime | None = None
-    first_total: int | None = None
-    latest_total: int | None = None
-    for sweep in (1, 2):
-        offset = 0
-        while True:
-            guard.check((sweep, offset))
-            response = await client.get("/orders/search", {**params, "offset": offset})
-            body = json_object(response, "GET /orders/search")
-            results = body.get("results")
-            if not isinstance(results, list) or not all(isinstance(o, dict) for o in results):
-                raise DataError(f"{client.account.label}: the order search has no results list")
-            total = (body.get("paging") or {}).get("total")
-            total = total if isinstance(total, int) else None
-            if started is None:
-                started = platform_time(response)
-                first_total = total
-            latest_total = total if total is not None else latest_total
-            if results:  # the same orders again under a new offset: the platform ignores it
-                guard.check((sweep, tuple(str(o.get("id")) for o in results)))
-            sales = await assembler.sales(guard.fresh(results))
-            if sales:
-                yield OrderPage(payloads=sales, total=first_total)
-            offset += LIMIT
-            if len(results) < LIMIT or (total is not None and offset >= total):
-                break
-        if sweep == 2 or latest_total is None or guard.seen_count >= latest_total:
-            break
-    checkpoint = started - SECOND if started is not None else since
-    if until is not None and until < checkpoint:
-        checkpoint = until
-    yield OrderPage(payloads=[], checkpoint=checkpoint, total=first_total)
+
+    async def fetch(offset: int) -> httpx.Response:
+        return await client.get("/orders/search", {**params, "offset": offset})
+
+    def parse(response: httpx.Response) -> ListingPage[dict[str, Any]]:
+        body = json_object(response, "GET /orders/search")
+        results = body.get("results")
+        if not isinstance(results, list) or not all(isinstance(o, dict) for o in results):
+            raise DataError(f"{client.account.label}: the order search has no results list")
+        total = (body.get("paging") or {}).get("total")
+        return ListingPage(results, total=total if isinstance(total, int) else None,
+                           when=platform_time(response))
+
+    read = paged_listing(fetch, parse, lambda: Offsets(LIMIT), key=lambda o: str(o.get("id")))
+    async for page in scan_orders(read, since=since, until=until, sorted_by=SortedBy.STABLE,
+                                  name=f"{client.account.label}: orders",
+                                  payloads=assembler.sales, lag=SECOND):
+        yield page
 
 
 async def fetch_sale(client: MeliClient, key: str) -> dict[str, Any] | None:

@@ -15,7 +15,9 @@ import weakref
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from hub import DataError, HttpClient, PageGuard
+import httpx
+
+from hub import DataError, HttpClient, ListingPage, Offsets, PageGuard, Scroll, paginate
 from hub_mercadolibre.client import MeliClient, json_list, json_object
 
 SEARCH_LIMIT = 100
@@ -45,36 +47,34 @@ async def item_ids(client: MeliClient) -> AsyncIterator[list[str]]:
     path = f"/users/{client.seller_id}/items/search"
     what = f"{client.account.label}: items search"
     guard = PageGuard(what, max_pages=100_000)
-    offset = 0
-    while True:
-        guard.check(("offset", offset))
-        body = json_object(await client.get(path, {"offset": offset, "limit": SEARCH_LIMIT}), what)
+
+    def parse(response: httpx.Response) -> ListingPage[str]:
+        body = json_object(response, what)
         ids, total = _page(body, what)
-        if total is not None and total > OFFSET_CAP:
-            break
-        if ids:
-            guard.check(("ids", tuple(ids)))
-            yield guard.fresh(ids, key=str)
-        offset += SEARCH_LIMIT
-        if len(ids) < SEARCH_LIMIT or (total is not None and offset >= total):
-            return
-    scroll: str | None = None
-    while True:
+        return ListingPage(ids, total=total, next=str(body.get("scroll_id") or "") or None)
+
+    async def by_offset(offset: int) -> httpx.Response:
+        return await client.get(path, {"offset": offset, "limit": SEARCH_LIMIT})
+
+    async for page in paginate(by_offset, parse, Offsets(SEARCH_LIMIT), guard=guard, key=str,
+                               scope="offset"):
+        if page.total is not None and page.total > OFFSET_CAP:
+            break  # offsets stop at 1,000: scan instead
+        if page.fresh:
+            yield page.fresh
+    else:
+        return
+
+    async def by_scroll(scroll: str | None) -> httpx.Response:
         params: dict[str, Any] = {"search_type": "scan", "limit": SEARCH_LIMIT}
         if scroll:
             params["scroll_id"] = scroll
-        guard.check(None)  # counts the page; scroll ids may legitimately stay the same
-        body = json_object(await client.get(path, params), what)
-        ids, _ = _page(body, what)
-        if not ids:
-            return
-        guard.check(("scan-ids", tuple(ids)))  # a scroll that repeats a page loops
-        fresh = guard.fresh(ids, key=str)
-        if fresh:
-            yield fresh
-        scroll = str(body.get("scroll_id") or "") or None
-        if scroll is None:
-            return
+        return await client.get(path, params)
+
+    guard = PageGuard(what, max_pages=100_000)  # the offset page read is thrown away: anew
+    async for page in paginate(by_scroll, parse, Scroll(), guard=guard, key=str, scope="scan"):
+        if page.fresh:
+            yield page.fresh
 
 
 async def items(client: MeliClient, ids: list[str]) -> list[dict[str, Any]]:

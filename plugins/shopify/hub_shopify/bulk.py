@@ -12,6 +12,10 @@ A child whose order was already yielded (a file not grouped by parent) makes
 the plugin re-fetch that order whole at the end. The result file is a signed
 URL on Shopify's storage: it is fetched without the shop's token.
 
+A run killed while its export runs leaves it running on Shopify, which
+refuses a second one: the next run reuses it when it covers the window
+asked for, and cancels it otherwise (:func:`start`).
+
 Checkpoint: only the last page carries one, the operation's ``createdAt``
 (the shop's clock; at most ``until``): every order modified before the export
 started is in it.
@@ -22,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -37,6 +42,8 @@ log = logging.getLogger("hub.shopify.bulk")
 PAGE_SIZE = 250
 START_ATTEMPTS = 5
 FINISHED = frozenset({"COMPLETED", "FAILED", "CANCELED", "EXPIRED"})
+RUNNING = frozenset({"CREATED", "RUNNING"})
+_WINDOW = re.compile(r"updated_at:>='(?P<since>[^']+)'(?: updated_at:<'(?P<until>[^']+)')?")
 
 
 class BulkUnavailable(Exception):
@@ -52,8 +59,16 @@ def poll_seconds(client: ShopifyClient) -> float:
         return 2.0
 
 
-async def start(client: ShopifyClient, query: str) -> dict[str, Any]:
-    """Start the export; wait out another running export of this app first."""
+async def start(client: ShopifyClient, since: datetime, until: datetime | None
+                ) -> dict[str, Any]:
+    """Start the export of ``[since, until)``, or adopt the running one a killed run left.
+
+    Shopify runs one bulk query per app and shop. When one is in progress
+    (``OPERATION_IN_PROGRESS``), it is an orphan of an earlier, killed import:
+    if it exports a window covering this one it is reused (:func:`covers`);
+    any other export of orders is cancelled, and this one started once it ends.
+    """
+    query = queries.bulk_orders(search(since, until))
     for _ in range(START_ATTEMPTS):
         # safe to resend after a 5xx: a second start meets OPERATION_IN_PROGRESS and waits
         result = await client.graphql(queries.BULK_RUN, {"query": query}, what="bulk export",
@@ -67,8 +82,66 @@ async def start(client: ShopifyClient, query: str) -> dict[str, Any]:
         if "OPERATION_IN_PROGRESS" not in codes:
             raise BulkUnavailable("; ".join(str(e.get("message")) for e in errors)
                                   or "no bulk operation was created")
+        orphan = await current(client)
+        if orphan is not None and orphan.get("status") in RUNNING | {"COMPLETED"}:
+            if covers(orphan, since, until):  # running, or finished since it refused ours
+                log.info("%s: reusing bulk export %s left by an earlier run",
+                         client.account.label, orphan.get("id"))
+                return orphan
+            if orphan["status"] in RUNNING and window(str(orphan.get("query") or "")):
+                await cancel(client, str(orphan["id"]))
+                await wait(client, str(orphan["id"]))
+                continue
         await asyncio.sleep(poll_seconds(client) or 0.1)
     raise BulkUnavailable("another bulk export of this app kept running")
+
+
+async def current(client: ShopifyClient) -> dict[str, Any] | None:
+    """The app's latest bulk query (``currentBulkOperation``), or None."""
+    result = await client.graphql(queries.BULK_CURRENT, {}, what="current bulk export")
+    node = result.data.get("currentBulkOperation")
+    return node if isinstance(node, dict) else None
+
+
+async def cancel(client: ShopifyClient, operation_id: str) -> None:
+    """Ask Shopify to cancel an orphaned export (it ends ``CANCELED`` shortly after)."""
+    log.info("%s: cancelling bulk export %s left by an earlier run", client.account.label,
+             operation_id)
+    result = await client.graphql(queries.BULK_CANCEL, {"id": operation_id},
+                                  what="cancel bulk export", idempotent=True)
+    errors = user_errors(result.data.get("bulkOperationCancel") or {})
+    if errors:  # it finished meanwhile: nothing to cancel
+        log.info("%s: %s", client.account.label, errors[0].get("message"))
+
+
+def window(query: str) -> tuple[datetime, datetime | None] | None:
+    """The ``[since, until)`` an orders export by this plugin covers; None for other queries."""
+    found = _WINDOW.search(query)
+    if found is None:
+        return None
+    since = parse_datetime(found["since"], field="bulk query")
+    until = parse_datetime(found["until"], field="bulk query") if found["until"] else None
+    if queries.bulk_orders(search(since, until)) != query:
+        return None  # not this plugin's export (or another version's fields)
+    return since, until
+
+
+def covers(operation: dict[str, Any], since: datetime, until: datetime | None) -> bool:
+    """Does ``operation`` export every order modified in ``[since, until)``?
+
+    Its window must start no later and end no earlier, and it must have started
+    after ``until`` (an export holds orders as they were when it started).
+    """
+    bounds = window(str(operation.get("query") or ""))
+    if bounds is None:
+        return False
+    lower, upper = bounds
+    if lower > since or (upper is not None and (until is None or upper < until)):
+        return False
+    if until is None:
+        return True
+    created = parse_datetime(operation.get("createdAt"), field="bulk createdAt")
+    return created >= until
 
 
 async def wait(client: ShopifyClient, operation_id: str) -> dict[str, Any]:
@@ -151,7 +224,7 @@ async def stream(client: ShopifyClient, url: str) -> AsyncIterator[dict[str, Any
 async def scan(client: ShopifyClient, since: datetime, until: datetime | None
                ) -> AsyncIterator[OrderPage]:
     """Every order modified in ``[since, until)`` through one bulk export."""
-    operation = await start(client, queries.bulk_orders(search(since, until)))
+    operation = await start(client, since, until)
     final = await wait(client, str(operation["id"]))
     if final.get("status") != "COMPLETED":
         raise BulkUnavailable(f"the bulk export ended {final.get('status')} "

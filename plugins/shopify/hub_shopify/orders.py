@@ -6,8 +6,8 @@ for a backfill slice). Shopify's cursors are keyset cursors: an order modified
 while the scan runs moves behind the cursor and is listed again on a later
 page, with its new ``updatedAt``; nothing is skipped. Each page's checkpoint is
 its last order's ``updatedAt``: every order modified before it has been
-delivered. A record repeated with the same ``updatedAt`` is dropped
-(:class:`hub.PageGuard`), a newer version of it is kept.
+delivered. A record repeated with the same ``updatedAt`` is dropped, a newer
+version of it is kept (:func:`hub.scan_orders`, ``SortedBy.MODIFIED``).
 
 Page size: the largest ``first`` keeping the query's requested cost within the
 1,000-point single-query maximum, with ``LINES_PER_ORDER`` nested line items
@@ -27,9 +27,19 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hub import DataError, OrderPage, PageGuard, parse_datetime
+from hub import (
+    Cursors,
+    DataError,
+    ListingPage,
+    OrderPage,
+    PageGuard,
+    SortedBy,
+    paged_listing,
+    parse_datetime,
+    scan_orders,
+)
 from hub_shopify import queries
-from hub_shopify.client import Path, ShopifyClient
+from hub_shopify.client import Path, Result, ShopifyClient
 from hub_shopify.cost import largest_first
 from hub_shopify.ids import gid
 from hub_shopify.info import BULK_THRESHOLD_DAYS, MAX_QUERY_COST
@@ -132,30 +142,30 @@ async def paged(client: ShopifyClient, since: datetime, until: datetime | None
     """The cursor-paged scan (see the module docstring)."""
     query = search(since, until)
     first = largest_first(queries.ORDERS, {"lines": LINES_PER_ORDER}, limit=MAX_QUERY_COST)
-    guard = PageGuard(f"{client.account.label}: orders", max_pages=100_000)
-    after: str | None = None
-    while True:
-        guard.check(after)
-        result = await client.graphql(queries.ORDERS, {"first": first, "after": after,
-                                                       "query": query,
-                                                       "lines": LINES_PER_ORDER},
-                                      idempotent=True, what="orders")
+
+    async def fetch(after: str | None) -> Result:
+        return await client.graphql(queries.ORDERS, {"first": first, "after": after,
+                                                     "query": query, "lines": LINES_PER_ORDER},
+                                    idempotent=True, what="orders")
+
+    async def parse(result: Result) -> ListingPage[dict[str, Any]]:
         connection = result.data.get("orders")
         if not isinstance(connection, dict) or not isinstance(connection.get("nodes"), list):
             raise DataError(f"{client.account.label}: the orders answer has no nodes")
         nodes: list[dict[str, Any]] = [n for n in connection["nodes"] if isinstance(n, dict)]
         mark_denied(nodes, result.denied, ("orders", "nodes"))
         await complete_lines(client, nodes)
-        fresh = guard.fresh(nodes, key=lambda n: (n.get("id"), n.get("updatedAt")))
-        checkpoint = parse_datetime(nodes[-1].get("updatedAt"), field="updatedAt") if nodes \
-            else None
-        if checkpoint is not None and until is not None:
-            checkpoint = min(checkpoint, until)
-        yield OrderPage(payloads=fresh, checkpoint=checkpoint)
         info = connection.get("pageInfo") or {}
-        if not info.get("hasNextPage") or not nodes:
-            return
-        after = info.get("endCursor")
+        return ListingPage(nodes, next=info.get("endCursor")
+                           if info.get("hasNextPage") and nodes else None)
+
+    read = paged_listing(fetch, parse, Cursors,
+                         key=lambda n: (n.get("id"), n.get("updatedAt")))
+    async for page in scan_orders(read, since=since, until=until, sorted_by=SortedBy.MODIFIED,
+                                  name=f"{client.account.label}: orders",
+                                  modified=lambda n: parse_datetime(n.get("updatedAt"),
+                                                                    field="updatedAt")):
+        yield page
 
 
 async def fetch_one(client: ShopifyClient, order_id: str) -> dict[str, Any] | None:

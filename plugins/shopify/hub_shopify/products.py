@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from hub import DataError, PageGuard
+from hub import Cursors, DataError, ListingPage, PageGuard, paginate
 from hub_shopify import queries
-from hub_shopify.client import ShopifyClient
+from hub_shopify.client import Result, ShopifyClient
 from hub_shopify.cost import largest_first, requested_cost
 from hub_shopify.ids import gid, legacy_id
 from hub_shopify.info import MAX_QUERY_COST
@@ -63,20 +63,22 @@ async def fetch(client: ShopifyClient, product_ids: list[str] | None
     variables = {"variants": VARIANTS_PER_PRODUCT}
     if product_ids is None:
         first = largest_first(queries.PRODUCTS, variables, limit=MAX_QUERY_COST)
-        guard = PageGuard(f"{client.account.label}: products")
-        after: str | None = None
-        while True:
-            guard.check(after)
-            result = await client.graphql(queries.PRODUCTS, {**variables, "first": first,
-                                                             "after": after}, what="products")
+
+        async def page_of(after: str | None) -> Result:
+            return await client.graphql(queries.PRODUCTS, {**variables, "first": first,
+                                                           "after": after}, what="products")
+
+        async def parse(result: Result) -> ListingPage[dict[str, Any]]:
             connection = result.data.get("products") or {}
-            nodes = guard.fresh(await _finish(client, connection.get("nodes") or [], currency))
-            if nodes:
-                yield nodes
             info = connection.get("pageInfo") or {}
-            if not info.get("hasNextPage"):
-                return
-            after = info.get("endCursor")
+            return ListingPage(await _finish(client, connection.get("nodes") or [], currency),
+                               next=info.get("endCursor") if info.get("hasNextPage") else None)
+
+        async for page in paginate(page_of, parse, Cursors(),
+                                   guard=PageGuard(f"{client.account.label}: products")):
+            if page.fresh:
+                yield page.fresh
+        return
     wanted = sorted({i for i in (legacy_id(p) for p in product_ids) if i and i.isdigit()},
                     key=int)
     per_id = requested_cost(queries.PRODUCTS_BY_ID, {**variables, "ids": ["x"]})

@@ -76,6 +76,19 @@ query BulkPoll($id: ID!) {
   }
 }"""
 
+BULK_CURRENT = """
+query BulkCurrent {
+  currentBulkOperation(type: QUERY) { id status errorCode createdAt query }
+}"""
+
+BULK_CANCEL = """
+mutation BulkCancel($id: ID!) {
+  bulkOperationCancel(id: $id) {
+    bulkOperation { id status }
+    userErrors { field message }
+  }
+}"""
+
 
 def bulk_orders(search: str) -> str:
     """The bulk query exporting every order matching ``search``, with all its line items."""

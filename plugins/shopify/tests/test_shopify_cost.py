@@ -12,8 +12,9 @@ from hub_shopify.products import VARIANTS_PER_PRODUCT
 from hub_shopify.sandbox.costs import CostCalculator
 from hub_shopify.sandbox.schema import schema_for
 
-DOCUMENTS = ["ORDERS", "ORDER", "ORDER_LINES", "SHOP", "BULK_RUN", "BULK_POLL", "PRODUCTS",
-             "PRODUCTS_BY_ID", "PRODUCT_VARIANTS", "LOCATIONS", "VARIANT_ITEMS", "ITEM_LEVELS",
+DOCUMENTS = ["ORDERS", "ORDER", "ORDER_LINES", "SHOP", "BULK_RUN", "BULK_POLL", "BULK_CURRENT",
+             "BULK_CANCEL", "PRODUCTS", "PRODUCTS_BY_ID", "PRODUCT_VARIANTS", "LOCATIONS",
+             "VARIANT_ITEMS", "ITEM_LEVELS",
              "SET_QUANTITIES", "VARIANTS_BULK_UPDATE", "ORDER_FULFILLMENT",
              "FULFILLMENT_CREATE", "TRACKING_UPDATE"]
 

@@ -227,3 +227,49 @@ def test_fetch_products_whole_catalogue_and_by_id(served: Any, shop: Any) -> Non
         shirt["legacyResourceId"], "Shirts", None)
     assert [(v.sku, str(v.price.amount) if v.price else None) for v in product.variants] == [
         ("SHIRT-LIN-S", "49.00"), ("SHIRT-LIN-M", "49.00"), ("SHIRT-LIN-L", "52.00")]
+
+
+def _orphan(sandbox: ShopifySandbox, acct: hub.Account, since: datetime,
+            until: datetime | None) -> dict[str, Any]:
+    """The export a run killed while polling leaves behind: started, never read."""
+    import asyncio
+
+    from hub_shopify import bulk
+
+    async def go() -> dict[str, Any]:
+        try:
+            return await bulk.start(ShopifyClient(acct), since, until)
+        finally:
+            await acct.aclose()
+
+    return asyncio.run(go())
+
+
+def test_an_export_orphaned_by_a_kill_is_reused_when_it_covers_the_window(served: Any,
+                                                                          shop: Any) -> None:
+    sandbox, url = served
+    since = _since()
+    orphan = _orphan(sandbox, shop.sandbox_account(sandbox, url), since, None)
+    assert sandbox.bulk_ops[orphan["id"]]["status"] == "RUNNING"
+    acct = shop.sandbox_account(sandbox, url)
+    pages = _scan(acct, since + timedelta(minutes=10))  # the next run asks for a later window
+    assert list(sandbox.bulk_ops) == [orphan["id"]], "no second export"
+    assert sandbox.bulk_ops[orphan["id"]]["status"] == "COMPLETED"
+    assert pages[-1].checkpoint == hub.parse_datetime(orphan["createdAt"])
+    assert max(sandbox.requested_costs) <= 10  # no paging
+    assert _eligible_seen(sandbox, acct, pages) == sandbox.eligible_order_ids()
+
+
+def test_an_export_orphaned_by_a_kill_is_cancelled_when_it_does_not_cover_the_window(
+        served: Any, shop: Any) -> None:
+    sandbox, url = served
+    sandbox.bulk_seconds = 3600.0  # the orphan would run for an hour
+    since = _since()
+    orphan = _orphan(sandbox, shop.sandbox_account(sandbox, url), since, since + timedelta(days=7))
+    sandbox.bulk_seconds = 0.0
+    acct = shop.sandbox_account(sandbox, url)
+    pages = _scan(acct, since - timedelta(minutes=10))  # starts before the orphan's window
+    statuses = [op["status"] for op in sandbox.bulk_ops.values()]
+    assert statuses == ["CANCELED", "COMPLETED"] and next(iter(sandbox.bulk_ops)) == orphan["id"]
+    assert max(sandbox.requested_costs) <= 10  # exported, not paged
+    assert _eligible_seen(sandbox, acct, pages) == sandbox.eligible_order_ids()

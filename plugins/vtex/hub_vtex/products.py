@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from hub import DataError, PageGuard, bounded
+import httpx
+
+from hub import DataError, ListingPage, PageGuard, PageNumbers, bounded, paginate
 from hub_vtex.client import VtexClient, json_list, json_object, segment
 
 ID_PAGE_SIZE = 250
@@ -75,22 +77,19 @@ async def fetch(client: VtexClient, product_ids: list[str] | None
             if skus:
                 yield _group(skus)
         return
-    guard = PageGuard(f"{client.label}: SKU ids", max_pages=100_000)
-    page = 1
-    while True:
-        guard.check(page)
-        response = await client.catalog.get("api/catalog_system/pvt/sku/stockkeepingunitids",
-                                            params={"page": page, "pagesize": ID_PAGE_SIZE})
-        ids = json_list(response, f"SKU ids page {page}")
+    async def fetch(page: int) -> httpx.Response:
+        return await client.catalog.get("api/catalog_system/pvt/sku/stockkeepingunitids",
+                                        params={"page": page, "pagesize": ID_PAGE_SIZE})
+
+    def parse(response: httpx.Response) -> ListingPage[int]:
+        ids = json_list(response, "SKU ids page")
         if not all(isinstance(i, int) for i in ids):
-            raise DataError(f"{client.label}: SKU ids page {page} holds something else than ids")
-        if ids:  # the same ids under a new page number: the catalogue ignores `page`
-            guard.check(("ids", tuple(ids)))
-        fresh = guard.fresh(ids, key=lambda i: i)
-        if fresh:
-            skus = await _skus(client, [str(i) for i in fresh])
+            raise DataError(f"{client.label}: a SKU ids page holds something else than ids")
+        return ListingPage(ids)
+
+    async for page in paginate(fetch, parse, PageNumbers(size=ID_PAGE_SIZE), key=lambda i: i,
+                               guard=PageGuard(f"{client.label}: SKU ids", max_pages=100_000)):
+        if page.fresh:
+            skus = await _skus(client, [str(i) for i in page.fresh])
             if skus:
                 yield _group(skus)
-        if len(ids) < ID_PAGE_SIZE:
-            return
-        page += 1

@@ -19,9 +19,12 @@ from hub import (
     Account,
     ConfigError,
     DataError,
+    ListingPage,
     PageGuard,
+    PageNumbers,
     json_object,
-    numbered_pages,
+    paginate,
+    platform_time,
     register_secret,
 )
 from hub import json_objects as json_list  # one copy, in the core (re-exported here)
@@ -120,28 +123,19 @@ class WooClient:
                     total=header_int(response, "X-WP-Total"),
                     total_pages=header_int(response, "X-WP-TotalPages"), response=response)
 
-    def listing(self, path: str, params: Mapping[str, Any]) -> AsyncIterator[Page]:
-        """Every page of a listing in order, the account's ``concurrency`` of them in flight."""
-        return numbered_pages(lambda number: self.page(path, params, number),
-                              lambda page: page.total_pages, lambda page: not page.items,
-                              ahead=self.account.core.concurrency)
+    def listing_page(self, page: Page) -> ListingPage[dict[str, Any]]:
+        """A fetched page as the core's paginators read it."""
+        return ListingPage(page.items, total=page.total, total_pages=page.total_pages,
+                           when=platform_time(page.response))
 
     async def pages(self, path: str, params: Mapping[str, Any], what: str
                     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Every record of a listing, page by page, each record once (guarded against loops)."""
-        guard = PageGuard(f"{self.account.label}: {what}")
-        number = 1
-        while True:
-            guard.check(number)
-            page = await self.page(path, params, number)
-            if page.items:
-                guard.check(("ids", tuple(item.get("id") for item in page.items)))
-            fresh = guard.fresh(page.items)
-            if fresh:
-                yield fresh
-            if not page.items or number >= (page.total_pages or number):
-                return
-            number += 1
+        async for page in paginate(lambda number: self.page(path, params, number),
+                                   self.listing_page, PageNumbers(),
+                                   guard=PageGuard(f"{self.account.label}: {what}")):
+            if page.fresh:
+                yield page.fresh
 
     async def post(self, path: str, body: Any, **kwargs: Any) -> httpx.Response:
         """POST JSON to ``<path>`` (relative to ``/wp-json/``, e.g. ``wc/v3/products/batch``)."""

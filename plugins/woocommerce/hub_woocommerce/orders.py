@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from hub import OrderPage, PageGuard, platform_time
-from hub_woocommerce.client import WooClient, json_object, wc_datetime
+from hub import OrderPage, PageNumbers, SortedBy, paged_listing, scan_orders
+from hub_woocommerce.client import Page, WooClient, json_object, wc_datetime
 
 SECOND = timedelta(seconds=1)
 
@@ -18,14 +17,15 @@ async def scan(client: WooClient, since: datetime, until: datetime | None
     """Every order modified after ``since`` (and before ``until``), each exactly once.
 
     The listing is ``GET /orders?modified_after=..&dates_are_gmt=true&orderby=id&order=asc``,
-    its pages read ``concurrency`` at a time (:meth:`WooClient.listing`):
+    its pages read ``concurrency`` at a time (:class:`hub.PageNumbers`):
     sorting by id keeps every order's position while orders are *modified*
     between pages (sorting by date or modified time moves an edited order
     behind the cursor, or repeats it). New orders get higher ids and land on
     later pages. Deletions shift records back by one, so a record can be
     skipped: when fewer distinct orders were seen than the first page's
     ``X-WP-Total``, the listing is read once more and only unseen orders are
-    yielded (:class:`hub.PageGuard` drops repeats and raises on a page served twice).
+    yielded; :func:`hub.scan_orders` (``SortedBy.STABLE``) drops repeats, raises on a
+    page served twice, reads the second time and sets the checkpoint.
 
     Checkpoints: every page but the last carries none. An order modified
     during the scan may sit on a page already read, so no "modified before"
@@ -41,32 +41,15 @@ async def scan(client: WooClient, since: datetime, until: datetime | None
                               "dates_are_gmt": "true", "orderby": "id", "order": "asc"}
     if until is not None:
         params["modified_before"] = wc_datetime(until + SECOND)
-    guard = PageGuard(f"{client.account.label}: orders", max_pages=100_000)
-    started: datetime | None = None
-    reported: int | None = None
-    held: list[dict[str, Any]] = []
-    for sweep in (1, 2):
-        held = []
-        async with contextlib.aclosing(client.listing("orders", params)) as pages:
-            async for page in pages:
-                guard.check((sweep, page.number))
-                if started is None:
-                    started = platform_time(page.response) or since
-                    reported = page.total
-                if page.items:  # the same records under a new page number: the store ignores `page`
-                    guard.check((sweep, tuple(item.get("id") for item in page.items)))
-                fresh = guard.fresh(page.items)
-                if held:
-                    yield OrderPage(payloads=held, total=reported)
-                held = fresh
-        if sweep == 2 or reported is None or guard.seen_count >= reported:
-            break
-        if held:
-            yield OrderPage(payloads=held, total=reported)
-    checkpoint = started or since
-    if until is not None and until < checkpoint:
-        checkpoint = until
-    yield OrderPage(payloads=held, total=reported, checkpoint=checkpoint)
+
+    async def fetch(number: int) -> Page:
+        return await client.page("orders", params, number)
+
+    ahead = client.account.core.concurrency
+    read = paged_listing(fetch, client.listing_page, lambda: PageNumbers(ahead=ahead))
+    async for page in scan_orders(read, since=since, until=until, sorted_by=SortedBy.STABLE,
+                                  name=f"{client.account.label}: orders"):
+        yield page
 
 
 async def fetch_one(client: WooClient, order_id: str) -> dict[str, Any] | None:

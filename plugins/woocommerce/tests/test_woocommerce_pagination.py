@@ -60,7 +60,9 @@ def test_pages_until_x_wp_totalpages_with_a_checkpoint_on_the_last_only(woo: Any
     store = {1: woo.orders(1, 100), 2: woo.orders(101, 100), 3: woo.orders(201, 50)}
     pages, requests = _scan(woo, _by_page(woo, store, total=250))
     assert _ids(pages) == list(range(1, 251))
-    assert [p.checkpoint for p in pages] == [None, None, datetime(2024, 3, 10, 12, tzinfo=UTC)]
+    assert [p.checkpoint for p in pages] == [None, None, None,
+                                             datetime(2024, 3, 10, 12, tzinfo=UTC)]
+    assert pages[-1].payloads == []  # the scan's last page only vouches for it
     assert all(p.total == 250 for p in pages)
     assert [r.url.params["page"] for r in requests] == ["1", "2", "3"]
     params = requests[0].url.params

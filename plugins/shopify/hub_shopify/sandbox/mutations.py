@@ -10,6 +10,7 @@
   orders must be open; quantities at most what remains; the order's
   fulfillment status and ``updatedAt`` follow.
 * ``bulkOperationRunQuery``: one running export at a time.
+* ``bulkOperationCancel``: a running export goes ``CANCELING``, then ``CANCELED``.
 """
 
 from __future__ import annotations
@@ -275,10 +276,15 @@ def bulk_operation_run_query(_: Any, info: Any, query: str) -> dict[str, Any]:
     return context.shop.start_bulk(query, context.version, context.site)
 
 
+def bulk_operation_cancel(_: Any, info: Any, id: str) -> dict[str, Any]:
+    return ctx(info).shop.cancel_bulk(id)
+
+
 MUTATIONS = {
     "inventorySetQuantities": inventory_set_quantities,
     "productVariantsBulkUpdate": product_variants_bulk_update,
     "fulfillmentCreate": fulfillment_create,
     "fulfillmentTrackingInfoUpdate": fulfillment_tracking_info_update,
     "bulkOperationRunQuery": bulk_operation_run_query,
+    "bulkOperationCancel": bulk_operation_cancel,
 }

@@ -266,6 +266,11 @@ type BulkOperationRunQueryPayload {
   userErrors: [BulkOperationUserError!]!
 }
 
+type BulkOperationCancelPayload {
+  bulkOperation: BulkOperation
+  userErrors: [UserError!]!
+}
+
 type InventoryChange {
   name: String!
   delta: Int!
@@ -328,6 +333,7 @@ type Query {
 
 type Mutation {
   bulkOperationRunQuery(query: String!): BulkOperationRunQueryPayload
+  bulkOperationCancel(id: ID!): BulkOperationCancelPayload
   inventorySetQuantities(input: InventorySetQuantitiesInput!): InventorySetQuantitiesPayload
   productVariantsBulkUpdate(productId: ID!, variants: [ProductVariantsBulkInput!]!,
                             allowPartialUpdates: Boolean): ProductVariantsBulkUpdatePayload

@@ -463,7 +463,8 @@ class ShopifySandbox(Sandbox):
         return latest
 
     def start_bulk(self, query: str, version: str, site: str) -> dict[str, Any]:
-        running = [op for op in self.bulk_ops.values() if op["status"] in ("CREATED", "RUNNING")]
+        running = [op for op in self.bulk_ops.values()
+                   if op["status"] in ("CREATED", "RUNNING", "CANCELING")]
         if running:
             return {"bulkOperation": None, "userErrors": [{
                 "field": ["query"], "code": "OPERATION_IN_PROGRESS",
@@ -487,8 +488,24 @@ class ShopifySandbox(Sandbox):
         self.bulk_ops[gid] = op
         return {"bulkOperation": op, "userErrors": []}
 
+    def cancel_bulk(self, op_id: str) -> dict[str, Any]:
+        """``bulkOperationCancel``: a running export is ``CANCELING`` until it is next read."""
+        op = self.bulk_ops.get(op_id)
+        if op is None:
+            return {"bulkOperation": None, "userErrors": [
+                {"field": ["id"], "message": "Bulk operation does not exist"}]}
+        if op["status"] not in ("CREATED", "RUNNING"):
+            return {"bulkOperation": op, "userErrors": [
+                {"field": ["id"], "message": f"A bulk operation cannot be canceled when it is "
+                                             f"{op['status'].lower()}"}]}
+        op["status"] = "CANCELING"
+        return {"bulkOperation": op, "userErrors": []}
+
     def _advance(self, op: dict[str, Any]) -> None:
         """Finish a running export once its time is up: run it and write the JSONL file."""
+        if op["status"] == "CANCELING":
+            op.update(status="CANCELED", completedAt=iso(self.now()))
+            return
         if op["status"] != "RUNNING" or time.monotonic() < op["_ready"]:
             return
         op["completedAt"] = iso(self.now())
