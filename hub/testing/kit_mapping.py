@@ -22,46 +22,37 @@ from hub.testing.kitbase import KitBase, kit_test
 from hub.types import Capability, Money, Order
 
 MONEY_FIELDS = ("total", "subtotal", "shipping_total", "discount_total", "tax_total")
-TEXT_FIELDS = ("status", "number", "currency", "email", "phone", "first_name", "last_name")
 
 
 def canonical(order: Order | Mapping[str, Any]) -> dict[str, Any]:
-    """An order's comparable fields: money as Decimal amounts, lines as sorted tuples."""
-    if isinstance(order, Mapping):
+    """An order's comparable fields: text as text, money as Decimal amounts, lines as sorted tuples."""
+    if isinstance(order, Order):
+        customer = order.customer
+        values: dict[str, Any] = {k: getattr(order, k) for k in ("status", "number", "currency",
+                                                                 *MONEY_FIELDS)}
+        values |= {k: getattr(customer, k) if customer else None
+                   for k in ("email", "phone", "first_name", "last_name")}
+        values["lines"] = [{"sku": ln.sku, "quantity": ln.quantity, "unit_price": ln.unit_price}
+                           for ln in order.lines]
+    else:
         values = dict(order)
-        lines = values.pop("lines", None)
-        out: dict[str, Any] = {k: _money(v) if k in MONEY_FIELDS else _plain(v) for k, v in values.items()}
-        if lines is not None:
-            out["lines"] = sorted((str(ln.get("sku")), _plain(ln.get("quantity")),
-                                   _plain(ln.get("unit_price"))) for ln in lines)
-        return out
-    customer = order.customer
-    out = {"status": order.status, "number": order.number, "currency": order.currency,
-           "email": customer.email if customer else None, "phone": customer.phone if customer else None,
-           "first_name": customer.first_name if customer else None,
-           "last_name": customer.last_name if customer else None}
-    out |= {k: _money(getattr(order, k)) for k in MONEY_FIELDS}
-    out["lines"] = sorted((str(ln.sku), _plain(ln.quantity), _plain(ln.unit_price)) for ln in order.lines)
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key == "lines":
+            out[key] = sorted((str(ln.get("sku") or ""), _amount(ln.get("quantity")),
+                               _amount(ln.get("unit_price"))) for ln in value)
+        elif key in MONEY_FIELDS:
+            out[key] = _amount(Decimal(0) if value is None else value)
+        else:
+            out[key] = None if value is None else str(value)
     return out
 
 
-def _money(value: Any) -> Any:
-    """A money field: no amount counts as zero (an order without a discount may leave it out)."""
-    return Decimal(0) if value is None else _plain(value)
-
-
-def _plain(value: Any) -> Any:
-    """Money -> its Decimal amount, numbers -> normalised Decimal, others as they are."""
+def _amount(value: Any) -> Decimal | None:
+    """Money or a number as a Decimal (10.00 and 10 compare equal anyway)."""
     if isinstance(value, Money):
         value = value.amount
-    if isinstance(value, int | float | str) and not isinstance(value, bool):
-        try:
-            value = Decimal(str(value))
-        except ArithmeticError:
-            return value
-    if isinstance(value, Decimal):
-        return value.normalize() + 0  # 10.00 == 10, without "1E+1"
-    return value
+    return None if value is None else Decimal(str(value))
 
 
 def differences(expected: Mapping[str, Any], got: Mapping[str, Any]) -> list[str]:
