@@ -15,10 +15,15 @@ Suites: contract (entry point, platform info, secrets redacted everywhere),
 authorization (bad credentials ask to re-authorize; an expired token is
 refreshed), orders (every eligible order exactly once, re-import creates
 nothing, ``since`` honoured, aware datetimes and Decimal money, fetch and parse
-agree, a page changing between fetches), HTTP errors (429 bursts, 5xx, other
-4xx fatal with secrets filtered), products, and stock/price/tracking pushes
-confirmed by reading the sandbox back. Each test's docstring says what to fix
-when it fails.
+agree, a page changing between fetches), several pages and resumable
+checkpoints (:mod:`hub.testing.kit_paging`), mapping against the sandbox's
+expected values (:mod:`hub.testing.kit_mapping`), webhooks
+(:mod:`hub.testing.kit_webhooks`), HTTP errors (429 bursts, 5xx, other 4xx
+fatal with secrets filtered), products, and stock/price/tracking pushes
+confirmed by reading the sandbox back (unconfirmed stock not reported done,
+tracking pushed twice still accepted). Each test's docstring says what to fix
+when it fails. The hub runs on ``HUB_KIT_DATABASE_URL`` when set (see
+:meth:`KitBase.database_url`), else SQLite.
 
 Skipping a kit test needs a written reason: ``skips = {"test_name": "why"}``.
 Overriding or deleting a kit test fails ``test_no_overrides_DO_NOT_OVERRIDE``.
