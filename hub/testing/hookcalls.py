@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -91,8 +92,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         (folder / f"{workerinput.get('workerid', 'w')}.json").write_text(json.dumps(sorted(CALLED)))
         return
     called = set(CALLED)
-    for path in Path(config._hub_hookcalls_dir).glob("*.json"):  # type: ignore[attr-defined]
+    folder = Path(config._hub_hookcalls_dir)  # type: ignore[attr-defined]
+    for path in folder.glob("*.json"):
         called |= set(json.loads(path.read_text()))
+    shutil.rmtree(folder, ignore_errors=True)
     if not whole_suite(config) or session.testsfailed or exitstatus != 0:
         return
     missing = missing_hooks(called)
