@@ -21,6 +21,7 @@ LAYOUT = {  # template file -> path in the new package ({pkg} is hub_<name>)
     "LICENSE.tmpl": "LICENSE",
     "plugin.py.tmpl": "{pkg}/plugin.py",
     "sandbox.py.tmpl": "{pkg}/sandbox.py",
+    "expected.py.tmpl": "{pkg}/expected.py",
     "test_kit.py.tmpl": "tests/test_kit.py",
     "test_mapping.py.tmpl": "tests/test_mapping.py",
 }

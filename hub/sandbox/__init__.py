@@ -373,6 +373,33 @@ class Sandbox(ABC):
         """Serve :attr:`app` on 127.0.0.1 (see :func:`serve`)."""
         return serve(self.app, port=port)
 
+    def expected_order(self, platform_order_id: str) -> Any:
+        """What ``parse_order`` must make of this generated order, for the conformance kit.
+
+        Returns a ``hub.Order`` or a mapping of canonical fields (``status``, ``number``,
+        ``currency``, ``email``, ``phone``, ``first_name``, ``last_name``, ``total``,
+        ``subtotal``, ``shipping_total``, ``discount_total``, ``tax_total`` as Decimal
+        amounts, and ``lines``: mappings of ``sku``, ``quantity``, ``unit_price``), computed
+        from the sandbox's own data, never through the plugin's mapping; only the fields
+        given are compared. ``None``: not provided for this order.
+
+        The default looks for a function ``expected_order(sandbox, platform_order_id)`` in a
+        module ``expected`` next to the sandbox's module (``hub_acme/expected.py`` for
+        ``hub_acme/sandbox.py``, ``hub_acme/sandbox/expected.py`` inside a sandbox package)
+        and returns None ("not provided") when there is none.
+        """
+        import importlib
+
+        package = type(self).__module__.rpartition(".")[0]
+        try:
+            module = importlib.import_module(f"{package}.expected" if package else "expected")
+        except ModuleNotFoundError as exc:
+            if exc.name and not f"{package}.expected".startswith(exc.name):
+                raise  # the module exists but one of its own imports is missing
+            return None
+        provide = getattr(module, "expected_order", None)
+        return provide(self, platform_order_id) if provide is not None else None
+
 
 # --- serving -----------------------------------------------------------------------
 

@@ -15,10 +15,15 @@ Suites: contract (entry point, platform info, secrets redacted everywhere),
 authorization (bad credentials ask to re-authorize; an expired token is
 refreshed), orders (every eligible order exactly once, re-import creates
 nothing, ``since`` honoured, aware datetimes and Decimal money, fetch and parse
-agree, a page changing between fetches), HTTP errors (429 bursts, 5xx, other
-4xx fatal with secrets filtered), products, and stock/price/tracking pushes
-confirmed by reading the sandbox back. Each test's docstring says what to fix
-when it fails.
+agree, a page changing between fetches), several pages and resumable
+checkpoints (:mod:`hub.testing.kit_paging`), mapping against the sandbox's
+expected values (:mod:`hub.testing.kit_mapping`), webhooks
+(:mod:`hub.testing.kit_webhooks`), HTTP errors (429 bursts, 5xx, other 4xx
+fatal with secrets filtered), products, and stock/price/tracking pushes
+confirmed by reading the sandbox back (unconfirmed stock not reported done,
+tracking pushed twice still accepted). Each test's docstring says what to fix
+when it fails. The hub runs on ``HUB_KIT_DATABASE_URL`` when set (see
+:meth:`KitBase.database_url`), else SQLite.
 
 Skipping a kit test needs a written reason: ``skips = {"test_name": "why"}``.
 Overriding or deleting a kit test fails ``test_no_overrides_DO_NOT_OVERRIDE``.
@@ -28,61 +33,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
-from hub.sandbox import SandboxOptions
+from hub.errors import HubError
 from hub.testing.harness import SandboxHarness
-from hub.types import Capability, Order, PlatformInfo
+from hub.testing.kit_mapping import MappingSuite
+from hub.testing.kit_paging import PagingSuite
+from hub.testing.kit_webhooks import WebhookSuite
+from hub.testing.kitbase import KIT_TESTS, KitBase, kit_test
+from hub.types import Capability, Order, PushOutcome, Shipment, StockUpdate
 
-KIT_TESTS: list[str] = []
+__all__ = ["KIT_TESTS", "PlatformKit", "kit_test"]
 
 
-def kit_test(fn: Any) -> Any:
-    KIT_TESTS.append(fn.__name__)
-    return fn
-
-
-class PlatformKit:
+class PlatformKit(MappingSuite, PagingSuite, WebhookSuite, KitBase):
     """Subclass as ``TestSomethingKit`` and set :attr:`platform`."""
-
-    platform: ClassVar[str] = ""
-    sandbox_options: ClassVar[SandboxOptions] = SandboxOptions(orders=30)
-    settings: ClassVar[dict[str, str]] = {}
-    skips: ClassVar[dict[str, str]] = {}
-
-    # --- plumbing -----------------------------------------------------------------
-    def _options(self, **changes: Any) -> SandboxOptions:
-        from dataclasses import replace
-
-        return replace(self.sandbox_options, **changes)
-
-    @pytest.fixture
-    def harness(self, tmp_path: Path) -> Iterator[SandboxHarness]:
-        with self.open_harness(tmp_path) as h:
-            yield h
-
-    def open_harness(self, tmp_path: Path, **option_changes: Any) -> SandboxHarness:
-        return SandboxHarness(self.platform, tmp_path, self._options(**option_changes),
-                              settings=dict(self.settings))
-
-    def _info(self) -> PlatformInfo:
-        from hub.core.plugins import get_host
-
-        return get_host().info(self.platform)  # type: ignore[no-any-return]
-
-    def _check(self, name: str, *capabilities: Capability) -> None:
-        if name in self.skips:
-            pytest.skip(f"skipped by the plugin: {self.skips[name]}")
-        missing = [c for c in capabilities if c not in self._info().capabilities]
-        if missing:
-            pytest.skip(f"the plugin does not declare {', '.join(map(str, missing))}")
 
     # --- contract ----------------------------------------------------------------------
     @kit_test
@@ -137,19 +108,12 @@ class PlatformKit:
                     and any(w in k for w in ("token", "secret", "key"))}
         view = harness.app.accounts.describe(harness.app.accounts.row(harness.account), with_settings=True)
         harness.import_orders(since=harness.sandbox.epoch - timedelta(days=2))
-        with harness.app.db.engine.connect() as conn:
-            from sqlalchemy import text
-
-            conn.execute(text("PRAGMA wal_checkpoint(FULL)"))
-        db = b"".join(p.read_bytes() for p in (harness.tmp_path / "hub-data").glob("hub.db*"))
+        db = stored_text(harness)
         logs = "\n".join(r.getMessage() for r in caplog.records)
         for secret in secrets:
             assert secret not in str(view), "a secret shows in accounts show"
-            assert secret.encode() not in db, "a secret is stored in plaintext"
+            assert secret not in db, "a secret is stored in plaintext"
             assert secret not in logs, "a secret reached the logs"
-
-    def all_settings(self, harness: SandboxHarness) -> dict[str, str]:
-        return {**harness.sandbox.account_settings(harness.base_url), **self.settings}
 
     # --- authorization -------------------------------------------------------------------
     @kit_test
@@ -231,15 +195,6 @@ class PlatformKit:
         payloads = self._fetch(harness, harness.sandbox.now() + timedelta(days=1))
         assert payloads == [], f"{len(payloads)} orders came back for a future 'since'"
 
-    def _fetch(self, harness: SandboxHarness, since: Any) -> list[dict[str, Any]]:
-        account = harness.app.accounts.open_named(harness.account)
-
-        async def collect() -> list[dict[str, Any]]:
-            return [p async for page in harness.app.host.fetch_orders(account, since, None)
-                    for p in page.payloads]
-
-        return harness.run(collect())
-
     @kit_test
     def test_orders_have_aware_datetimes_and_decimal_money(self, harness: SandboxHarness) -> None:
         """Every parsed order has timezone-aware datetimes and Decimal money with a currency.
@@ -270,7 +225,8 @@ class PlatformKit:
         """
         self._check("test_peek_order_agrees_with_parse_order", Capability.ORDERS)
         if not harness.app.host.implements("peek_order", self.platform):
-            return  # optional hook: every payload is parsed
+            pytest.skip("the plugin does not implement the optional peek_order hook "
+                        "(the core parses every payload)")
         account = harness.app.accounts.open_named(harness.account)
         payloads = self._fetch(harness, harness.sandbox.epoch - timedelta(days=400))
         peeked = 0
@@ -490,6 +446,45 @@ class PlatformKit:
         result = harness.push("tracking")
         assert result.error is None and result.counts.counts["pushed"] == 1, result.error
         assert harness.sandbox.read_tracking(order.platform_order_id) == "1ZKIT0001"
+        shipment = Shipment.model_validate(self._outbox(harness, "tracking")[0].payload)
+        account = harness.app.accounts.open_named(harness.account)
+        again = harness.run(harness.app.host.push_tracking(account, shipment))
+        assert again.outcome == PushOutcome.ACCEPTED, (
+            f"pushing the same tracking a second time failed ({again.error}); the core may "
+            "repeat a push whose answer it lost: make push_tracking idempotent")
+        assert harness.sandbox.read_tracking(order.platform_order_id) == "1ZKIT0001"
+
+    @kit_test
+    def test_a_stock_push_the_platform_did_not_apply_is_not_reported_done(
+            self, harness: SandboxHarness) -> None:
+        """A quantity the platform never applied (a listing it does not hold) is not reported done.
+
+        Fix: read the platform's answer for each update (or read the quantity back) and return
+        ``PushResult.ok`` only for what it confirmed; ``PushResult.failed(sku, reason)`` otherwise.
+        """
+        self._check("test_a_stock_push_the_platform_did_not_apply_is_not_reported_done",
+                    Capability.STOCK)
+        sku = self._linked(harness)[0]
+        product_id, variant_id = self._listing(harness, sku)
+        ghost = StockUpdate(sku="KIT-GHOST", platform_product_id=product_id + "0000",
+                            platform_variant_id=variant_id + "0000" if variant_id else None, quantity=7)
+        account = harness.app.accounts.open_named(harness.account)
+        try:
+            results = harness.run(harness.app.host.push_stock(account, [ghost]))
+        except HubError:
+            return  # refused as a whole: not reported done either
+        assert len(results) == 1, "push_stock must return one PushResult per update"
+        assert results[0].outcome != PushOutcome.ACCEPTED, (
+            "a stock update for a listing the platform does not hold was reported done")
+
+    def _outbox(self, harness: SandboxHarness, kind: str) -> list[Any]:
+        from sqlmodel import col, select
+
+        from hub.core.storage.models import OutboxItem
+
+        with harness.app.db.session() as s:
+            return list(s.exec(select(OutboxItem).where(OutboxItem.kind == kind)
+                               .order_by(col(OutboxItem.id))))
 
     # --- anti-tamper ------------------------------------------------------------------------------
     def test_no_overrides_DO_NOT_OVERRIDE(self) -> None:
@@ -507,3 +502,17 @@ class PlatformKit:
 
 def run(coro: Any) -> Any:
     return asyncio.run(coro)
+
+
+def stored_text(harness: SandboxHarness) -> str:
+    """Every value the hub's database holds, as text (on any database the harness runs on)."""
+    from sqlalchemy import select
+    from sqlmodel import SQLModel
+
+    parts: list[str] = []
+    with harness.app.db.engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            for row in conn.execute(select(table)):
+                parts.extend(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+                             for v in row)
+    return "\n".join(parts)
