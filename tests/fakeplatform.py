@@ -81,6 +81,7 @@ class FakePlatform:
         self.used_refresh_tokens: set[Any] = set()
         self.before_fetch: Any = None  # an async callable awaited before the first page
         self.checkpoint_pages = True  # False: only a scan's last page carries a checkpoint
+        self.checkpoint_at: datetime | None = None  # vouch for this instant on every page instead
 
     def add(self, *payloads: dict[str, Any]) -> None:
         for payload in payloads:
@@ -116,6 +117,8 @@ class FakePlatform:
             checkpoint = datetime.fromisoformat(page[-1]["modified"])
             if not self.checkpoint_pages and number < len(pages):
                 checkpoint = None
+            if self.checkpoint_at is not None:
+                checkpoint = self.checkpoint_at
             yield OrderPage(payloads=copy.deepcopy(page), checkpoint=checkpoint, total=len(chosen))
             if self.on_resume is not None:
                 self.on_resume()

@@ -457,3 +457,28 @@ def test_a_resumed_import_far_behind_commits_its_cursor_after_each_slice(
     resumed = run_import(app)
     assert resumed.status == "ok" and count(app, Order) == 29
     assert fake.fetch_calls[0][0] == start + timedelta(days=21, minutes=-10)
+
+
+def test_a_checkpoint_past_the_slice_end_is_clamped_to_it(
+        app: HubApp, account: str, fake: FakePlatform) -> None:
+    """A plugin vouching for a time after its slice's end cannot move the cursor past orders not read."""
+    from hub.errors import TransientError
+
+    fake.add(*(make_order(i, modified=NOW - timedelta(days=i)) for i in range(1, 30)))
+    fake.checkpoint_at = NOW + timedelta(days=1)  # a plugin that answers with the platform's clock
+
+    def had_orders(window: tuple[datetime, datetime | None]) -> bool:
+        return any(window[0] <= NOW - timedelta(days=i) < (window[1] or NOW) for i in range(1, 30))
+
+    async def before_fetch() -> None:
+        if len(fake.fetch_calls) > 1 and had_orders(fake.fetch_calls[-2]):
+            raise TransientError("killed")  # dies in the slice after the first one with orders
+
+    fake.before_fetch = before_fetch
+    assert run_import(app).status == "failed"
+    read_end = fake.fetch_calls[-2][1]
+    with app.db.session() as s:
+        assert s.get(SyncCursor, (1, "orders")).position == read_end
+    fake.before_fetch = None
+    fake.checkpoint_at = None
+    assert run_import(app).status == "ok" and count(app, Order) == 29

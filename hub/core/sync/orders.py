@@ -460,8 +460,10 @@ async def import_orders(app: HubApp, name: str, *, since: datetime | None = None
                     if page.total is not None and index not in totals:
                         totals.add(index)  # each backfill slice reports its own total
                         counts.available = (counts.available or 0) + page.total
-                    result = await writer.write(page.payloads, run_id=run_id,
-                                                checkpoint=page.checkpoint)
+                    checkpoint = page.checkpoint
+                    if checkpoint is not None and upper is not None and checkpoint > upper:
+                        checkpoint = upper  # a slice vouches for nothing after its end
+                    result = await writer.write(page.payloads, run_id=run_id, checkpoint=checkpoint)
                     counts.counts.update(result.counts.counts)
                     counts.skipped.update(result.counts.skipped)
                     done += len(page.payloads)
