@@ -23,7 +23,7 @@ _EXPORTS: dict[str, str] = {
     "OrderLine": "hub.types", "Delivery": "hub.types", "Order": "hub.types",
     "Product": "hub.types", "Variant": "hub.types", "StockUpdate": "hub.types",
     "PriceUpdate": "hub.types", "Shipment": "hub.types", "ShipmentLine": "hub.types",
-    "Invoice": "hub.types", "PushResult": "hub.types", "PushOutcome": "hub.types",
+    "Invoice": "hub.types", "ShipmentRef": "hub.types", "PushResult": "hub.types", "PushOutcome": "hub.types",
     "OrderPage": "hub.types", "OrderPeek": "hub.types", "WebhookEvent": "hub.types",
     "SettingSpec": "hub.types",
     "Capability": "hub.types", "PlatformInfo": "hub.types", "utc": "hub.types",
@@ -37,6 +37,7 @@ _EXPORTS: dict[str, str] = {
     "AuthSession": "hub.auth", "Callback": "hub.auth", "pkce_challenge": "hub.auth",
     # HTTP toolkit
     "HttpClient": "hub.core.http.client", "Resolution": "hub.core.http.client",
+    "Classifier": "hub.core.http.client",
     "RateLimiter": "hub.core.http.ratelimit", "RetryPolicy": "hub.core.http.retry",
     "TokenRefresher": "hub.core.http.tokens", "PageGuard": "hub.core.http.paging",
     "numbered_pages": "hub.core.http.paging", "platform_time": "hub.core.http.clock",
@@ -71,7 +72,7 @@ def __getattr__(name: str) -> Any:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from hub.account import Account, AccountRuntime
     from hub.auth import AuthSession, Callback, pkce_challenge
-    from hub.core.http.client import HttpClient, Resolution
+    from hub.core.http.client import Classifier, HttpClient, Resolution
     from hub.core.http.clock import platform_time
     from hub.core.http.listing import (
         Cursors,
@@ -128,6 +129,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         SettingSpec,
         Shipment,
         ShipmentLine,
+        ShipmentRef,
         StockUpdate,
         Variant,
         WebhookEvent,
