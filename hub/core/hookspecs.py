@@ -7,7 +7,11 @@ Two kinds of hooks exist.
   account's platform. No plugin ever sees another platform's call, so no
   implementation starts with "if this is not mine, return None". The first (and
   only) result is returned. Hook wrappers (``wrapper=True``) in non-platform
-  plugins still observe every platform's call.
+  plugins see every platform's call and its arguments, and may adjust the
+  result of a synchronous hook (``parse_order``, ``map_product``). For an
+  ``async`` hook pluggy hands a wrapper the un-awaited coroutine (or async
+  generator), not its outcome (pluggy issue 320): to observe what a platform
+  call did, use the broadcast events below and the run history, not a wrapper.
 * **Broadcast hooks** are extension points every plugin may implement: events
   (:func:`order_imported`, :func:`sync_failed`) and extra CLI commands
   (:func:`register_commands`). Every implementation is called; results are
