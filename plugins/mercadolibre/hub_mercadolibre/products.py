@@ -11,13 +11,12 @@ category (``GET /categories/{id}``, read once per account runtime).
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import httpx
 
-from hub import DataError, HttpClient, ListingPage, Offsets, PageGuard, Scroll, paginate
+from hub import DataError, ListingPage, Offsets, PageGuard, Scroll, paginate
 from hub_mercadolibre.client import MeliClient, json_list, json_object
 
 SEARCH_LIMIT = 100
@@ -25,7 +24,6 @@ OFFSET_CAP = 1000
 MULTIGET = 20
 ITEM_ID = re.compile(r"^[A-Z]{3}\d+$")
 
-_categories: weakref.WeakKeyDictionary[HttpClient, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
 def chunks(values: list[str], size: int) -> Iterable[list[str]]:
@@ -95,7 +93,7 @@ async def items(client: MeliClient, ids: list[str]) -> list[dict[str, Any]]:
 async def with_categories(client: MeliClient, listing: list[dict[str, Any]]
                           ) -> list[dict[str, Any]]:
     """``listing`` with each item's ``category_name`` filled in (names read once)."""
-    names = _categories.setdefault(client.http, {})
+    names: dict[str, str] = client.account.runtime.memo("mercadolibre.categories")
     wanted = sorted({str(i["category_id"]) for i in listing if i.get("category_id")} - set(names))
     bodies = await client.bounded(client.get_object(f"/categories/{category}", missing_ok=True)
                                   for category in wanted)

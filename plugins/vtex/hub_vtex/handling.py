@@ -20,18 +20,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 
-from hub import Account, HttpClient, HubError, Order
+from hub import Account, HubError, Order
 from hub_vtex.client import VtexClient
 from hub_vtex.info import NAME
 
 log = logging.getLogger("hub.vtex.handling")
 READY = "ready-for-handling"
 
-# Pending calls per account, keyed by the account's OMS client (it lives as long as the account).
-_pending: weakref.WeakKeyDictionary[HttpClient, set[asyncio.Task[None]]] = (
-    weakref.WeakKeyDictionary())
+
+def _pending(client: VtexClient) -> set[asyncio.Task[None]]:
+    """The account's start-handling calls in flight, kept in its runtime (it lives as long as the account)."""
+    tasks: set[asyncio.Task[None]] = client.account.runtime.memo("vtex").setdefault("handling", set())
+    return tasks
 
 
 def wanted(account: Account, order: Order, created: bool) -> bool:
@@ -67,7 +68,7 @@ def schedule(account: Account, order: Order, created: bool) -> asyncio.Task[None
         await start(client, order.platform_order_id)
 
     task = loop.create_task(run())
-    tasks = _pending.setdefault(client.oms, set())
+    tasks = _pending(client)
     tasks.add(task)
     task.add_done_callback(tasks.discard)
     return task
@@ -75,6 +76,6 @@ def schedule(account: Account, order: Order, created: bool) -> asyncio.Task[None
 
 async def settle(client: VtexClient) -> None:
     """Wait for the account's start-handling calls still in flight."""
-    tasks = _pending.get(client.oms)
+    tasks = _pending(client)
     while tasks:
         await asyncio.gather(*list(tasks))
