@@ -14,6 +14,7 @@ import respx
 
 import hub
 from hub.sandbox import SandboxOptions
+from hub.testing.transports import InFlight
 from hub_mercadolibre import plugin
 from hub_mercadolibre.sandbox import MercadoLibreSandbox
 
@@ -243,24 +244,3 @@ def test_fetch_order_returns_the_whole_cart_for_any_of_its_orders(meli: Any, ser
         assert payload is not None and payload["id"] == key
         assert sorted(o["id"] for o in payload["orders"]) == sorted(o["id"] for o in members)
         assert plugin.parse_order(acct, payload).platform_order_id == key
-
-
-class InFlight(httpx.AsyncBaseTransport):
-    """A transport that counts the most requests it had in flight at once."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-        self.now = self.most = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.now += 1
-        self.most = max(self.most, self.now)
-        try:
-            response = await self.inner.handle_async_request(request)
-            await response.aread()
-            return response
-        finally:
-            self.now -= 1
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()

@@ -6,11 +6,11 @@ import time
 from datetime import timedelta
 from types import ModuleType
 
-import httpx
 import pytest
 
 import hub
 from hub.sandbox import SandboxOptions, TokenBucket
+from hub.testing.transports import InFlight
 from hub_vtex import plugin
 from hub_vtex.sandbox import VtexSandbox
 
@@ -194,24 +194,3 @@ def test_products_come_from_the_catalog_sku_endpoints(vt: ModuleType) -> None:
     assert [v.sku for v in shirt.variants] == ["BT-S", "BT-M", "BT-L"]
     assert all(v.barcode and len(v.barcode) == 13 for v in shirt.variants)
     assert sum(len(p.variants) for p in every) == len(sandbox.skus)
-
-
-class InFlight(httpx.AsyncBaseTransport):
-    """A transport that counts the most requests it had in flight at once."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-        self.now = self.most = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.now += 1
-        self.most = max(self.most, self.now)
-        try:
-            response = await self.inner.handle_async_request(request)
-            await response.aread()
-            return response
-        finally:
-            self.now -= 1
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
