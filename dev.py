@@ -2,7 +2,7 @@
 """Set-up and tasks for hub, from nothing but Python 3.11+ and pip.
 
     python3 dev.py demo    # the main job: the whole cycle against local sandboxes
-    python3 dev.py test    # lint and the whole test suite (core and every plugin)
+    python3 dev.py test    # lint, type check and the whole test suite (core and every plugin)
     python3 dev.py lint | fix | bench | hub ARGS...
 
 Each command creates (once) a virtual environment in .venv and installs the
