@@ -2,7 +2,7 @@
 """Set-up and tasks for hub, from nothing but Python 3.11+ and pip.
 
     python3 dev.py demo    # the main job: the whole cycle against local sandboxes
-    python3 dev.py test    # lint and the whole test suite (core and every plugin)
+    python3 dev.py test    # lint, type check and the whole test suite (core and every plugin)
     python3 dev.py lint | fix | bench | hub ARGS...
 
 Each command creates (once) a virtual environment in .venv and installs the
@@ -48,6 +48,21 @@ def ensure_env() -> None:
     STAMP.write_text(digest)
 
 
+def typed_paths() -> list[str]:
+    """What mypy checks: the core and each plugin's package (never its .egg-info)."""
+    return ["hub", *(str(p.relative_to(ROOT)) for d in plugin_dirs()
+                     for p in sorted(d.glob("hub_*")) if p.is_dir() and (p / "__init__.py").exists())]
+
+
+def typecheck() -> int:
+    """mypy over :func:`typed_paths` (settings in pyproject.toml); a one-line hint on failure."""
+    code = run("mypy", *typed_paths())
+    if code:
+        print("dev: mypy found type errors (see above; settings in pyproject.toml [tool.mypy])",
+              file=sys.stderr)
+    return code
+
+
 def run(*args: str) -> int:
     return subprocess.run([str(BIN / args[0]), *args[1:]], cwd=ROOT).returncode
 
@@ -63,7 +78,7 @@ def main(argv: list[str]) -> int:
     if task == "hub":
         return run("hub", *argv[1:])
     if task == "lint":
-        return run("ruff", "check", ".")
+        return run("ruff", "check", ".") or typecheck()
     if task == "fix":
         return run("ruff", "check", "--fix", ".")
     if task == "bench":
@@ -73,7 +88,7 @@ def main(argv: list[str]) -> int:
         print("dev: ruff found problems (python3 dev.py fix repairs the automatic ones)",
               file=sys.stderr)
         return code
-    return run("python", "-m", "pytest", "-n", str(workers()), *argv[1:])
+    return typecheck() or run("python", "-m", "pytest", "-n", str(workers()), *argv[1:])
 
 
 def workers() -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -24,7 +24,7 @@ def get_app() -> HubApp:
 
         app = root.obj["app"] = HubApp()
         root.call_on_close(app.close)
-    return app
+    return cast("HubApp", app)
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -21,7 +22,7 @@ def list_plugins(as_json: bool) -> None:
     from hub.core.plugins import get_host
 
     host = get_host()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for loaded in host.plugins.values():
         info = host.platforms.get(loaded.platform) if loaded.platform else None
         rows.append({"name": loaded.name, "platform": loaded.platform,

@@ -150,8 +150,9 @@ class AccountService:
                     **self.app.box.decrypt(row.secrets_enc, what="settings", owner=_owner(row, "settings"))}
         plain, secret = validate_settings(info, values, existing=existing)
         with self.app.db.session() as s:
-            row = s.get(AccountRow, row.id)
-            assert row is not None
+            stored = s.get(AccountRow, row.id)
+            assert stored is not None
+            row = stored
             row.settings = {**(row.settings or {}), **plain}
             if secret:
                 merged = {**self.app.box.decrypt(row.secrets_enc, what="settings"), **secret}
@@ -162,11 +163,12 @@ class AccountService:
         self._live.pop(row.id or 0, None)
         return row
 
-    def set_flags(self, name: str, **flags: bool | str | None) -> AccountRow:
+    def set_flags(self, name: str, **flags: bool | str | int | None) -> AccountRow:
         row = self.row(name)
         with self.app.db.session() as s:
-            row = s.get(AccountRow, row.id)
-            assert row is not None
+            stored = s.get(AccountRow, row.id)
+            assert stored is not None
+            row = stored
             for key, value in flags.items():
                 setattr(row, key, value)
             row.updated_at = now()
@@ -195,9 +197,9 @@ class AccountService:
             )
 
             for model in (AccountWarehouse, ProductLink, OutboxItem, SyncCursor):
-                for item in s.exec(select(model).where(model.account_id == row.id)).all():  # type: ignore[attr-defined]
+                for item in s.exec(select(model).where(model.account_id == row.id)).all():
                     s.delete(item)
-            for lease in s.exec(select(Lease).where(Lease.name.endswith(f":{row.id}"))).all():  # type: ignore[union-attr]
+            for lease in s.exec(select(Lease).where(Lease.name.endswith(f":{row.id}"))).all():
                 s.delete(lease)
             s.delete(s.get(AccountRow, row.id))
         self._live.pop(row.id or 0, None)

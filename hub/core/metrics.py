@@ -17,7 +17,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, func, select
 
@@ -167,8 +168,9 @@ def _recovered(s: Session, name: dict[int | None, str]) -> Metric:
                     "counter")
     counts = col(SyncRun.counts)
     sums = [func.coalesce(func.sum(counts[kind].as_integer()), 0) for kind in FAULT_KINDS]
+    values: list[Any]
     for account_id, flow, *values in s.exec(
-            select(SyncRun.account_id, SyncRun.flow, *sums)  # type: ignore[call-overload]
+            select(SyncRun.account_id, SyncRun.flow, *sums)
             .group_by(col(SyncRun.account_id), col(SyncRun.flow))):
         for kind, value in zip(FAULT_KINDS, values, strict=True):
             if value:
@@ -189,7 +191,7 @@ def _lag(s: Session, accounts: Iterable[Account]) -> Metric:
     (since the account was added when it never had one), so a stalled sync keeps growing."""
     metric = Metric("hub_sync_lag_seconds", "seconds since the last successful run, per account "
                                             "and switched-on flow", "gauge")
-    last = {(a, f): at for a, f, at in s.exec(
+    last: dict[tuple[int | None, str], datetime | None] = {(a, f): at for a, f, at in s.exec(
         select(SyncRun.account_id, SyncRun.flow, func.max(SyncRun.finished_at))
         .where(col(SyncRun.status).in_(SUCCESS))
         .group_by(col(SyncRun.account_id), col(SyncRun.flow)))}

@@ -179,14 +179,14 @@ class LoopbackSession(CallbackSession):
         assert self._outcome is not None
         task = asyncio.current_task()
         if task is not None:
-            self._pages.add(task)  # type: ignore[arg-type]
+            self._pages.add(task)
         try:
             return outcome_page(await asyncio.wait_for(asyncio.shield(self._outcome), PAGE_WAIT))
         except TimeoutError:
             return RECEIVED_PAGE
         finally:
             if task is not None:
-                self._pages.discard(task)  # type: ignore[arg-type]
+                self._pages.discard(task)
 
     def _accept(self, callback: Callback) -> tuple[int, str]:
         if browser_return(callback):

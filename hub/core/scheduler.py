@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import functools
 import logging
 import random
 import socket
@@ -153,11 +154,11 @@ class Daemon:
                 if not every and self.scheduler.get_job(f"{flow}:{name}"):
                     self.scheduler.remove_job(f"{flow}:{name}")
             if orders_every:
-                self._add(name, "orders", orders_every, lambda n=name: import_orders(
-                    self.app, n, trigger="scheduled", stop=self.stop_event))
+                self._add(name, "orders", orders_every, functools.partial(
+                    import_orders, self.app, name, trigger="scheduled", stop=self.stop_event))
             if push_every:
                 self._add(name, "push", push_every,
-                          lambda n=name: push_all(self.app, n, trigger="scheduled"))
+                          functools.partial(push_all, self.app, name, trigger="scheduled"))
         self.jobs = wanted
 
     def _add(self, name: str, flow: str, every: int,

@@ -106,7 +106,8 @@ class Authorizations:
         attempt.task = task
         self.attempts[row.name] = attempt
         task.add_done_callback(lambda done: self._settle(attempt, done))
-        await asyncio.wait({task, session.authorize_url}, timeout=START_TIMEOUT,
+        first: set[asyncio.Future[Any]] = {task, session.authorize_url}
+        await asyncio.wait(first, timeout=START_TIMEOUT,
                            return_when=asyncio.FIRST_COMPLETED)
         if session.authorize_url.done():
             attempt.authorize_url = session.authorize_url.result()

@@ -27,7 +27,7 @@ from hub.core.api.schemas import (
 )
 from hub.core.storage import queries
 from hub.core.storage.db import Database
-from hub.core.storage.models import Order, Shipment, SyncRun
+from hub.core.storage.models import Account, Order, Shipment, SyncRun
 from hub.errors import NotFound
 
 
@@ -108,7 +108,7 @@ def run_detail(db: Database, run_id: int) -> RunDetail:
         run = s.get(SyncRun, run_id)
         if run is None:
             raise NotFound(f"no run with id {run_id}", hint="see: hub runs list")
-        account = s.get(queries.Account, run.account_id)
+        account = s.get(Account, run.account_id)
         items = [RunItemOut(key=i.key, outcome=i.outcome, reason=i.reason, resolved=i.resolved,
                             at=i.at) for i in queries.run_items(s, run_id)]
         summary = run_summary(run, account.name if account else "?")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 from hub.core.http import faults
@@ -81,7 +81,7 @@ class PageGuard:
 
 async def numbered_pages(fetch: Callable[[int], Awaitable[P]], total_pages: Callable[[P], int | None],
                          is_empty: Callable[[P], bool], *, start: int = 1, ahead: int = 1
-                         ) -> AsyncIterator[P]:
+                         ) -> AsyncGenerator[P]:
     """Pages ``start``, ``start + 1``, ... of a numbered listing, in order, read ahead concurrently.
 
     The first page is read alone; once a page reports how many there are

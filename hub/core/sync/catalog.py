@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, or_, select
@@ -79,14 +80,14 @@ class ProductMatcher:
         if self.key == "sku":
             skus = {line.sku for line in lines if line.sku} - set(self.by_sku)
             if skus:
-                for product_id, sku in self.s.exec(select(Product.id, Product.sku)
-                                                   .where(col(Product.sku).in_(skus))).all():
-                    self.by_sku[sku] = product_id  # type: ignore[index,assignment]
+                for found_id, sku in self.s.exec(select(Product.id, Product.sku)
+                                                 .where(col(Product.sku).in_(skus))).all():
+                    self.by_sku[cast(str, sku)] = cast(int, found_id)  # stored rows have ids; skus matched
         elif self.key == "name":
             names = {line.name for line in lines} - set(self.by_name)
-            for product_id, name in self.s.exec(select(Product.id, Product.name)
-                                                .where(col(Product.name).in_(names))).all():
-                self.by_name.setdefault(name, product_id)  # type: ignore[arg-type]
+            for found_id, name in self.s.exec(select(Product.id, Product.name)
+                                              .where(col(Product.name).in_(names))).all():
+                self.by_name.setdefault(name, cast(int, found_id))  # stored rows have ids
 
     def resolve_many(self, lines: Sequence[tuple[Line, CanonicalProduct | None]]) -> list[int]:
         """Hub product ids for ``lines`` (call :meth:`preload` first), creating what is missing."""
@@ -175,7 +176,7 @@ class _NewCustomer:
         self.id: int | None = None
 
 
-def _customer_id(handle: int | _NewCustomer) -> int:
+def _customer_id(handle: int | Customer | _NewCustomer) -> int:
     return handle if isinstance(handle, int) else handle.id or 0
 
 
@@ -215,9 +216,9 @@ class CustomerMatcher:
         New customers are inserted with one statement; two orders of one page from
         one new buyer share the customer.
         """
-        handles: list[int | _NewCustomer] = []
+        handles: list[int | Customer | _NewCustomer] = []
         created: list[_NewCustomer] = []
-        links: dict[str, int | _NewCustomer] = {}
+        links: dict[str, int | Customer | _NewCustomer] = {}
         for buyer in buyers:
             if buyer.unspecified:
                 handles.append(self._unspecified())
@@ -247,7 +248,7 @@ class CustomerMatcher:
                 links[buyer.platform_id] = found
             handles.append(found if isinstance(found, _NewCustomer) else found.id or 0)
         if created:
-            ids = self.s.execute(insert(Customer).returning(Customer.id, sort_by_parameter_order=True),
+            ids = self.s.execute(insert(Customer).returning(col(Customer.id), sort_by_parameter_order=True),
                                  [c.values for c in created]).scalars().all()
             for new, customer_id in zip(created, ids, strict=True):
                 new.id = customer_id

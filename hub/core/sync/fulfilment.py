@@ -220,9 +220,10 @@ def delete(app: HubApp, order_id: int) -> Order:
                                                         OutboxItem.key == str(shipment.id))):
                 s.delete(item)
             s.delete(shipment)
-        for model in (OrderLine, OrderEvent):
-            for item in s.exec(select(model).where(model.order_id == order_id)).all():  # type: ignore[attr-defined]
-                s.delete(item)
+        for line in s.exec(select(OrderLine).where(OrderLine.order_id == order_id)).all():
+            s.delete(line)
+        for event in s.exec(select(OrderEvent).where(OrderEvent.order_id == order_id)).all():
+            s.delete(event)
         s.flush()  # children first: the tables have no ORM relationships to order the deletes
         s.delete(order)
     return order

@@ -260,7 +260,7 @@ class OrderWriter:
             (line, details.get(line.platform_product_id or "")) for o, _ in new for line in o.lines]))
         stamp = now()
         order_ids = s.execute(
-            insert(OrderRow).returning(OrderRow.id, sort_by_parameter_order=True),
+            insert(OrderRow).returning(col(OrderRow.id), sort_by_parameter_order=True),
             [{"account_id": self.row.id or 0, "platform": self.row.platform,
               "platform_order_id": order.platform_order_id, "fingerprint": digest,
               "customer_id": customer_id, "imported_at": stamp, "updated_at": stamp,
@@ -437,6 +437,7 @@ async def import_orders(app: HubApp, name: str, *, since: datetime | None = None
         interrupted = False
         started = now()
         slice_days = account.core.backfill_slice_days
+        windows: list[tuple[datetime, datetime | None]]
         if since is not None:
             windows = [(since, None)]
         elif cursor is None or full:

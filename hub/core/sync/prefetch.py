@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -93,8 +93,8 @@ class Prefetch(Generic[T]):
         await self.aclose()
 
 
-async def chain(sources: list[Callable[[], AsyncIterator[T]]], *, ahead: int = 1,
-                open_ahead: int = 1) -> AsyncIterator[tuple[int, T | None]]:
+async def chain(sources: Sequence[Callable[[], AsyncIterator[T]]], *, ahead: int = 1,
+                open_ahead: int = 1) -> AsyncGenerator[tuple[int, T | None]]:
     """Each source's items as ``(index, item)``, then ``(index, None)`` when it is exhausted.
 
     With ``ahead`` > 0, up to ``open_ahead`` sources after the current one are

@@ -124,6 +124,7 @@ def wanted_prices(s: Session, account_id: int) -> Wanted:
                    .order_by(col(ProductLink.id))).all()
     ids = {link.product_id for link in links}
     prices: dict[int, Price] = {}
+    price: Price | None
     for price in s.exec(select(Price).where(col(Price.product_id).in_(ids),
                                             or_(Price.account_id == 0,
                                                 Price.account_id == account_id))).all():
@@ -328,6 +329,7 @@ def _apply(app: HubApp, run_id: int, account_id: int, batch: list[OutboxItem],
            results: list[PushResult], counts: runs.RunCounts) -> None:
     """Mark each item by the platform's answer; results come in the order of the updates."""
     with app.db.session() as s:
+        item: OutboxItem | None
         for index, item in enumerate(batch):
             result = results[index] if index < len(results) else PushResult.failed(
                 item.key, "the plugin returned no result for this item")

@@ -151,7 +151,7 @@ def available(session: Session, account_id: int, product_ids: Iterable[int]) -> 
         select(StockLevel.product_id, func.sum(StockLevel.quantity))
         .where(col(StockLevel.warehouse_id).in_(warehouses))
         .where(col(StockLevel.product_id).in_(ids))
-        .group_by(StockLevel.product_id)).all()
+        .group_by(col(StockLevel.product_id))).all()
     for pid, total in rows:
         totals[pid] = max(int(total or 0), 0)
     return totals

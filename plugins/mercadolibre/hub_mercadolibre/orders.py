@@ -215,8 +215,8 @@ async def fetch_sale(client: MeliClient, key: str) -> dict[str, Any] | None:
         return await fetch_sale(client, order_id) if order_id else None
     if not numeric_id(key):
         return None
-    order = await client.get_object(f"/orders/{key}", missing_ok=True)
-    if order is None:
+    single = await client.get_object(f"/orders/{key}", missing_ok=True)
+    if single is None:
         return None
-    sales = await assembler.sales([order])
+    sales = await assembler.sales([single])
     return sales[0] if sales else None

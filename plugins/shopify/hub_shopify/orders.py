@@ -25,7 +25,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from hub import (
     Cursors,
@@ -76,7 +76,7 @@ def mark_denied(nodes: list[dict[str, Any]], denied: Iterable[Path], root: tuple
         if depth == 1:  # a single order: order.customer...
             index = 0
         elif len(path) > depth and isinstance(path[depth], int):
-            index = path[depth]
+            index = cast(int, path[depth])  # checked just above
         else:
             continue
         if 0 <= index < len(nodes):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from hub import Account, DataError, WebhookEvent, header, verify_hmac
 from hub_shopify.client import shop_domain
@@ -25,6 +26,10 @@ from hub_shopify.ids import legacy_id
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/paid", "orders/cancelled",
                           "orders/fulfilled", "orders/partially_fulfilled"})
 REFETCH_TOPICS = frozenset({"orders/edited", "orders/delete"})
+
+
+def _object_of(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def secret(account: Account) -> str | None:
@@ -54,7 +59,7 @@ def parse(headers: Mapping[str, str], body: bytes) -> WebhookEvent:
     if not isinstance(data, dict):
         raise DataError(f"Shopify webhook {topic}: the body is not an object")
     if topic == "orders/edited":
-        edit = data.get("order_edit") if isinstance(data.get("order_edit"), dict) else {}
+        edit = _object_of(data.get("order_edit"))
         order_id = legacy_id(edit.get("order_id"))
     else:
         order_id = legacy_id(data.get("admin_graphql_api_id")) or legacy_id(data.get("id"))

@@ -26,6 +26,7 @@ import httpx
 
 from hub import DataError, OrderPage, PageGuard, gather, platform_time
 from hub_vtex.client import VtexClient, json_list, json_object
+from hub_vtex.mapping import object_of
 
 log = logging.getLogger("hub.vtex.feed")
 
@@ -47,7 +48,7 @@ def config_body(statuses: list[str]) -> dict[str, Any]:
 
 
 def _matches(config: dict[str, Any], statuses: list[str]) -> bool:
-    current = config.get("filter") if isinstance(config.get("filter"), dict) else {}
+    current = object_of(config.get("filter"))
     return (current.get("type") == "FromWorkflow"
             and sorted(current.get("status") or []) == sorted(statuses))
 

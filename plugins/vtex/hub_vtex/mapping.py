@@ -46,6 +46,11 @@ def is_masked_email(email: str | None) -> bool:
         email.lower().endswith("." + d) for d in MASKED_DOMAINS)
 
 
+def object_of(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -126,13 +131,13 @@ def _line(item: dict[str, Any], currency: str, index: int) -> OrderLine:
 
 def _delivery(payload: dict[str, Any], shipping: Address | None, cost: Money | None
               ) -> Delivery | None:
-    data = payload.get("shippingData") if isinstance(payload.get("shippingData"), dict) else {}
+    data = object_of(payload.get("shippingData"))
     services = []
     for info in data.get("logisticsInfo") or []:
         if not isinstance(info, dict):
             continue
         sla = _text(info.get("selectedSla"))
-        pickup = info.get("pickupStoreInfo") if isinstance(info.get("pickupStoreInfo"), dict) else {}
+        pickup = object_of(info.get("pickupStoreInfo"))
         if pickup.get("isPickupStore"):
             sla = f"pickup at {_text(pickup.get('friendlyName')) or sla or 'store'}"
         company = _text(info.get("deliveryCompany"))
@@ -168,14 +173,11 @@ def parse_order(payload: dict[str, Any]) -> Order:
     if not currency or len(currency) != 3:
         raise DataError(f"order {order_id}: storePreferencesData.currencyCode is missing")
     currency = currency.upper()
-    profile = payload.get("clientProfileData") if isinstance(payload.get("clientProfileData"),
-                                                             dict) else {}
+    profile = object_of(payload.get("clientProfileData"))
     phone = _text(profile.get("phone"))
-    shipping_data = payload.get("shippingData") if isinstance(payload.get("shippingData"),
-                                                              dict) else {}
+    shipping_data = object_of(payload.get("shippingData"))
     shipping = address(shipping_data.get("address"), phone)
-    invoice_data = payload.get("invoiceData") if isinstance(payload.get("invoiceData"),
-                                                            dict) else {}
+    invoice_data = object_of(payload.get("invoiceData"))
     billing = address(invoice_data.get("address"), phone)
     totals = _totals(payload)
     total = _money(payload.get("value"), currency, "value")
@@ -219,7 +221,7 @@ def parse_order(payload: dict[str, Any]) -> Order:
 
 def _category(sku: dict[str, Any]) -> str | None:
     """The deepest category: the last id of ``ProductCategoryIds`` named by ``ProductCategories``."""
-    names = sku.get("ProductCategories") if isinstance(sku.get("ProductCategories"), dict) else {}
+    names = object_of(sku.get("ProductCategories"))
     path = [p for p in str(sku.get("ProductCategoryIds") or "").split("/") if p]
     for category_id in reversed(path):
         if _text(names.get(category_id)):
@@ -241,7 +243,7 @@ def map_product(payload: dict[str, Any]) -> Product:
     first = skus[0] if skus else {}
     variants = []
     for sku in skus:
-        alternate = sku.get("AlternateIds") if isinstance(sku.get("AlternateIds"), dict) else {}
+        alternate = object_of(sku.get("AlternateIds"))
         variants.append(Variant(platform_variant_id=str(sku.get("Id")),
                                 sku=_text(alternate.get("RefId")),
                                 name=_text(sku.get("SkuName")) or _text(sku.get("NameComplete")),

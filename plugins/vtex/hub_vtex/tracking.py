@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from hub import DataError, HubError, PlatformError, PushResult, Shipment
 from hub_vtex.client import VtexClient, segment
+from hub_vtex.mapping import object_of
 
 READY = "ready-for-handling"
 CLOSED = ("canceled", "cancel", "cancellation-requested")
@@ -48,8 +49,7 @@ def _iso(value: datetime | None) -> str:
 
 
 def _packages(order: dict[str, Any]) -> list[dict[str, Any]]:
-    attachment = order.get("packageAttachment") if isinstance(order.get("packageAttachment"),
-                                                              dict) else {}
+    attachment = object_of(order.get("packageAttachment"))
     return [p for p in attachment.get("packages") or [] if isinstance(p, dict)]
 
 

@@ -226,7 +226,7 @@ class SaleFactory:
 
 def ages(rng: random.Random, count: int, days: int = 90) -> list[timedelta]:
     """``count`` sale ages over ``days``, none within a day of the 60-day backfill edge."""
-    out = []
+    out: list[timedelta] = []
     while len(out) < count:
         age = timedelta(seconds=rng.uniform(600, days * 86400))
         if abs(age - timedelta(days=60)) > timedelta(days=1):

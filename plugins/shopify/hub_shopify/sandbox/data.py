@@ -112,7 +112,7 @@ class Store:
         main, popup = list(self.locations)[:2]
         for title, kind, description, variants, tracked in CATALOG:
             gid, legacy = self.new_id("Product", 8_000_000_000)
-            product = {"__typename": "Product", "id": gid, "legacyResourceId": legacy,
+            product: dict[str, Any] = {"__typename": "Product", "id": gid, "legacyResourceId": legacy,
                        "title": title, "handle": title.lower().replace(" ", "-"),
                        "descriptionHtml": description,
                        "description": description.replace("<p>", "").replace("</p>", "")
@@ -152,9 +152,9 @@ class Store:
 
     def _buyer(self, order: dict[str, Any], buyer: str, pickup: bool) -> None:
         first, last = self.rng.choice(FIRST), self.rng.choice(LAST)
-        email = f"{first.lower()}.{last.lower()}{self.rng.randint(1, 999)}@example.com"
-        email = email.encode("ascii", "ignore").decode()
-        phone = f"+1 613 555 {self.rng.randint(1000, 9999)}"
+        plain = f"{first.lower()}.{last.lower()}{self.rng.randint(1, 999)}@example.com"
+        email: str | None = plain.encode("ascii", "ignore").decode()
+        phone: str | None = f"+1 613 555 {self.rng.randint(1000, 9999)}"
         if buyer == "no_phone":
             phone = None
         elif buyer == "phone_only":

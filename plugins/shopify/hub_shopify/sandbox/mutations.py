@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -65,7 +66,7 @@ def inventory_set_quantities(_: Any, info: Any, input: dict[str, Any]) -> dict[s
             if seen[0] != digest:
                 raise GraphQLError("The idempotency key was already used with different "
                                    "arguments.", extensions={"code": "IDEMPOTENCY_KEY_REUSED"})
-            return seen[1]  # type: ignore[no-any-return]
+            return seen[1]
     errors: list[dict[str, Any]] = []
     if input["name"] not in ("available", "on_hand"):
         errors.append(_error(["input", "name"], "The quantity name must be available or "
@@ -280,7 +281,7 @@ def bulk_operation_cancel(_: Any, info: Any, id: str) -> dict[str, Any]:
     return ctx(info).shop.cancel_bulk(id)
 
 
-MUTATIONS = {
+MUTATIONS: dict[str, Callable[..., Any]] = {
     "inventorySetQuantities": inventory_set_quantities,
     "productVariantsBulkUpdate": product_variants_bulk_update,
     "fulfillmentCreate": fulfillment_create,

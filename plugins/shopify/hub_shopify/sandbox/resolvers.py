@@ -42,7 +42,7 @@ class Context:
 
 
 def ctx(info: Any) -> Context:
-    return info.context  # type: ignore[no-any-return]
+    return info.context
 
 
 def encode_cursor(key: Any) -> str:
@@ -104,6 +104,15 @@ def _time(value: str) -> str:
     return iso(parsed)
 
 
+def _field_check(field_name: str, bound: str, compare: Callable[[str, str], bool]
+                 ) -> Callable[[dict[str, Any]], bool]:
+    return lambda o: compare(o[field_name], bound)
+
+
+def _active_check(wanted: bool) -> Callable[[dict[str, Any]], bool]:
+    return lambda o: bool(o.get("isActive")) == wanted
+
+
 def search_filter(query: str | None) -> Callable[[dict[str, Any]], bool]:
     """Shopify's search syntax, as far as the sandbox needs it: ``updated_at``/``created_at``
     comparisons and ``active:true``; other terms are ignored, as Shopify ignores unknown ones."""
@@ -116,10 +125,10 @@ def search_filter(query: str | None) -> Callable[[dict[str, Any]], bool]:
             compare: dict[str, Callable[[str, str], bool]] = {
                 ">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
                 "<": lambda a, b: a < b, "=": lambda a, b: a[:10] == b[:10]}
-            checks.append(lambda o, f=field_name, b=bound, c=compare[op]: c(o[f], b))
+            checks.append(_field_check(field_name, bound, compare[op]))
         elif name == "active":
             wanted = raw.lower() == "true"
-            checks.append(lambda o, w=wanted: bool(o.get("isActive")) == w)
+            checks.append(_active_check(wanted))
     return lambda item: all(check(item) for check in checks)
 
 

@@ -214,7 +214,7 @@ class OrderFactory:
         if shape == "no_contact":
             email, phone = None, None
         city, state, postcode = person.city
-        address = {"addressType": "pickup" if pickup else "residential",
+        address: dict[str, Any] = {"addressType": "pickup" if pickup else "residential",
                    "receiverName": f"{person.first} {person.last}",
                    "addressId": f"{rng.getrandbits(48):012x}", "versionId": None, "entityId": None,
                    "postalCode": postcode, "city": city, "state": state, "country": "BRA",

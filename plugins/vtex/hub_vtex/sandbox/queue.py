@@ -85,7 +85,7 @@ class FeedQueue:
     def read(self, count: int, now: datetime) -> list[dict[str, Any]]:
         """Up to ``count`` visible events, hidden for the visibility timeout, with new handles."""
         self.expire(now)
-        found = []
+        found: list[dict[str, Any]] = []
         for event in self.events:
             if len(found) >= count:
                 break

@@ -42,7 +42,7 @@ import json
 import random
 import re
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -296,9 +296,9 @@ class VtexSandbox(Sandbox):
         if self.hook is not None and state in self.hook["filter"].get("status", []):
             self._spawn(self._deliver(order_id, state))
 
-    def _spawn(self, coro: Awaitable[None]) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         try:
-            task = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
+            task = asyncio.get_running_loop().create_task(coro)
         except RuntimeError:  # no loop: a change made by a test outside the server
             if asyncio.iscoroutine(coro):
                 coro.close()

@@ -31,7 +31,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import httpx
@@ -469,7 +469,7 @@ class WooCommerceSandbox(Sandbox):
                           f"Unable to accept more than {BATCH_LIMIT} items for this request.")
         updated = []
         for change in actions["update"]:
-            item = items.get(change.get("id")) if isinstance(change, Mapping) else None
+            item = items.get(cast(int, change.get("id"))) if isinstance(change, Mapping) else None
             if item is None:
                 updated.append({"id": change.get("id") if isinstance(change, Mapping) else 0,
                                 "error": {"code": invalid_code, "message": "Invalid ID.",
