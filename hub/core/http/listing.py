@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -68,7 +69,7 @@ class ListingPage(Generic[T]):
     fresh: list[T] = field(default_factory=list)  # set by paginate: records new to the scan
 
 
-class Paginator:
+class Paginator(ABC):
     """Where a listing starts and how it moves on (after singer-sdk's ``BaseAPIPaginator``).
 
     :meth:`advance` returns the next page's token, or None at the end. The
@@ -79,8 +80,9 @@ class Paginator:
     remember_tokens = True  # a token seen twice is a loop (not so for scroll ids)
     same_items_loop = True  # the same records under a new token are a loop
 
+    @abstractmethod
     def advance(self, token: Any, page: ListingPage[Any]) -> Any:
-        raise NotImplementedError
+        """The token of the page after ``page`` (read with ``token``), or ``None`` when it was the last."""
 
 
 class PageNumbers(Paginator):
