@@ -55,6 +55,8 @@ _EXPORTS: dict[str, str] = {
     "json_body": "hub.core.jsonutil", "json_object": "hub.core.jsonutil",
     "json_list": "hub.core.jsonutil", "json_objects": "hub.core.jsonutil",
     "header": "hub.core.jsonutil",
+    # the order lifecycle
+    "OrderState": "hub.lifecycle", "parse_state": "hub.lifecycle",
 }
 
 __all__ = ["__version__", "hookimpl", *_EXPORTS]
@@ -109,6 +111,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         RateLimited,
         TransientError,
     )
+    from hub.lifecycle import OrderState, parse_state
     from hub.money import cents_to_decimal, parse_datetime, parse_decimal
     from hub.types import (
         Address,

@@ -15,6 +15,8 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from hub.lifecycle import OrderState
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=False, extra="forbid")
@@ -335,6 +337,13 @@ class PlatformInfo(_Model):
     order_id_keys: list[str] = Field(default_factory=lambda: ["id"])
     """Keys of a raw order payload that name the order (first present wins), so a payload
     ``parse_order`` rejects is quarantined under a recognisable id (VTEX: ``orderId``)."""
+    order_states: dict[str, OrderState] = Field(default_factory=dict)
+    """The platform's order statuses mapped to the hub's :class:`hub.OrderState`
+    (``{"processing": "ready", "completed": "delivered"}``); a status not listed keeps
+    the order's state. The core uses it when an imported order's status changes."""
+    writes_states: list[OrderState] = Field(default_factory=list)
+    """The states the plugin can write to the platform (the ``status`` flow); the core
+    refuses a push to any other state with the platform's name in the reason."""
     reference_keys: list[str] = Field(default_factory=list)
     """Credential fields that are not secret and identify the connection (a seller id, a
     nickname): ``hub accounts show`` lists them. ``expires_at`` and ``scope`` always are."""

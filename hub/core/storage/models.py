@@ -137,6 +137,8 @@ class Order(SQLModel, table=True):
     platform_order_id: str = Field(max_length=100)
     number: str | None = Field(default=None, max_length=100)
     status: str = Field(index=True, max_length=100)
+    state: str = Field(default="ready", index=True, max_length=20)
+    """The canonical :class:`hub.OrderState`; ``status`` is the platform's own word."""
     platform_created_at: datetime = _dt()
     platform_updated_at: datetime = _dt()
     currency: str = Field(max_length=3)
@@ -180,6 +182,8 @@ class OrderEvent(SQLModel, table=True):
     at: datetime = _dt(default_factory=now)
     kind: str = Field(max_length=30)
     message: str = Field(sa_type=Text)
+    source: str | None = Field(default=None, max_length=20)
+    """Who caused it: platform, cli, api, carrier or hub (see :data:`hub.lifecycle.SOURCES`)."""
 
 
 class Warehouse(SQLModel, table=True):
