@@ -55,6 +55,8 @@ _EXPORTS: dict[str, str] = {
     "json_body": "hub.core.jsonutil", "json_object": "hub.core.jsonutil",
     "json_list": "hub.core.jsonutil", "json_objects": "hub.core.jsonutil",
     "header": "hub.core.jsonutil",
+    # listings a platform caps: read as windows, halved while too big
+    "split_windows": "hub.core.http.listing", "halve": "hub.core.http.listing",
 }
 
 __all__ = ["__version__", "hookimpl", *_EXPORTS]
@@ -83,10 +85,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         Paginator,
         Scroll,
         SortedBy,
+        halve,
         next_link,
         paged_listing,
         paginate,
         scan_orders,
+        split_windows,
     )
     from hub.core.http.paging import PageGuard, numbered_pages
     from hub.core.http.ratelimit import RateLimiter
