@@ -14,26 +14,31 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 Handler = Callable[[Request], Awaitable[Response]]
 
 
 class Refused(Exception):
-    """A request the platform turns away. Subclasses build the platform's error answer.
+    """A request the platform turns away.
 
-    :param response: the answer; a subclass may instead override :meth:`answer`.
+    :param response: the platform's error answer; a subclass may instead override
+        :meth:`answer` (VTEX builds its OMS error body from a status and a code).
+    :param message: what was wrong; without a response the answer is a plain
+        ``400`` carrying it.
+    :param status: the status of that plain answer.
     """
 
-    def __init__(self, response: Response | None = None, message: str = "") -> None:
+    def __init__(self, response: Response | None = None, message: str = "",
+                 status: int = 400) -> None:
         super().__init__(message)
-        self.response = response
+        self.response, self.status = response, status
 
     def answer(self) -> Response:
-        """The response to send for this refusal."""
-        if self.response is None:
-            raise NotImplementedError(f"{type(self).__name__} has no response")
-        return self.response
+        """The response to send for this refusal: the one given, else ``status`` with the message."""
+        if self.response is not None:
+            return self.response
+        return PlainTextResponse(str(self) or "refused", status_code=self.status)
 
 
 def refusing(handler: Handler) -> Handler:

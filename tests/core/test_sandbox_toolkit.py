@@ -297,8 +297,9 @@ def test_int_param_and_refusals() -> None:
         with pytest.raises(Refused):
             int_param(raw, "page", 1, 1, 10, refuse)
     assert [p for _, _, p in seen] == [IntProblem.NOT_INTEGER, IntProblem.TOO_LOW, IntProblem.TOO_HIGH]
-    with pytest.raises(NotImplementedError):
-        Refused(message="no answer").answer()
+    plain = Refused(message="page must be a number").answer()
+    assert (plain.status_code, plain.body) == (400, b"page must be a number")
+    assert Refused(message="gone", status=404).answer().status_code == 404
 
 
 def test_refusing_and_read_form_need_no_multipart_package() -> None:
