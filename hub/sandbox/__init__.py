@@ -61,11 +61,14 @@ from hub.sandbox.rate import (
 from hub.sandbox.requests import (
     IntProblem,
     Refused,
+    TimeProblem,
     int_param,
     is_form,
     parse_form,
     read_form,
+    read_json,
     refusing,
+    time_param,
 )
 from hub.sandbox.tokens import Grant, TokenIssuer
 
@@ -80,6 +83,7 @@ __all__ = [
     "SandboxOptions",
     "SandboxStats",
     "Scroll",
+    "TimeProblem",
     "TokenBucket",
     "TokenIssuer",
     "cursor_slice",
@@ -92,6 +96,7 @@ __all__ = [
     "parse_form",
     "ratelimit_headers",
     "read_form",
+    "read_json",
     "refusal_headers",
     "refusing",
     "require_loopback",
@@ -99,6 +104,7 @@ __all__ = [
     "run",
     "serve",
     "throttle_status",
+    "time_param",
 ]
 
 FaultBody = Callable[[int], Mapping[str, Any]]
