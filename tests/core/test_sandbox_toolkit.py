@@ -302,6 +302,46 @@ def test_int_param_and_refusals() -> None:
     assert Refused(message="gone", status=404).answer().status_code == 404
 
 
+def test_time_param_reads_iso_times_in_utc_and_refuses_through_the_platform() -> None:
+    from zoneinfo import ZoneInfo
+
+    from hub.sandbox import Refused, TimeProblem, time_param
+
+    seen: list[TimeProblem] = []
+
+    def refuse(name: str, value: str, problem: TimeProblem) -> Refused:
+        seen.append(problem)
+        return Refused(message=f"{name}: {value}")
+
+    assert time_param("2026-01-02T03:04:05Z", "after", refuse) == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert time_param("2026-01-02T03:04:05", "after", refuse,
+                      naive=ZoneInfo("America/Sao_Paulo")) == datetime(2026, 1, 2, 6, 4, 5, tzinfo=UTC)
+    for raw, naive in (("yesterday", UTC), ("2026-01-02T03:04:05", None)):
+        with pytest.raises(Refused):
+            time_param(raw, "after", refuse, naive=naive)
+    assert seen == [TimeProblem.NOT_A_TIME, TimeProblem.NO_ZONE]
+
+
+def test_read_json_refuses_what_is_not_json() -> None:
+    from hub.sandbox import Refused, read_json, refusing
+
+    async def echo(request: Request) -> JSONResponse:
+        body = await read_json(request, lambda: Refused(JSONResponse({"bad": "json"}, status_code=400)),
+                               empty_ok=request.url.path == "/lenient")
+        return JSONResponse({"got": body})
+
+    app = Starlette(routes=[Route(p, refusing(echo), methods=["POST"]) for p in ("/strict", "/lenient")])
+
+    async def go() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as c:
+            return [await c.post("/strict", content=b'{"a": 1}'), await c.post("/strict", content=b"{"),
+                    await c.post("/strict", content=b""), await c.post("/lenient", content=b"")]
+
+    answers = asyncio.run(go())
+    assert [a.status_code for a in answers] == [200, 400, 400, 200]
+    assert answers[0].json() == {"got": {"a": 1}} and answers[3].json() == {"got": None}
+
+
 def test_refusing_and_read_form_need_no_multipart_package() -> None:
     from hub.sandbox import Refused, is_form, parse_form, read_form, refusing
 
