@@ -70,9 +70,11 @@ from hub.sandbox.requests import (
     refusing,
     time_param,
 )
-from hub.sandbox.tokens import Grant, TokenIssuer
+from hub.sandbox.tokens import AuthCode, CodeProblem, Grant, TokenIssuer
 
 __all__ = [
+    "AuthCode",
+    "CodeProblem",
     "Drift",
     "FaultInjector",
     "Grant",

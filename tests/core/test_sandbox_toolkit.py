@@ -398,3 +398,26 @@ def test_token_issuer_prefixes_seeded_tokens_and_refresh_that_revokes() -> None:
     assert renewed is not None and issuer.check(old) == (None, "invalid")
     clock.t += 1000
     assert issuer.check("shpat_seeded")[0] is not None and issuer.lifetime(renewed[1]) == -990
+
+
+def test_authorization_codes_are_single_use_short_lived_and_pkce_checked() -> None:
+    from hub.auth import pkce_challenge
+    from hub.sandbox import CodeProblem, TokenIssuer
+
+    now = [0.0]
+    issuer = TokenIssuer(clock=lambda: now[0], code_ttl=600)
+    code = issuer.authorization_code("seller", "read", client_id="app", redirect_uri="https://h/cb",
+                                     challenge=pkce_challenge("v" * 43))
+    assert issuer.redeem(code, client_id="app", redirect_uri="https://x/cb",
+                         verifier="v" * 43) == (None, CodeProblem.MISMATCH)
+    assert issuer.redeem(code, client_id="app", redirect_uri="https://h/cb",
+                         verifier="w" * 43) == (None, CodeProblem.VERIFIER)
+    found, problem = issuer.redeem(code, client_id="app", redirect_uri="https://h/cb", verifier="v" * 43)
+    assert problem is None and found is not None and (found.subject, found.scope) == ("seller", "read")
+    assert issuer.redeem(code, client_id="app", redirect_uri="https://h/cb",
+                         verifier="v" * 43) == (None, CodeProblem.INVALID)  # spent
+    late = issuer.authorization_code("seller")
+    now[0] = 601.0
+    assert issuer.redeem(late) == (None, CodeProblem.INVALID)  # expired
+    plain = issuer.authorization_code("seller", challenge="abc", method="plain")
+    assert issuer.redeem(plain, verifier="abc")[1] is None
