@@ -57,6 +57,8 @@ _EXPORTS: dict[str, str] = {
     "header": "hub.core.jsonutil",
     # the order lifecycle
     "OrderState": "hub.lifecycle", "parse_state": "hub.lifecycle",
+    # listings a platform caps: read as windows, halved while too big
+    "split_windows": "hub.core.http.listing", "halve": "hub.core.http.listing",
 }
 
 __all__ = ["__version__", "hookimpl", *_EXPORTS]
@@ -85,10 +87,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         Paginator,
         Scroll,
         SortedBy,
+        halve,
         next_link,
         paged_listing,
         paginate,
         scan_orders,
+        split_windows,
     )
     from hub.core.http.paging import PageGuard, numbered_pages
     from hub.core.http.ratelimit import RateLimiter

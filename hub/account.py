@@ -25,6 +25,7 @@ from hub.settings import CoreSettings, SettingsView, schema_for
 from hub.types import SettingSpec
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+LimiterSpec = tuple[float | None, float]
 
 
 def secret_owner(platform: str, name: str, part: str) -> str:
@@ -49,6 +50,20 @@ class AccountRuntime:
     cache: dict[str, Any] = field(default_factory=dict)
     """Per-account scratch space for a plugin (a category tree, a location id); dropped
     with the live account when its settings change."""
+    limiter_specs: dict[str, LimiterSpec] = field(default_factory=dict)
+    """The ``(rate, burst)`` each limiter of :attr:`limiters` was created with."""
+    kept: dict[str, tuple[LimiterSpec, RateLimiter]] = field(default_factory=dict)
+    """Limiters of the account's previous runtime (dropped because its settings or
+    credentials changed): :meth:`Account.limiter` takes one back for an api asked for
+    with the same rate and burst, so what it learned from the platform (a pause after
+    a 429, a rate synced from headers, the tokens spent) outlives the change."""
+
+    def handover(self) -> dict[str, tuple[LimiterSpec, RateLimiter]]:
+        """The limiters a successor runtime may take back (see :attr:`kept`)."""
+        found = dict(self.kept)
+        found.update({api: (self.limiter_specs[api], limiter)
+                      for api, limiter in self.limiters.items() if api in self.limiter_specs})
+        return found
 
     def memo(self, name: str) -> dict[str, Any]:
         """The dict ``name`` in :attr:`cache`, created empty on first use: what a plugin reads
@@ -143,10 +158,20 @@ class Account:
     # --- HTTP -----------------------------------------------------------------
     def limiter(self, api: str = "default", *, rate: float | None = None,
                 burst: float = 1.0) -> RateLimiter:
-        """The account's limiter for ``api``, created on first use with ``rate``/s and ``burst``."""
-        limiter = self.runtime.limiters.get(api)
+        """The account's limiter for ``api``, created on first use with ``rate``/s and ``burst``.
+
+        The first use after the account's settings or credentials changed takes back the
+        previous runtime's limiter when it was created with the same ``rate`` and ``burst``
+        (:attr:`AccountRuntime.kept`); a changed rate starts a new one.
+        """
+        runtime = self.runtime
+        limiter = runtime.limiters.get(api)
         if limiter is None:
-            limiter = self.runtime.limiters[api] = RateLimiter(rate=rate, burst=burst)
+            spec: LimiterSpec = (rate, burst)
+            previous = runtime.kept.pop(api, None)
+            limiter = previous[1] if previous is not None and previous[0] == spec \
+                else RateLimiter(rate=rate, burst=burst)
+            runtime.limiters[api], runtime.limiter_specs[api] = limiter, spec
         return limiter
 
     def client(self, base_url: str, *, api: str = "default", auth: httpx.Auth | None = None,

@@ -8,11 +8,13 @@ settings below apply to every account whatever its platform.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import select
@@ -87,6 +89,19 @@ def validate_settings(info: PlatformInfo, values: dict[str, str], *,
     return plain, secret
 
 
+Stamp = tuple[Any, ...]
+
+
+def _stamp(row: AccountRow) -> Stamp:
+    """What a live account must be current with: the row's settings, secrets and credentials
+    as stored, and when it last changed (UTC, with or without the database's time zone)."""
+    changed = row.updated_at
+    if changed is not None and changed.tzinfo is not None:
+        changed = changed.astimezone(UTC).replace(tzinfo=None)
+    settings = json.dumps(row.settings or {}, sort_keys=True, default=str)
+    return changed, settings, row.secrets_enc, row.credentials_enc
+
+
 def _owner(row: AccountRow, part: str) -> str:
     """The redaction owner of ``row``'s ``part`` (``settings`` or ``credentials``)."""
     return secret_owner(row.platform, row.name, part)
@@ -102,6 +117,8 @@ class AccountService:
     def __init__(self, app: CoreServices) -> None:
         self.app = app
         self._live: dict[int, Account] = {}
+        self._stamps: dict[int, set[Stamp]] = {}  # row states each live account is current with
+        self._kept: dict[int, dict[str, Any]] = {}  # limiters of dropped live accounts
         self.holder = f"{socket.gethostname()}:{os.getpid()}"
 
     # --- rows ----------------------------------------------------------------
@@ -160,7 +177,7 @@ class AccountService:
                 replace_secrets(_owner(row, "settings"), merged.values())
             row.updated_at = now()
             s.add(row)
-        self._live.pop(row.id or 0, None)
+        self._drop(row.id or 0)
         return row
 
     def set_flags(self, name: str, **flags: bool | str | int | None) -> AccountRow:
@@ -173,7 +190,7 @@ class AccountService:
                 setattr(row, key, value)
             row.updated_at = now()
             s.add(row)
-        self._live.pop(row.id or 0, None)
+        self._drop(row.id or 0)
         return row
 
     def remove(self, name: str) -> None:
@@ -202,7 +219,7 @@ class AccountService:
             for lease in s.exec(select(Lease).where(Lease.name.endswith(f":{row.id}"))).all():
                 s.delete(lease)
             s.delete(s.get(AccountRow, row.id))
-        self._live.pop(row.id or 0, None)
+        self._drop(row.id or 0, keep_limiters=False)
         for part in ("settings", "credentials"):
             replace_secrets(_owner(row, part), ())
 
@@ -229,15 +246,33 @@ class AccountService:
             if row is not None:
                 row.paused_reason = reason
                 s.add(row)
-        self._live.pop(account_id, None)
+        self._drop(account_id)
 
     # --- live accounts (what plugins get) --------------------------------------------
+    def _drop(self, account_id: int, *, keep_limiters: bool = True) -> None:
+        """Forget the live account; its limiters wait for the next one (:meth:`open`)."""
+        live = self._live.pop(account_id, None)
+        self._stamps.pop(account_id, None)
+        if live is not None and keep_limiters:
+            self._kept[account_id] = live.runtime.handover()
+        elif not keep_limiters:
+            self._kept.pop(account_id, None)
+
     def open(self, row: AccountRow) -> Account:
-        """The live :class:`hub.Account` for ``row``, cached so limiters and tokens persist."""
+        """The live :class:`hub.Account` for ``row``: one per account for the life of the process.
+
+        It is kept (clients, limiters, token refresher, plugin memo) while ``row`` is in a
+        state it is current with; a row another process changed since (new settings, a
+        re-authorization: ``hub accounts authorize`` while the daemon runs) gives a new live
+        account with the stored settings and credentials, which takes back the previous
+        one's rate limiters whose rate did not change (:meth:`hub.Account.limiter`).
+        """
         assert row.id is not None
         live = self._live.get(row.id)
         if live is not None:
-            return live
+            if _stamp(row) in self._stamps.get(row.id, ()):
+                return live
+            self._drop(row.id)
         info = self.app.host.info(row.platform)
         settings = {**(row.settings or {}),
                     **self.app.box.decrypt(row.secrets_enc, what=f"settings of account '{row.name}'",
@@ -246,7 +281,7 @@ class AccountService:
                                            what=f"credentials of account '{row.name}'",
                                            owner=_owner(row, "credentials"))
         runtime = AccountRuntime(retry=account_policy(settings, self.app.retry_policy),
-                                 transport=self.app.transport)
+                                 transport=self.app.transport, kept=self._kept.pop(row.id, {}))
         live = Account(name=row.name, platform=row.platform, settings=settings,
                        schema=schema_for(info.settings),
                        credentials=credentials, id=row.id, display_name=info.display_name,
@@ -254,6 +289,7 @@ class AccountService:
         if self.app.host.implements("refresh_credentials", row.platform):
             runtime.refresher = self._refresher(live)
         self._live[row.id] = live
+        self._stamps[row.id] = {_stamp(row)}
         return live
 
     def open_named(self, name: str) -> Account:
@@ -269,6 +305,8 @@ class AccountService:
         async def save(credentials: dict[str, Any]) -> None:
             self.save_credentials(account_id, credentials)
             account.credentials = credentials
+            if self._live.get(account_id) is account:  # its own refresh: still current
+                self._stamps.setdefault(account_id, set()).add(_stamp(self.row_by_id(account_id)))
 
         async def refresh(credentials: dict[str, Any]) -> dict[str, Any]:
             try:
@@ -349,12 +387,13 @@ class AccountService:
 
     def forget(self, account_id: int) -> None:
         """Drop the cached live account (settings or credentials changed)."""
-        self._live.pop(account_id, None)
+        self._drop(account_id)
 
     async def aclose(self) -> None:
         for live in list(self._live.values()):
             await live.aclose()
         self._live.clear()
+        self._stamps.clear()
 
     # --- views ----------------------------------------------------------------
     def describe(self, row: AccountRow, *, with_settings: bool = False) -> dict[str, Any]:

@@ -61,15 +61,20 @@ from hub.sandbox.rate import (
 from hub.sandbox.requests import (
     IntProblem,
     Refused,
+    TimeProblem,
     int_param,
     is_form,
     parse_form,
     read_form,
+    read_json,
     refusing,
+    time_param,
 )
-from hub.sandbox.tokens import Grant, TokenIssuer
+from hub.sandbox.tokens import AuthCode, CodeProblem, Grant, TokenIssuer
 
 __all__ = [
+    "AuthCode",
+    "CodeProblem",
     "Drift",
     "FaultInjector",
     "Grant",
@@ -80,6 +85,7 @@ __all__ = [
     "SandboxOptions",
     "SandboxStats",
     "Scroll",
+    "TimeProblem",
     "TokenBucket",
     "TokenIssuer",
     "cursor_slice",
@@ -92,6 +98,7 @@ __all__ = [
     "parse_form",
     "ratelimit_headers",
     "read_form",
+    "read_json",
     "refusal_headers",
     "refusing",
     "require_loopback",
@@ -99,6 +106,7 @@ __all__ = [
     "run",
     "serve",
     "throttle_status",
+    "time_param",
 ]
 
 FaultBody = Callable[[int], Mapping[str, Any]]

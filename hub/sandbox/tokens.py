@@ -1,11 +1,15 @@
-"""Access and refresh tokens for sandboxes: expiry, single-use refresh, revocation."""
+"""Tokens for sandboxes: authorization codes (PKCE), access tokens with expiry,
+single-use refresh, revocation."""
 
 from __future__ import annotations
 
+import enum
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from hub.auth import pkce_challenge
 
 
 @dataclass
@@ -20,6 +24,29 @@ class Grant:
 
 
 @dataclass
+class AuthCode:
+    """An authorization code: single-use, short-lived, tied to the client, redirect URI and
+    PKCE challenge it was issued for (None: not checked)."""
+
+    subject: str
+    scope: str = ""
+    client_id: str | None = None
+    redirect_uri: str | None = None
+    challenge: str | None = None
+    method: str | None = None  # "S256" (the default) or "plain"
+    issued: float = 0.0
+    used: bool = False
+
+
+class CodeProblem(enum.Enum):
+    """Why an authorization code was not redeemed."""
+
+    INVALID = "unknown, already used or expired"
+    MISMATCH = "issued to another client or redirect_uri"
+    VERIFIER = "the code_verifier does not match the code_challenge"
+
+
+@dataclass
 class TokenIssuer:
     """Issues tokens and checks them; refresh tokens are single-use (Mercado Libre's rule).
 
@@ -28,6 +55,7 @@ class TokenIssuer:
     :param prefix: the start of every access token (e.g. ``APP_USR-``).
     :param refresh_prefix: the start of every refresh token.
     :param refresh_revokes: a refresh also revokes the access token it was issued with.
+    :param code_ttl: seconds an authorization code may wait to be redeemed.
     """
 
     ttl: float | None = None
@@ -39,6 +67,37 @@ class TokenIssuer:
     refresh_tokens: dict[str, Grant] = field(default_factory=dict)
     refreshes: int = 0
     rejected_refreshes: int = 0
+    code_ttl: float = 600.0
+    codes: dict[str, AuthCode] = field(default_factory=dict)
+
+    def authorization_code(self, subject: str, scope: str = "", *, client_id: str | None = None,
+                           redirect_uri: str | None = None, challenge: str | None = None,
+                           method: str | None = None, code: str | None = None) -> str:
+        """A new authorization code for ``subject`` (``code``: use this string)."""
+        code = code or secrets.token_hex(16)
+        self.codes[code] = AuthCode(subject, scope, client_id, redirect_uri, challenge, method,
+                                    self.clock())
+        return code
+
+    def redeem(self, code: str, *, client_id: str | None = None, redirect_uri: str | None = None,
+               verifier: str | None = None) -> tuple[AuthCode | None, CodeProblem | None]:
+        """Spend ``code``: its :class:`AuthCode` and None, or None and the :class:`CodeProblem`
+        (a code refused for a mismatch stays unspent)."""
+        found = self.codes.get(code)
+        if found is None or found.used or self.clock() - found.issued > self.code_ttl:
+            return None, CodeProblem.INVALID
+        if (found.client_id is not None and found.client_id != client_id) or \
+                (found.redirect_uri is not None and found.redirect_uri != redirect_uri):
+            return None, CodeProblem.MISMATCH
+        if found.challenge is not None:
+            try:
+                expected = verifier if found.method == "plain" else pkce_challenge(verifier or "")
+            except UnicodeEncodeError:
+                expected = None
+            if not verifier or not expected or not secrets.compare_digest(expected, found.challenge):
+                return None, CodeProblem.VERIFIER
+        found.used = True
+        return found, None
 
     def issue(self, subject: str, scope: str = "", *, ttl: float | None = None,
               expiring: bool = True, refreshable: bool = True, token: str | None = None

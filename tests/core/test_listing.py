@@ -159,3 +159,52 @@ def test_a_modified_sorted_scan_checkpoints_every_page_at_its_last_record() -> N
     assert [p.checkpoint for p in pages] == [T0 + timedelta(minutes=1),
                                              T0 + timedelta(minutes=3), T0 + timedelta(minutes=3)]
     assert hub.scan_orders is scan_orders
+
+
+# --- a listing the platform caps, read as windows -------------------------------------------
+
+def test_halve_splits_on_the_step_grid_and_refuses_below_two_steps() -> None:
+    ms = timedelta(milliseconds=1)
+    assert hub.halve((T0, T0 + 10 * ms), ms) == ((T0, T0 + 5 * ms), (T0 + 6 * ms, T0 + 10 * ms))
+    low, high = hub.halve((T0, T0 + 5 * ms), ms) or ((T0, T0), (T0, T0))
+    assert low == (T0, T0 + 2 * ms) and high == (T0 + 3 * ms, T0 + 5 * ms)
+    assert hub.halve((T0, T0 + ms), ms) is None
+
+
+def test_split_windows_halves_a_window_over_the_cap_and_reads_each_record_once() -> None:
+    """A platform serving at most 2 pages of 2 per query: 11 records, windows over ids."""
+    records = [{"id": i} for i in range(11)]
+    asked: list[tuple[tuple[int, int], int]] = []
+
+    async def fetch(window: tuple[int, int], number: int) -> ListingPage[dict[str, Any]]:
+        asked.append((window, number))
+        assert number <= 2, "asked past the platform's cap"
+        found = [r for r in records if window[0] <= r["id"] <= window[1]]
+        return ListingPage(found[(number - 1) * 2:number * 2], total=len(found),
+                           total_pages=min(2, (len(found) + 1) // 2))
+
+    def split(window: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
+        middle = (window[0] + window[1]) // 2
+        return (window[0], middle), (middle + 1, window[1])
+
+    guard = PageGuard()
+    pages = _collect(hub.split_windows(fetch, _same, PageNumbers, (0, 10),
+                                       too_big=lambda p: (p.total or 0) > 4, split=split,
+                                       guard=guard))
+    assert [r["id"] for p in pages for r in p.fresh] == list(range(11))
+    first_pages = [a for a in asked if a[1] == 1]
+    assert len(first_pages) == len(set(first_pages))  # no window's first page is asked twice
+    assert (0, 10) in [w for w, _ in asked] and all(
+        p.total is not None and p.total <= 4 for p in pages)
+
+
+def test_split_windows_passes_on_a_window_that_cannot_be_split() -> None:
+    async def fetch(window: tuple[int, int], number: int) -> ListingPage[dict[str, Any]]:
+        return ListingPage([{"id": 1}], total=99, total_pages=50)
+
+    def split(window: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
+        raise hub.PlatformError("more records in one instant than the platform serves")
+
+    with pytest.raises(hub.PlatformError, match="one instant"):
+        _collect(hub.split_windows(fetch, _same, PageNumbers, (0, 0), too_big=lambda p: True,
+                                   split=split, guard=PageGuard()))

@@ -297,8 +297,49 @@ def test_int_param_and_refusals() -> None:
         with pytest.raises(Refused):
             int_param(raw, "page", 1, 1, 10, refuse)
     assert [p for _, _, p in seen] == [IntProblem.NOT_INTEGER, IntProblem.TOO_LOW, IntProblem.TOO_HIGH]
-    with pytest.raises(NotImplementedError):
-        Refused(message="no answer").answer()
+    plain = Refused(message="page must be a number").answer()
+    assert (plain.status_code, plain.body) == (400, b"page must be a number")
+    assert Refused(message="gone", status=404).answer().status_code == 404
+
+
+def test_time_param_reads_iso_times_in_utc_and_refuses_through_the_platform() -> None:
+    from zoneinfo import ZoneInfo
+
+    from hub.sandbox import Refused, TimeProblem, time_param
+
+    seen: list[TimeProblem] = []
+
+    def refuse(name: str, value: str, problem: TimeProblem) -> Refused:
+        seen.append(problem)
+        return Refused(message=f"{name}: {value}")
+
+    assert time_param("2026-01-02T03:04:05Z", "after", refuse) == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert time_param("2026-01-02T03:04:05", "after", refuse,
+                      naive=ZoneInfo("America/Sao_Paulo")) == datetime(2026, 1, 2, 6, 4, 5, tzinfo=UTC)
+    for raw, naive in (("yesterday", UTC), ("2026-01-02T03:04:05", None)):
+        with pytest.raises(Refused):
+            time_param(raw, "after", refuse, naive=naive)
+    assert seen == [TimeProblem.NOT_A_TIME, TimeProblem.NO_ZONE]
+
+
+def test_read_json_refuses_what_is_not_json() -> None:
+    from hub.sandbox import Refused, read_json, refusing
+
+    async def echo(request: Request) -> JSONResponse:
+        body = await read_json(request, lambda: Refused(JSONResponse({"bad": "json"}, status_code=400)),
+                               empty_ok=request.url.path == "/lenient")
+        return JSONResponse({"got": body})
+
+    app = Starlette(routes=[Route(p, refusing(echo), methods=["POST"]) for p in ("/strict", "/lenient")])
+
+    async def go() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as c:
+            return [await c.post("/strict", content=b'{"a": 1}'), await c.post("/strict", content=b"{"),
+                    await c.post("/strict", content=b""), await c.post("/lenient", content=b"")]
+
+    answers = asyncio.run(go())
+    assert [a.status_code for a in answers] == [200, 400, 400, 200]
+    assert answers[0].json() == {"got": {"a": 1}} and answers[3].json() == {"got": None}
 
 
 def test_refusing_and_read_form_need_no_multipart_package() -> None:
@@ -357,3 +398,26 @@ def test_token_issuer_prefixes_seeded_tokens_and_refresh_that_revokes() -> None:
     assert renewed is not None and issuer.check(old) == (None, "invalid")
     clock.t += 1000
     assert issuer.check("shpat_seeded")[0] is not None and issuer.lifetime(renewed[1]) == -990
+
+
+def test_authorization_codes_are_single_use_short_lived_and_pkce_checked() -> None:
+    from hub.auth import pkce_challenge
+    from hub.sandbox import CodeProblem, TokenIssuer
+
+    now = [0.0]
+    issuer = TokenIssuer(clock=lambda: now[0], code_ttl=600)
+    code = issuer.authorization_code("seller", "read", client_id="app", redirect_uri="https://h/cb",
+                                     challenge=pkce_challenge("v" * 43))
+    assert issuer.redeem(code, client_id="app", redirect_uri="https://x/cb",
+                         verifier="v" * 43) == (None, CodeProblem.MISMATCH)
+    assert issuer.redeem(code, client_id="app", redirect_uri="https://h/cb",
+                         verifier="w" * 43) == (None, CodeProblem.VERIFIER)
+    found, problem = issuer.redeem(code, client_id="app", redirect_uri="https://h/cb", verifier="v" * 43)
+    assert problem is None and found is not None and (found.subject, found.scope) == ("seller", "read")
+    assert issuer.redeem(code, client_id="app", redirect_uri="https://h/cb",
+                         verifier="v" * 43) == (None, CodeProblem.INVALID)  # spent
+    late = issuer.authorization_code("seller")
+    now[0] = 601.0
+    assert issuer.redeem(late) == (None, CodeProblem.INVALID)  # expired
+    plain = issuer.authorization_code("seller", challenge="abc", method="plain")
+    assert issuer.redeem(plain, verifier="abc")[1] is None

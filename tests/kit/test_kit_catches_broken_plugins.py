@@ -34,6 +34,7 @@ class Case:
 PAGING = "test_an_import_spanning_several_pages_brings_every_order"
 RESUME = "test_an_interrupted_scan_resumes_without_losing_orders"
 WEBHOOKS = "test_webhooks_are_verified_before_they_are_trusted"
+DUPLICATE = "test_a_duplicate_delivery_gives_one_order"
 TRACKING = "test_tracking_push_is_confirmed"
 STOCK = "test_a_stock_push_the_platform_did_not_apply_is_not_reported_done"
 MAPPING = "test_parse_order_gives_the_sandbox_expected_values"
@@ -58,13 +59,20 @@ HAND_WRITTEN_SCAN = """    number: int | None = 1
     return
     async for page in hub.scan_orders("""
 
+VERIFY = 'return bool(secret) and hub.verify_hmac(secret, body, headers.get("x-signature"))'
+
 CASES: dict[str, Case] = {
     "only_first_page": Case(((
-        'next=data["next_page"]', "next=None"),), (PAGING,)),
+        'data["orders"], next=data["next_page"]', 'data["orders"], next=None'),), (PAGING,)),
     "checkpoint_every_page": Case(((SCAN, HAND_WRITTEN_SCAN),), (RESUME,)),
-    "webhook_always_yes": Case(((
-        'return bool(secret) and hub.verify_hmac(secret, body, headers.get("x-signature"))',
-        "return True"),), (WEBHOOKS,)),
+    "webhook_always_yes": Case(((VERIFY, "return True"),), (WEBHOOKS,)),
+    "webhook_unsigned_accepted": Case(((
+        VERIFY, 'return "x-signature" not in headers or ' + VERIFY.removeprefix("return ")),),
+        (WEBHOOKS,)),
+    "webhook_duplicate_refused": Case(((
+        VERIFY, "if body in _DELIVERED:  # broken on purpose: a redelivery refused as a replay\n"
+        "        return False\n    _DELIVERED.add(body)\n    " + VERIFY),
+        ("PAGE_SIZE = 50", "PAGE_SIZE = 50\n_DELIVERED: set[bytes] = set()")), (DUPLICATE,)),
     "tracking_once_only": Case(((
         "    await _client(account).put(f\"/api/orders/{shipment.platform_order_id}/shipments/\"",
         "    if shipment.platform_order_id in _PUSHED:\n"

@@ -17,6 +17,10 @@ for twice, or the same records served under a new token (the platform ignores
 the page parameter), raises :class:`hub.PaginationLoop`; records already seen
 in the scan are left out of :attr:`ListingPage.fresh`.
 
+:func:`split_windows` reads a listing the platform caps (it serves only so
+many records or pages of one query) as windows, halving a window whose first
+page says it holds more (:func:`halve` splits a time range).
+
 :func:`scan_orders` is the ``fetch_orders`` loop: it owns the guard, the
 second sweep and the checkpoint (a last, empty page), from how the
 listing is sorted (:class:`SortedBy`).
@@ -27,7 +31,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
@@ -40,6 +44,7 @@ from hub.types import OrderPage
 
 T = TypeVar("T")
 R = TypeVar("R")
+W = TypeVar("W", bound=Hashable)
 
 
 def _item_id(item: Any) -> Hashable:
@@ -154,7 +159,7 @@ Parse = Callable[[R], "ListingPage[T] | Awaitable[ListingPage[T]]"]
 
 async def paginate(fetch: Fetch[R], parse: Parse[R, T], paginator: Paginator, *,
                    guard: PageGuard, key: Callable[[T], Hashable] = _item_id,
-                   scope: Hashable = None) -> AsyncIterator[ListingPage[T]]:
+                   scope: Hashable = None) -> AsyncGenerator[ListingPage[T], None]:
     """Every page of a listing in order, guarded; each page's :attr:`ListingPage.fresh` set.
 
     :param fetch: "make request": the response for a token (page number, offset, cursor, URL).
@@ -194,6 +199,65 @@ async def paginate(fetch: Fetch[R], parse: Parse[R, T], paginator: Paginator, *,
         token = paginator.advance(token, page)
         if token is None:
             return
+
+
+TimeRange = tuple[datetime, datetime]
+
+
+def halve(window: TimeRange, step: timedelta) -> tuple[TimeRange, TimeRange] | None:
+    """``[start, end]`` as two inclusive halves on a ``step`` grid from ``start``, or None when
+    it is shorter than two steps (it cannot be split further)."""
+    start, end = window
+    if end - start < 2 * step:
+        return None
+    middle = start + ((end - start) / 2 // step) * step
+    return (start, middle), (middle + step, end)
+
+
+async def split_windows(fetch: Callable[[W, Any], Awaitable[R]], parse: Parse[R, T],
+                        paginator: Callable[[], Paginator], window: W, *,
+                        too_big: Callable[[ListingPage[T]], bool],
+                        split: Callable[[W], tuple[W, W]], guard: PageGuard,
+                        key: Callable[[T], Hashable] = _item_id, scope: Hashable = None
+                        ) -> AsyncGenerator[ListingPage[T], None]:
+    """Every page of a listing the platform caps, read window by window, in order.
+
+    The first page of ``window`` is read; when ``too_big(page)`` says the
+    window holds more than the platform serves for one query (VTEX: 30 pages),
+    ``split(window)`` gives its two halves and each is read the same way
+    (recursively); otherwise the window is paginated, starting from that first
+    page (it is not asked for twice).
+
+    :param fetch: "make request": the response for a window and a page token.
+    :param split: the two halves of a window; raise :class:`hub.PlatformError`
+        when it cannot be split (see :func:`halve` for time ranges).
+    :param scope: told apart from other listings in the same guard; each window
+        adds itself to it.
+    """
+    pager = paginator()
+    guard.check((scope, window, "probe"))
+    first = await fetch(window, pager.first)
+    probe = parse(first)
+    page: ListingPage[T] = await probe if inspect.isawaitable(probe) else probe
+    if too_big(page):
+        for half in split(window):
+            async with contextlib.aclosing(split_windows(
+                    fetch, parse, paginator, half, too_big=too_big, split=split, guard=guard,
+                    key=key, scope=scope)) as pages:
+                async for found in pages:
+                    yield found
+        return
+    held: list[R] = [first]
+
+    async def fetch_page(token: Any) -> R:
+        if held and token == pager.first:
+            return held.pop()
+        return await fetch(window, token)
+
+    async with contextlib.aclosing(paginate(fetch_page, parse, pager, guard=guard, key=key,
+                                            scope=(scope, window))) as pages:
+        async for found in pages:
+            yield found
 
 
 class SortedBy(Enum):

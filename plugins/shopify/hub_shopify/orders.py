@@ -32,13 +32,12 @@ from hub import (
     DataError,
     ListingPage,
     OrderPage,
-    PageGuard,
     SortedBy,
     paged_listing,
     parse_datetime,
     scan_orders,
 )
-from hub_shopify import queries
+from hub_shopify import nested, queries
 from hub_shopify.client import Path, Result, ShopifyClient
 from hub_shopify.cost import largest_first
 from hub_shopify.ids import gid
@@ -85,32 +84,18 @@ def mark_denied(nodes: list[dict[str, Any]], denied: Iterable[Path], root: tuple
 
 async def complete_lines(client: ShopifyClient, nodes: list[dict[str, Any]]) -> None:
     """Fetch the line items beyond the first page of every order that has more."""
-    pending = [n for n in nodes
-               if ((n.get("lineItems") or {}).get("pageInfo") or {}).get("hasNextPage")]
+    pending = [n for n in nodes if nested.has_more(n, "lineItems")]
     if not pending:
         return
     size = largest_first(queries.ORDER_LINES, {}, limit=MAX_QUERY_COST)
     gate = asyncio.Semaphore(CONCURRENT_LINE_FETCHES)
 
     async def rest_of(node: dict[str, Any]) -> None:
-        connection = node["lineItems"]
-        after = connection["pageInfo"].get("endCursor")
-        guard = PageGuard(f"{client.account.label}: lines of order {node.get('name')}")
         async with gate:
-            while True:
-                guard.check(after)
-                result = await client.graphql(queries.ORDER_LINES,
-                                              {"id": node["id"], "first": size, "after": after},
-                                              what=f"lines of order {node.get('name')}")
-                more = (result.data.get("order") or {}).get("lineItems")
-                if not isinstance(more, dict):
-                    raise DataError(f"order {node.get('name')} vanished while reading its lines")
-                connection["nodes"].extend(guard.fresh(more.get("nodes") or []))
-                info = more.get("pageInfo") or {}
-                if not info.get("hasNextPage"):
-                    break
-                after = info.get("endCursor")
-        connection["pageInfo"] = {"hasNextPage": False, "endCursor": None}
+            await nested.complete(
+                client, queries.ORDER_LINES, node, root="order", field="lineItems", size=size,
+                what=f"lines of order {node.get('name')}",
+                vanished=f"order {node.get('name')} vanished while reading its lines")
 
     await asyncio.gather(*(rest_of(node) for node in pending))
 

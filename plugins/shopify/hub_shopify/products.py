@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from hub import Cursors, DataError, ListingPage, PageGuard, paginate
-from hub_shopify import queries
+from hub import Cursors, ListingPage, PageGuard, paginate
+from hub_shopify import nested, queries
 from hub_shopify.client import Result, ShopifyClient
 from hub_shopify.cost import largest_first, requested_cost
 from hub_shopify.ids import gid, legacy_id
@@ -24,26 +24,10 @@ VARIANTS_PER_PRODUCT = 20
 
 async def complete_variants(client: ShopifyClient, product: dict[str, Any]) -> None:
     """Fetch the variants beyond the first page of ``product``."""
-    connection = product.get("variants") or {}
-    if not (connection.get("pageInfo") or {}).get("hasNextPage"):
-        return
-    size = largest_first(queries.PRODUCT_VARIANTS, {}, limit=MAX_QUERY_COST)
-    after = connection["pageInfo"].get("endCursor")
-    guard = PageGuard(f"{client.account.label}: variants of product {product.get('id')}")
-    while True:
-        guard.check(after)
-        result = await client.graphql(queries.PRODUCT_VARIANTS,
-                                      {"id": product["id"], "first": size, "after": after},
-                                      what=f"variants of product {product.get('id')}")
-        more = (result.data.get("product") or {}).get("variants")
-        if not isinstance(more, dict):
-            raise DataError(f"product {product.get('id')} vanished while reading its variants")
-        connection["nodes"].extend(guard.fresh(more.get("nodes") or []))
-        info = more.get("pageInfo") or {}
-        if not info.get("hasNextPage"):
-            break
-        after = info.get("endCursor")
-    connection["pageInfo"] = {"hasNextPage": False, "endCursor": None}
+    await nested.complete(
+        client, queries.PRODUCT_VARIANTS, product, root="product", field="variants",
+        what=f"variants of product {product.get('id')}",
+        vanished=f"product {product.get('id')} vanished while reading its variants")
 
 
 async def _finish(client: ShopifyClient, nodes: list[Any], currency: str) -> list[dict[str, Any]]:

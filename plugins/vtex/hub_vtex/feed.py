@@ -17,6 +17,7 @@ Events that VTEX delivers twice are harmless for the same reason.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from hub import DataError, OrderPage, PageGuard, gather, platform_time
+from hub import DataError, ListingPage, OrderPage, PageGuard, Scroll, gather, paginate, platform_time
 from hub_vtex.client import VtexClient, json_list, json_object
 from hub_vtex.mapping import object_of
 
@@ -101,6 +102,8 @@ async def drain(client: VtexClient, until: datetime | None, details: Details,
                 settle: Settle) -> AsyncIterator[OrderPage]:
     """Every event in the feed, a page per round, handles committed after the core's commit.
 
+    Rounds are read with :func:`hub.paginate` and a :class:`hub.Scroll` (a
+    queue has no page token; a round's events served again would be a loop).
     The scan ends with the first round that is not full: the feed was empty as
     far as VTEX let us see. Only that last page carries a checkpoint: the
     moment the scan started on VTEX's clock (``Date``), capped at ``until``;
@@ -111,21 +114,27 @@ async def drain(client: VtexClient, until: datetime | None, details: Details,
         (finishes work the core's ``order_imported`` event started).
     """
     guard = PageGuard(f"{client.label}: order feed", max_pages=MAX_PAGES)
+    full = MAX_LOT * LOTS_PER_PAGE
     started: datetime | None = None
-    while True:
-        guard.check(None)
-        events, response = await read_round(client)
-        if started is None:
-            started = platform_time(response) or datetime.now(UTC)
-        order_ids = list(dict.fromkeys(str(e["orderId"]) for e in events))
-        payloads = await details(client, order_ids)
-        handles = [str(e["handle"]) for e in events]
-        final = len(events) < MAX_LOT * LOTS_PER_PAGE
-        checkpoint = (min(started, until) if until else started) if final else None
-        yield OrderPage(payloads=payloads, checkpoint=checkpoint)
-        # Resumed: the core has committed this page's orders. Only now are the events spent.
-        await settle()
-        await commit(client, handles)
-        if final:
-            return
 
+    async def fetch(_: Any) -> tuple[list[dict[str, Any]], httpx.Response]:
+        return await read_round(client)
+
+    def parse(found: tuple[list[dict[str, Any]], httpx.Response]) -> ListingPage[dict[str, Any]]:
+        events, response = found  # a full round: the queue may hold more (read it like a scroll)
+        return ListingPage(events, next="more" if len(events) >= full else None,
+                           when=platform_time(response) or datetime.now(UTC))
+
+    rounds = paginate(fetch, parse, Scroll(), guard=guard, key=lambda e: str(e["handle"]))
+    async with contextlib.aclosing(rounds) as pages:
+        async for page in pages:
+            started = started or page.when or datetime.now(UTC)
+            events = page.items
+            order_ids = list(dict.fromkeys(str(e["orderId"]) for e in events))
+            payloads = await details(client, order_ids)
+            final = page.next is None
+            checkpoint = (min(started, until) if until else started) if final else None
+            yield OrderPage(payloads=payloads, checkpoint=checkpoint)
+            # Resumed: the core has committed this page's orders. Only now are the events spent.
+            await settle()
+            await commit(client, [str(e["handle"]) for e in events])

@@ -19,11 +19,25 @@ those, only orders whose ``lastChange`` is at or after ``since`` are yielded).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hub import DataError, OrderPage, PageGuard, PlatformError, parse_datetime, platform_time
+import httpx
+
+from hub import (
+    DataError,
+    ListingPage,
+    OrderPage,
+    PageGuard,
+    PageNumbers,
+    PlatformError,
+    SortedBy,
+    halve,
+    parse_datetime,
+    platform_time,
+    scan_orders,
+    split_windows,
+)
 from hub_vtex.client import VtexClient, json_object, vtex_time
 
 PER_PAGE = 100
@@ -33,16 +47,8 @@ MS = timedelta(milliseconds=1)
 OPEN_END = timedelta(days=1)  # a window without `until` ends a day ahead of the local clock
 
 Details = Callable[[VtexClient, list[str]], Awaitable[list[dict[str, Any]]]]
-
-
-@dataclass
-class ListPage:
-    """One page of summaries."""
-
-    orders: list[dict[str, Any]]
-    total: int
-    pages: int
-    when: datetime | None
+Window = tuple[datetime, datetime, str | None]  # created from, created to (inclusive), status
+Summary = dict[str, Any]
 
 
 def creation_filter(start: datetime, end: datetime) -> str:
@@ -50,15 +56,19 @@ def creation_filter(start: datetime, end: datetime) -> str:
     return f"creationDate:[{vtex_time(start)} TO {vtex_time(end)}]"
 
 
-async def list_page(client: VtexClient, start: datetime, end: datetime, number: int,
-                    status: str | None = None) -> ListPage:
-    """Page ``number`` of the orders created in ``[start, end]`` (optionally in one status)."""
+async def list_response(client: VtexClient, window: Window, number: int) -> httpx.Response:
+    """Page ``number`` of the orders created in the window (optionally in one status)."""
+    start, end, status = window
     query: dict[str, Any] = {"f_creationDate": creation_filter(start, end),
                              "orderBy": "creationDate,asc", "page": number, "per_page": PER_PAGE}
     if status:
         query["f_status"] = status
-    response = await client.oms.get("api/oms/pvt/orders", params=query)
-    data = json_object(response, f"order list page {number}")
+    return await client.oms.get("api/oms/pvt/orders", params=query)
+
+
+def parse_list(client: VtexClient, response: httpx.Response) -> ListingPage[Summary]:
+    """A page of summaries; ``total_pages`` capped at the 30 VTEX serves (``total`` is not)."""
+    data = json_object(response, "order list page")
     orders = data.get("list")
     paging = data.get("paging")
     if not isinstance(orders, list) or not isinstance(paging, dict):
@@ -67,35 +77,45 @@ async def list_page(client: VtexClient, start: datetime, end: datetime, number: 
         total, pages = int(paging.get("total") or 0), int(paging.get("pages") or 0)
     except (TypeError, ValueError):
         raise DataError(f"{client.label}: the order list's paging is unreadable") from None
-    return ListPage([o for o in orders if isinstance(o, dict) and o.get("orderId")], total, pages,
-                    platform_time(response))
+    return ListingPage([o for o in orders if isinstance(o, dict) and o.get("orderId")],
+                       total=total, total_pages=min(pages, MAX_PAGES),
+                       when=platform_time(response) or datetime.now(UTC))
 
 
-async def window(client: VtexClient, start: datetime, end: datetime, guard: PageGuard,
-                 status: str | None = None) -> AsyncIterator[ListPage]:
+async def list_page(client: VtexClient, start: datetime, end: datetime, number: int,
+                    status: str | None = None) -> ListingPage[Summary]:
+    """Page ``number`` of the orders created in ``[start, end]`` (optionally in one status)."""
+    return parse_list(client, await list_response(client, (start, end, status), number))
+
+
+def _too_big(page: ListingPage[Summary]) -> bool:
+    return (page.total or 0) > MAX_PAGES * PER_PAGE
+
+
+def _order_id(summary: Summary) -> str:
+    return str(summary["orderId"])
+
+
+def window_pages(client: VtexClient, window: Window, guard: PageGuard, scope: Any = None
+                 ) -> AsyncIterator[ListingPage[Summary]]:
     """Every page of one creation window, split in halves while it exceeds 30 pages."""
-    guard.check((status, start, end, 1))
-    first = await list_page(client, start, end, 1, status)
-    if first.pages > MAX_PAGES:
-        if end - start < 2 * MS:
+
+    async def fetch(part: Window, number: int) -> httpx.Response:
+        return await list_response(client, part, number)
+
+    def split(part: Window) -> tuple[Window, Window]:
+        start, end, status = part
+        halves = halve((start, end), MS)
+        if halves is None:
             raise PlatformError(f"{client.label}: more than {MAX_PAGES * PER_PAGE} orders were "
                                 f"created within one millisecond ({vtex_time(start)}); the "
                                 "order list cannot page through them")
-        middle = start + (end - start) / 2
-        middle = middle.replace(microsecond=middle.microsecond // 1000 * 1000)
-        async for page in window(client, start, middle, guard, status):
-            yield page
-        async for page in window(client, middle + MS, end, guard, status):
-            yield page
-        return
-    yield first
-    number, pages = 1, first.pages
-    while number < min(pages, MAX_PAGES):
-        number += 1
-        guard.check((status, start, end, number))
-        page = await list_page(client, start, end, number, status)
-        pages = max(pages, page.pages)  # orders created meanwhile add pages at the end
-        yield page
+        (low, middle), (after, high) = halves
+        return (low, middle, status), (after, high, status)
+
+    return split_windows(fetch, lambda r: parse_list(client, r), lambda: PageNumbers(),
+                         window, too_big=_too_big, split=split, guard=guard, key=_order_id,
+                         scope=scope)
 
 
 def _changed_since(payload: dict[str, Any], since: datetime) -> bool:
@@ -120,42 +140,39 @@ async def scan(client: VtexClient, since: datetime, until: datetime | None, deta
     incremental (and sweeps the lookback) is judged on VTEX's clock too: the
     ``Date`` of the first list answer.
 
-    Checkpoints: the last page carries ``until`` (or, without one, the scan's
-    start on VTEX's clock less the list's indexing lag), capped at ``until``:
-    every order created before it has been delivered. Earlier pages carry none.
+    The core's scan driver (:func:`hub.scan_orders`, ``SortedBy.STABLE``)
+    checkpoints on a last, empty page at the scan's start on VTEX's clock less
+    the list's indexing lag, capped at ``until``: every order created before it
+    has been delivered. Earlier pages carry none.
     """
-    guard = PageGuard(f"{client.label}: order list", max_pages=100_000)
     start = _floor_ms(since)
     end = (_floor_ms(until) if until is not None
            else _floor_ms((now or datetime.now(UTC)) + OPEN_END))
-    started: datetime | None = None
-    total: int | None = None
-    held: list[dict[str, Any]] | None = None
+    started: list[datetime] = []  # VTEX's clock at the first list answer
+    swept: set[str] = set()  # orders found by a status sweep (kept only if changed since `since`)
 
-    def sweeps() -> list[tuple[datetime, datetime, str | None]]:
-        clock = started or now or datetime.now(UTC)
+    def sweeps() -> list[Window]:
+        clock = started[0] if started else (now or datetime.now(UTC))
         if until is not None or lookback <= timedelta(0) or since < clock - lookback:
             return []
         return [(start - lookback, start - MS, status) for status in sweep_statuses]
 
-    windows: list[tuple[datetime, datetime, str | None]] = [(start, end, None)]
-    while windows:
-        low, high, status = windows.pop(0)
-        async for page in window(client, low, high, guard, status):
-            if started is None:
-                started = page.when or datetime.now(UTC)
-                total = page.total
-            fresh = guard.fresh(page.orders, key=lambda o: str(o["orderId"]))
-            payloads = await details(client, [str(o["orderId"]) for o in fresh])
-            if status is not None:  # a sweep: only orders that changed since `since`
-                payloads = [p for p in payloads if _changed_since(p, since)]
-            if held is not None:
-                yield OrderPage(payloads=held, total=total)
-            held = payloads
-        if status is None:  # the main window is done: the sweeps come next
-            windows += sweeps()
-    checkpoint = (started or datetime.now(UTC)) - INDEX_LAG
-    if until is not None:
-        checkpoint = min(checkpoint, until)
-    yield OrderPage(payloads=held or [], total=total, checkpoint=checkpoint)
+    async def read(guard: PageGuard, sweep: int) -> AsyncIterator[ListingPage[Summary]]:
+        async for page in window_pages(client, (start, end, None), guard, scope=sweep):
+            if not started and page.when is not None:
+                started.append(page.when)
+            yield page
+        for window in sweeps():  # the main window is done: the sweeps come next
+            async for page in window_pages(client, window, guard, scope=sweep):
+                swept.update(_order_id(o) for o in page.fresh)
+                yield page
 
+    async def payloads(summaries: list[Summary]) -> list[dict[str, Any]]:
+        found = await details(client, [_order_id(o) for o in summaries])
+        return [p for p in found
+                if str(p.get("orderId")) not in swept or _changed_since(p, since)]
+
+    async for page in scan_orders(read, since=since, until=until, sorted_by=SortedBy.STABLE,
+                                  name=f"{client.label}: order list", payloads=payloads,
+                                  lag=INDEX_LAG):
+        yield page

@@ -114,7 +114,7 @@ def test_the_list_example_pages(vt: ModuleType) -> None:
     body = example("Orders API", "/api/oms/pvt/orders")
     from datetime import UTC, datetime
 
-    async def work(a: hub.Account) -> listing.ListPage:
+    async def work(a: hub.Account) -> hub.ListingPage[dict[str, Any]]:
         with respx.mock() as router:
             router.get(f"{vt.BASE}/api/oms/pvt/orders").mock(
                 return_value=httpx.Response(200, json=body))
@@ -122,8 +122,8 @@ def test_the_list_example_pages(vt: ModuleType) -> None:
             return await listing.list_page(VtexClient(a), day, day, 1)
 
     page = vt.run(vt.account(), work)
-    assert (page.total, page.pages, len(page.orders)) == (84, 6, 15)
-    assert page.orders[0]["orderId"] == "1306331686122-01"
+    assert (page.total, page.total_pages, len(page.items)) == (84, 6, 15)
+    assert page.items[0]["orderId"] == "1306331686122-01"
 
 
 def test_the_sku_and_context_example_maps_to_a_product(vt: ModuleType) -> None:

@@ -38,11 +38,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from hub.sandbox import (
     IntProblem,
     Refused,
+    Scroll,
     int_param,
     is_form,
     offset_slice,
     read_form,
+    read_json,
     require_loopback,
+    time_param,
 )
 from hub_mercadolibre.sandbox.catalog import CATEGORIES
 from hub_mercadolibre.sandbox.forms import error, forbidden, multipart_files, not_found
@@ -67,10 +70,8 @@ def _int(request: Request, name: str, default: int, low: int = 0, high: int | No
 
 
 async def _json(request: Request) -> Any:
-    try:
-        return await request.json()
-    except ValueError:
-        raise Refused(error(400, "bad_request", "body is not valid JSON")) from None
+    return await read_json(request, lambda: Refused(error(400, "bad_request",
+                                                          "body is not valid JSON")))
 
 
 class RateLimit:
@@ -150,13 +151,8 @@ def build(sb: MercadoLibreSandbox) -> ASGIApp:
         value = request.query_params.get(name)
         if not value:
             return None
-        try:
-            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise Refused(error(400, "bad_request", f"Invalid date for {name}: {value}")) from None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        when = when.astimezone(UTC)
+        when = time_param(value, name, lambda name, value, _: Refused(
+            error(400, "bad_request", f"Invalid date for {name}: {value}")))
         return when.replace(minute=0, second=0, microsecond=0) if sb.hour_granularity else when
 
     async def orders_search(request: Request) -> Response:
@@ -284,13 +280,13 @@ def build(sb: MercadoLibreSandbox) -> ASGIApp:
         limit = _int(request, "limit", 50, 1, ITEMS_MAX_LIMIT)
         paging = {"total": len(ids), "limit": limit}
         if request.query_params.get("search_type") == "scan":
-            scroll = request.query_params.get("scroll_id") or f"scroll-{len(sb.scrolls) + 1}"
-            if scroll not in sb.scrolls and request.query_params.get("scroll_id"):
+            scroll_id = request.query_params.get("scroll_id") or f"scroll-{len(sb.scrolls) + 1}"
+            if scroll_id not in sb.scrolls and request.query_params.get("scroll_id"):
                 return error(400, "bad_request", "Invalid scroll_id")
-            start = sb.scrolls.get(scroll, 0)
-            sb.scrolls[scroll] = start + limit
-            return JSONResponse({"seller_id": str(sb.seller_id), "results": ids[start:start + limit],
-                                 "paging": paging, "scroll_id": scroll})
+            scroll = sb.scrolls.setdefault(scroll_id, Scroll(list(ids), limit))
+            scroll.size = limit  # each request names its own page size
+            return JSONResponse({"seller_id": str(sb.seller_id), "results": scroll.next(),
+                                 "paging": paging, "scroll_id": scroll_id})
         offset = _int(request, "offset", 0)
         if offset + limit > sb.items_offset_cap:
             return error(400, "bad_request", "Invalid offset: the limit of results is "

@@ -31,7 +31,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub.sandbox import Drift, FaultInjector, Sandbox, SandboxOptions, TokenBucket
+from hub.sandbox import Drift, FaultInjector, Sandbox, SandboxOptions, Scroll, TokenBucket
 from hub.settings import BACKFILL_DAYS
 from hub_mercadolibre.sandbox import catalog
 from hub_mercadolibre.sandbox.sales import (
@@ -114,7 +114,7 @@ class MercadoLibreSandbox(Sandbox):
         self.promotions: dict[str, list[dict[str, Any]]] = {}
         self.fiscal_documents: dict[str, list[dict[str, Any]]] = {}
         self.writes: list[tuple[str, str, Any]] = []
-        self.scrolls: dict[str, int] = {}
+        self.scrolls: dict[str, Scroll] = {}
         self.lock_conflicts = 0
         self.hour_granularity = True
         self.rate_per_second = 50.0

@@ -9,17 +9,19 @@ token is spent by its first use and a reuse answers
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from hub.sandbox import Grant, TokenIssuer
+from hub.sandbox import CodeProblem, Grant, TokenIssuer
 
 CODE_TTL = timedelta(minutes=10)
+CODE_PROBLEMS = {
+    CodeProblem.INVALID: "Your authorization code may be expired or it was already used",
+    CodeProblem.MISMATCH: "The redirect_uri does not match the one of the authorization",
+    CodeProblem.VERIFIER: "The code_verifier does not match the code_challenge",
+}
 
 
 def error(status: int, code: str, message: str) -> tuple[int, dict[str, Any]]:
@@ -35,17 +37,6 @@ def invalid_grant(why: str) -> tuple[int, dict[str, Any]]:
     return error(400, "invalid_grant", f"Error validating grant. {why}")
 
 
-@dataclass
-class Code:
-    client_id: str
-    redirect_uri: str
-    challenge: str | None
-    method: str | None
-    user_id: int
-    issued: datetime
-    used: bool = False
-
-
 class TokenServer:
     """Codes and tokens of one app (``client_id``/``client_secret``) for one seller."""
 
@@ -56,9 +47,9 @@ class TokenServer:
         self.user_id = user_id
         self.clock = clock
         self.ttl = ttl
-        self.codes: dict[str, Code] = {}
         self.issuer = TokenIssuer(ttl=ttl, clock=lambda: clock().timestamp(),
-                                  prefix=f"APP_USR-{client_id}-", refresh_prefix="TG-")
+                                  prefix=f"APP_USR-{client_id}-", refresh_prefix="TG-",
+                                  code_ttl=CODE_TTL.total_seconds())
 
     @property
     def access(self) -> dict[str, Grant]:
@@ -78,10 +69,9 @@ class TokenServer:
     def authorize(self, client_id: str, redirect_uri: str, challenge: str | None,
                   method: str | None) -> str:
         """Issue a code for the seller (the sandbox's login page approves at once)."""
-        code = f"TG-{secrets.token_hex(12)}-{self.user_id}"
-        self.codes[code] = Code(client_id, redirect_uri, challenge, method, self.user_id,
-                                self.clock())
-        return code
+        return self.issuer.authorization_code(
+            str(self.user_id), client_id=client_id, redirect_uri=redirect_uri,
+            challenge=challenge, method=method, code=f"TG-{secrets.token_hex(12)}-{self.user_id}")
 
     def issue(self, user_id: int) -> dict[str, Any]:
         """A new access and refresh token pair, as the token endpoint answers it."""
@@ -108,21 +98,12 @@ class TokenServer:
         return error(400, "unsupported_grant_type", f"grant_type '{grant}' is not supported")
 
     def _code(self, form: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
-        code = self.codes.get(form.get("code", ""))
-        if code is None or code.used or self.clock() - code.issued > CODE_TTL:
-            return invalid_grant("Your authorization code may be expired or it was already used")
-        if code.client_id != form.get("client_id") or code.redirect_uri != form.get("redirect_uri"):
-            return invalid_grant("The redirect_uri does not match the one of the authorization")
-        if code.challenge is not None:
-            verifier = form.get("code_verifier", "")
-            digest = hashlib.sha256(verifier.encode()).digest()
-            expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-            if code.method == "plain":
-                expected = verifier
-            if not verifier or not secrets.compare_digest(expected, code.challenge):
-                return invalid_grant("The code_verifier does not match the code_challenge")
-        code.used = True
-        return 200, self.issue(code.user_id)
+        code, problem = self.issuer.redeem(form.get("code", ""), client_id=form.get("client_id"),
+                                           redirect_uri=form.get("redirect_uri"),
+                                           verifier=form.get("code_verifier", ""))
+        if code is None:
+            return invalid_grant(CODE_PROBLEMS[problem or CodeProblem.INVALID])
+        return 200, self.issue(int(code.subject))
 
     def user_of(self, authorization: str | None) -> tuple[int | None, tuple[int, dict[str, Any]]]:
         """The user a ``Bearer`` header authenticates, or None and the 401 to answer."""

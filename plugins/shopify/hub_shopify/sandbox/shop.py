@@ -117,7 +117,6 @@ class ShopifySandbox(Sandbox):
         self.tokens = TokenIssuer(ttl=self.options.token_ttl or 3600.0, prefix="shpua_",
                                   refresh_prefix="shprt_", refresh_revokes=True)
         self.tokens.issue("app", "all", expiring=False, refreshable=False, token=self.admin_token)
-        self.codes: dict[str, str] = {}
         self.idempotency: dict[str, tuple[str, Any]] = {}
         self.bulk_ops: dict[str, dict[str, Any]] = {}
         self.bulk_files: dict[str, bytes] = {}
@@ -399,6 +398,11 @@ class ShopifySandbox(Sandbox):
         self.store.order(now, now, "paid", "full")
 
     # --- OAuth -----------------------------------------------------------------------------
+    @property
+    def codes(self) -> dict[str, str]:
+        """Authorization codes not exchanged yet, and their scopes."""
+        return {c: g.scope for c, g in self.tokens.codes.items() if not g.used}
+
     def _issue(self, scope: str, expiring: bool, ttl: float | None = None) -> dict[str, Any]:
         return self._answer(*self.tokens.issue("app", scope, ttl=ttl, expiring=expiring,
                                                refreshable=expiring))
@@ -421,8 +425,7 @@ class ShopifySandbox(Sandbox):
         if not redirect:
             return PlainTextResponse("Oauth error invalid_request: redirect_uri is missing",
                                      status_code=400)
-        code = secrets.token_hex(16)
-        self.codes[code] = params.get("scope", "")
+        code = self.tokens.authorization_code("app", params.get("scope", ""))
         host = base64.b64encode(f"admin.shopify.com/store/{SHOP}".encode()).decode()
         back = {"code": code, "host": host, "shop": DOMAIN, "state": params.get("state", ""),
                 "timestamp": str(int(time.time()))}
@@ -447,12 +450,12 @@ class ShopifySandbox(Sandbox):
                                      "error_description": "The refresh token is invalid"},
                                     status_code=400)
             return JSONResponse(self._answer(*renewed))
-        scope = self.codes.pop(str(form.get("code")), None)
-        if scope is None:
+        code, _ = self.tokens.redeem(str(form.get("code")))
+        if code is None:
             return JSONResponse({"error": "invalid_request", "error_description":
                                  "The authorization code was not found or was already used"},
                                 status_code=400)
-        return JSONResponse(self._issue(scope, str(form.get("expiring")) == "1"))
+        return JSONResponse(self._issue(code.scope, str(form.get("expiring")) == "1"))
 
     # --- bulk operations ---------------------------------------------------------------------
     def current_bulk(self) -> dict[str, Any] | None:

@@ -43,7 +43,7 @@ import random
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -58,10 +58,13 @@ from hub.sandbox import (
     IntProblem,
     Sandbox,
     SandboxOptions,
+    TimeProblem,
     TokenBucket,
     int_param,
     page_count,
     page_slice,
+    read_json,
+    time_param,
 )
 from hub.sandbox import Refused as SandboxRefused
 from hub.sandbox.rate import ratelimit_headers, refusal_headers
@@ -112,13 +115,11 @@ def error(status: int, message: str, code: str = "1",
 
 
 def _when(value: str, name: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise Refused(400, f"Invalid date in {name}: {value}") from None
-    if parsed.tzinfo is None:
-        raise Refused(400, f"Date in {name} has no time zone: {value}")
-    return parsed.astimezone(UTC)
+    def refuse(name: str, value: str, problem: TimeProblem) -> Refused:
+        if problem is TimeProblem.NO_ZONE:
+            return Refused(400, f"Date in {name} has no time zone: {value}")
+        return Refused(400, f"Invalid date in {name}: {value}")
+    return time_param(value, name, refuse, naive=None)
 
 
 def _int(value: str | None, name: str, default: int, low: int, high: int) -> int:
@@ -130,10 +131,8 @@ def _int(value: str | None, name: str, default: int, low: int, high: int) -> int
 
 
 async def _json(request: Request) -> Any:
-    try:
-        return json.loads(await request.body() or b"null")
-    except ValueError:
-        raise Refused(400, "The request body is not valid JSON") from None
+    return await read_json(request, lambda: Refused(400, "The request body is not valid JSON"),
+                           empty_ok=True)
 
 
 def _date(payload: dict[str, Any], key: str) -> datetime:

@@ -51,6 +51,7 @@ from hub.sandbox import (
     int_param,
     offset_slice,
     page_count,
+    time_param,
 )
 from hub.settings import BACKFILL_DAYS
 from hub_woocommerce.sandbox import catalog
@@ -96,14 +97,10 @@ def _gmt_filter(request: Request, name: str) -> datetime | None:
     value = request.query_params.get(name)
     if not value:
         return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise invalid_param(name, "Invalid date.") from None
-    if when.tzinfo is None:
-        gmt = request.query_params.get("dates_are_gmt", "").lower() in ("1", "true")
-        when = when.replace(tzinfo=UTC if gmt else STORE_TZ)
-    return when.astimezone(UTC).replace(microsecond=0)
+    gmt = request.query_params.get("dates_are_gmt", "").lower() in ("1", "true")
+    when = time_param(value, name, lambda name, _, __: invalid_param(name, "Invalid date."),
+                      naive=UTC if gmt else STORE_TZ)
+    return when.replace(microsecond=0)
 
 
 class WooCommerceSandbox(Sandbox):
