@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
+from hub.core.storage.bulk import insert_rows
 from hub.core.storage.columns import now
 from hub.core.storage.models import (
     Account,
@@ -121,7 +121,7 @@ def reserve_new(session: Session, warehouse_id: int | None,
             if int(quantity)]
     if not rows:
         return
-    session.execute(insert(StockReservation), rows)
+    insert_rows(session, StockReservation, rows)
     totals: dict[int, int] = {}
     for row in rows:
         totals[row["product_id"]] = totals.get(row["product_id"], 0) + row["quantity"]
