@@ -18,7 +18,7 @@ from typing import cast
 from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, or_, select
 
-from hub.core.storage.bulk import insert_rows
+from hub.core.storage.bulk import among, insert_rows
 from hub.core.storage.columns import now
 from hub.core.storage.models import Category, Customer, CustomerLink, Product, ProductLink
 from hub.types import Customer as CanonicalCustomer
@@ -75,19 +75,19 @@ class ProductMatcher:
             rows = self.s.exec(select(ProductLink.platform_product_id, ProductLink.platform_variant_id,
                                       ProductLink.product_id).where(
                 ProductLink.account_id == self.account_id,
-                col(ProductLink.platform_product_id).in_(pids))).all()
+                among(ProductLink.platform_product_id, pids))).all()
             for pid, vid, product_id in rows:
                 self.links[(pid, vid)] = product_id
         if self.key == "sku":
             skus = {line.sku for line in lines if line.sku} - set(self.by_sku)
             if skus:
                 for found_id, sku in self.s.exec(select(Product.id, Product.sku)
-                                                 .where(col(Product.sku).in_(skus))).all():
+                                                 .where(among(Product.sku, skus))).all():
                     self.by_sku[cast(str, sku)] = cast(int, found_id)  # stored rows have ids; skus matched
         elif self.key == "name":
             names = {line.name for line in lines} - set(self.by_name)
             for found_id, name in self.s.exec(select(Product.id, Product.name)
-                                              .where(col(Product.name).in_(names))).all():
+                                              .where(among(Product.name, names))).all():
                 self.by_name.setdefault(name, cast(int, found_id))  # stored rows have ids
 
     def resolve_many(self, lines: Sequence[tuple[Line, CanonicalProduct | None]]) -> list[int]:
@@ -203,8 +203,8 @@ class CustomerMatcher:
     def preload(self, customers: list[CanonicalCustomer]) -> None:
         emails = {e for c in customers if (e := normal_email(c.email))}
         phones = {p for c in customers if (p := normal_phone(c.phone))}
-        matches = ([col(Customer.email).in_(emails)] if emails else []) + \
-            ([col(Customer.phone).in_(phones)] if phones else [])
+        matches = ([among(Customer.email, emails)] if emails else []) + \
+            ([among(Customer.phone, phones)] if phones else [])
         if matches:
             rows = self.s.execute(select(Customer.id, Customer.email, Customer.phone)
                                   .where(or_(*matches)).order_by(col(Customer.id))).all()
@@ -219,7 +219,7 @@ class CustomerMatcher:
             for platform_id, customer_id in self.s.execute(select(
                     CustomerLink.platform_customer_id, CustomerLink.customer_id).where(
                     CustomerLink.platform == self.platform,
-                    col(CustomerLink.platform_customer_id).in_(ids))).all():
+                    among(CustomerLink.platform_customer_id, ids))).all():
                 self.links[platform_id] = customer_id
 
     def resolve_many(self, buyers: list[CanonicalCustomer]) -> list[int]:

@@ -20,12 +20,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from hub.account import Account
 from hub.core import outbound
 from hub.core.http.redact import redact
-from hub.core.storage.bulk import insert_rows
+from hub.core.storage.bulk import among, insert_rows
 from hub.core.storage.columns import now
 from hub.core.storage.models import Account as AccountRow
 from hub.core.storage.models import Order as OrderRow
@@ -133,7 +133,7 @@ class OrderWriter:
         with self.app.db.session() as s:
             held = set(s.exec(select(OrderRow.platform_order_id).where(
                 OrderRow.account_id == (self.row.id or 0),
-                col(OrderRow.platform_order_id).in_(ids))).all()) if ids else set()
+                among(OrderRow.platform_order_id, ids))).all()) if ids else set()
         skipped: dict[str, str] = {}
         parse: list[dict[str, Any]] = []
         parsed_ids: set[str] = set()
@@ -185,7 +185,7 @@ class OrderWriter:
         with self.app.db.session() as s:
             linked = set(s.exec(select(ProductLink.platform_product_id).where(
                 ProductLink.account_id == self.row.id,
-                col(ProductLink.platform_product_id).in_(pids))).all())
+                among(ProductLink.platform_product_id, pids))).all())
         missing = sorted(pids - linked)
         details: dict[str, CanonicalProduct] = {}
         if not missing:
@@ -205,7 +205,7 @@ class OrderWriter:
         account_id = self.row.id or 0
         existing = {o.platform_order_id: o for o in s.exec(select(OrderRow).where(
             OrderRow.account_id == account_id,
-            col(OrderRow.platform_order_id).in_([o.platform_order_id for o in orders]))).all()}
+            among(OrderRow.platform_order_id, [o.platform_order_id for o in orders]))).all()}
         products = ProductMatcher(s, account_id, self.product_key)
         products.preload([line for o in orders for line in o.lines])
         customers = CustomerMatcher(s, self.row.platform, self.info.customer_match == "platform_id")
@@ -269,7 +269,7 @@ class OrderWriter:
         stored = {key: order_id for key, order_id in s.execute(
             select(OrderRow.platform_order_id, OrderRow.id).where(
                 OrderRow.account_id == account_id,
-                col(OrderRow.platform_order_id).in_([o.platform_order_id for o, _ in new])))}
+                among(OrderRow.platform_order_id, [o.platform_order_id for o, _ in new])))}
         order_ids: list[int] = [stored[order.platform_order_id] or 0 for order, _ in new]
         lines: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
