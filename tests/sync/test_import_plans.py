@@ -6,8 +6,9 @@ page). Every SELECT, UPDATE and DELETE sent while a page is written is captured 
 planned again with ``EXPLAIN`` after the growing tables are padded to tens of
 thousands of rows and analysed: no sequential scan of them, as the planner would
 choose in production; and under ``enable_seqscan = off`` none of any table (the
-planner then scans a table only when no index can answer the query). Statements without a WHERE clause (``SELECT id FROM warehouse
-LIMIT 2``) read a fixed handful of rows and are left out.
+planner then scans a table only when no index can answer the query). Statements
+without a WHERE clause (``SELECT id FROM warehouse LIMIT 2``) read a fixed handful
+of rows and are left out.
 """
 
 from __future__ import annotations
