@@ -14,7 +14,7 @@ from bench.common import Figure
 
 def test_overhead_scenario_runs() -> None:
     figures = overhead.run(orders=150, runs=1, postgres=False)
-    assert [f.unit for f in figures] == ["orders/s", "orders/s", "x"]
+    assert [f.unit for f in figures] == ["orders/s", "orders/s", "x", "x"]
     assert figures[0].context["orders_read"] > 0 and figures[0].value > 0
     assert figures[1].value > 0 and figures[2].value > 0  # the floor read the same pages
 

@@ -39,7 +39,7 @@ class _Plan:
                          if column.key not in keys and not column.primary_key
                          and column.default is not None]
         for column, default in self.defaults:
-            if not (default.is_scalar or default.is_callable):  # type: ignore[attr-defined]
+            if not (default.is_scalar or default.is_callable):
                 raise TypeError(f"{table.name}.{column.key}: only scalar and callable defaults "
                                 "can be filled in; give the column a value")
         columns = given + [column for column, _ in self.defaults]
@@ -79,7 +79,7 @@ def insert_rows(session: Session, model: Any, rows: Sequence[Mapping[str, Any]])
     plan = _plans.get(plan_key)
     if plan is None:
         plan = _plans[plan_key] = _Plan(table, keys, conn.dialect)
-    conn.exec_driver_sql(plan.sql, plan.params(rows))  # type: ignore[arg-type]
+    conn.exec_driver_sql(plan.sql, plan.params(rows))
 
 
 def among(column: Any, values: Iterable[Any]) -> Any:

@@ -266,7 +266,7 @@ class CustomerMatcher:
         table = Customer.__table__  # type: ignore[attr-defined]
         if created:
             ids = self.s.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True),
-                                 [c.values for c in created]).scalars().all()
+                                 [c.values or {} for c in created]).scalars().all()
             for new, customer_id in zip(created, ids, strict=True):
                 new.id = customer_id
         if filled:
