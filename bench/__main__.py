@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import memory, overhead, push, ratelimit, scale, startup
+from bench import incremental, memory, overhead, push, ratelimit, scale, startup
 from bench.common import Figure
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -28,12 +28,15 @@ RESULTS = Path(__file__).resolve().parent / "results"
 SCENARIOS: dict[str, tuple[Callable[[], list[Figure]], Callable[[], list[Figure]]]] = {
     # name: (full size, smoke size)
     "startup": (lambda: startup.run(runs=9), lambda: startup.run(runs=3)),
-    "overhead": (lambda: overhead.run(orders=5000), lambda: overhead.run(orders=400)),
+    "overhead": (lambda: overhead.run(orders=5000, runs=3), lambda: overhead.run(orders=400, runs=1)),
     "push": (lambda: push.run(skus=10_000, changed=1000, samples=20),
              lambda: push.run(skus=1000, changed=100, samples=3)),
     "ratelimit": (lambda: ratelimit.run(orders=5000, latency=0.1),
                   lambda: ratelimit.run(orders=300, latency=0.01)),
-    "memory": (lambda: memory.run([20_000, 50_000, 100_000]), lambda: memory.run([1000])),
+    "memory": (lambda: memory.run([5000, 20_000, 50_000, 100_000]),
+               lambda: memory.run([500, 1000])),
+    "incremental": (lambda: incremental.run(orders=2000, runs=5),
+                    lambda: incremental.run(orders=200, runs=2)),
     "scale": (lambda: scale.run(accounts=1000, seconds=600, interval=300),
               lambda: scale.run(accounts=20, seconds=15, interval=5)),
 }

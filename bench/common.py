@@ -47,3 +47,45 @@ class Stopwatch:
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = time.perf_counter() - self.start
+
+
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def postgres_base_url() -> str | None:
+    """The PostgreSQL server the benchmarks use, when one answers: ``HUB_TEST_DATABASE_URL``
+    (as the tests), else the local test server; None when none answers."""
+    url = os.environ.get("HUB_TEST_DATABASE_URL") or POSTGRES_URL
+    try:
+        import psycopg
+
+        psycopg.connect(url, connect_timeout=2).close()
+    except Exception:  # no driver, no server: the PostgreSQL cases are skipped
+        return None
+    return url
+
+
+@contextlib.contextmanager
+def postgres_schema(engine: str, tmp: Path, base: str | None) -> Iterator[str | None]:
+    """A database URL for ``engine``: SQLite in ``tmp``, or a fresh schema on the PostgreSQL
+    server ``base`` (dropped afterwards); None when PostgreSQL is asked for without a server."""
+    if engine == "sqlite":
+        (tmp / "data").mkdir(parents=True, exist_ok=True)
+        yield f"sqlite:///{tmp / 'data' / 'hub.db'}"
+        return
+    if base is None:
+        yield None
+        return
+    import uuid
+
+    import psycopg
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        url = base.replace("postgresql://", "postgresql+psycopg://", 1)
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -1,27 +1,34 @@
-"""Scenario 4, memory: peak RSS of ``hub orders import`` backfilling N orders.
+"""Scenario 4, memory and linearity: ``hub orders import`` backfilling N orders.
 
 The sandbox runs in its own process, the import in another (``hub orders import``),
-whose peak resident set size is read from the kernel when it exits. Target: flat,
-under 200 MB at 100,000 orders.
+whose peak resident set size is read from the kernel while it runs. The import
+rate is the orders the run read over the run's own duration (its ``started_at`` to
+``finished_at``, so process start-up does not count). On SQLite, and on PostgreSQL
+when its server answers (a schema of its own per size).
+
+Targets: peak RSS flat and under 200 MB at 100,000 orders; on PostgreSQL, the rate
+at the largest size within 20 % of the rate at the smallest (issue 17: linear).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
 from pathlib import Path
 
-from bench.common import Figure, quiet_env
-from bench.sandboxes import HUB, sandbox_process
+from bench.common import Figure, postgres_base_url, postgres_schema, quiet_env
+from bench.sandboxes import HUB, hub_env, sandbox_process
 
 
-def _peak_rss_mb(args: list[str], env: dict[str, str], log: Path) -> tuple[float, float, int]:
+def _peak_rss_mb(args: list[str], env: dict[str, str], log: Path,
+                 out: Path) -> tuple[float, float, int]:
     """Run ``args``; return its own peak RSS (VmHWM: ``ru_maxrss`` is not reset by exec, so
     a child reports at least its parent's size), its wall time and exit code."""
     start = time.perf_counter()
-    with log.open("w") as err:
-        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    with log.open("w") as err, out.open("w") as stdout:
+        proc = subprocess.Popen(args, env=env, stdout=stdout, stderr=err)
         peak = 0.0
         status = Path(f"/proc/{proc.pid}/status")
         while proc.poll() is None:
@@ -35,22 +42,70 @@ def _peak_rss_mb(args: list[str], env: dict[str, str], log: Path) -> tuple[float
     return peak, time.perf_counter() - start, proc.returncode
 
 
-def run(sizes: list[int]) -> list[Figure]:
+def _run_seconds(env: dict[str, str], run_id: int) -> float:
+    """The run's own duration, read from the hub's database."""
+    from hub.core.app import HubApp
+    from hub.core.config import Config
+    from hub.core.storage.models import SyncRun
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        app = HubApp(Config.from_env())
+        with app.db.session() as s:
+            run = s.get(SyncRun, run_id)
+            assert run is not None and run.finished_at is not None
+            seconds = (run.finished_at - run.started_at).total_seconds()
+        app.close()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return seconds
+
+
+def run(sizes: list[int], postgres: bool = True) -> list[Figure]:
     figures = []
+    server = postgres_base_url() if postgres else None
+    engines = ["sqlite"] + (["postgresql"] if server else [])
+    rates: dict[str, dict[int, float]] = {engine: {} for engine in engines}
     for size in sizes:
-        with quiet_env() as tmp, sandbox_process("woocommerce", orders=size, seed=5) as sandbox:
-            env = {**{k: v for k, v in os.environ.items() if not k.startswith("HUB_")},
-                   "HUB_DATA_DIR": str(tmp / "data")}
-            settings = [f"--set={k}={v}" for k, v in sandbox["settings"].items()]
-            subprocess.run([str(HUB), "accounts", "add", "woocommerce", "--name", "m", *settings,
-                            "--set=backfill_days=120"], env=env, check=True, capture_output=True)
-            log = tmp / "import.log"
-            peak, seconds, code = _peak_rss_mb([str(HUB), "orders", "import", "--account", "m"],
-                                               env, log)
-            error = log.read_text()[-500:] if code else None
-        target_ok = (peak < 200 if size >= 100_000 else None) if code == 0 else False
-        figures.append(Figure("memory", f"peak RSS, backfill of {size:,} orders", round(peak, 1),
-                              "MB", "< 200 at 100,000, flat" if size >= 100_000 else "flat",
-                              target_ok, {"import_s": round(seconds, 1), "exit_code": code,
-                                          "error": error}))
+        with sandbox_process("woocommerce", orders=size, seed=5) as sandbox:
+            for engine in engines:
+                with quiet_env() as tmp, postgres_schema(engine, tmp, server) as url:
+                    assert url is not None
+                    env = {**hub_env(), "HUB_DATA_DIR": str(tmp / "data"),
+                           "HUB_DATABASE_URL": url}
+                    settings = [f"--set={k}={v}" for k, v in sandbox["settings"].items()]
+                    subprocess.run([str(HUB), "accounts", "add", "woocommerce", "--name", "m",
+                                    *settings, "--set=backfill_days=120"], env=env, check=True,
+                                   capture_output=True)
+                    peak, seconds, code = _peak_rss_mb(
+                        [str(HUB), "orders", "import", "--account", "m", "--json"], env,
+                        tmp / "import.log", tmp / "import.json")
+                    error = (tmp / "import.log").read_text()[-500:] if code else None
+                    context: dict[str, object] = {"process_s": round(seconds, 1),
+                                                  "exit_code": code, "error": error}
+                    if code == 0:
+                        summary = json.loads((tmp / "import.json").read_text())
+                        read = summary.get("imported", 0) + summary.get("skipped", 0)
+                        run_s = _run_seconds(env, summary["run"])
+                        rates[engine][size] = read / run_s
+                        context.update(orders_read=read, run_s=round(run_s, 2),
+                                       orders_per_s=round(read / run_s))
+                name = "SQLite" if engine == "sqlite" else "PostgreSQL"
+                target_ok = (peak < 200 if size >= 100_000 else None) if code == 0 else False
+                figures.append(Figure("memory", f"{name}: peak RSS, backfill of {size:,} orders",
+                                      round(peak, 1), "MB",
+                                      "< 200 at 100,000, flat" if size >= 100_000 else "flat",
+                                      target_ok, context))
+    for engine, by_size in rates.items():
+        if len(by_size) < 2:
+            continue
+        small, large = min(by_size), max(by_size)
+        ratio = by_size[large] / by_size[small]
+        name = "SQLite" if engine == "sqlite" else "PostgreSQL"
+        figures.append(Figure("memory", f"{name}: import rate at {large:,} / at {small:,} orders",
+                              round(ratio, 2), "x", "0.8 - 1.2" if engine != "sqlite" else "",
+                              (0.8 <= ratio <= 1.2) if engine != "sqlite" else None,
+                              {f"{size}": round(rate) for size, rate in by_size.items()}))
     return figures

@@ -18,6 +18,14 @@ import httpx
 HUB = Path(sys.executable).parent / "hub"
 
 
+def hub_env() -> dict[str, str]:
+    """The environment for a ``hub`` process: no HUB_ variables from the shell, and bytecode
+    caching on (an installed hub has its .pyc files; PYTHONDONTWRITEBYTECODE would make every
+    run compile the hub from source and time the compiler)."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith("HUB_") and k != "PYTHONDONTWRITEBYTECODE"}
+
+
 @contextlib.contextmanager
 def sandbox_process(platform: str, *, orders: int, seed: int = 1, latency: float = 0.0,
                     currency: str | None = "USD", extra: list[str] | None = None) -> Iterator[dict[str, Any]]:
@@ -26,7 +34,7 @@ def sandbox_process(platform: str, *, orders: int, seed: int = 1, latency: float
     The store sells in ``currency`` (the benchmarks' hub keeps the default, USD), so
     its orders are importable rather than skipped for their currency.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env = hub_env()
     proc = subprocess.Popen([str(HUB), "sandbox", "run", platform, "--orders", str(orders),
                              "--seed", str(seed), "--latency", str(latency),
                              *(["--currency", currency] if currency else []), *(extra or [])],

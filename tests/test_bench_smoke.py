@@ -8,14 +8,23 @@ from pathlib import Path
 import pytest
 
 from bench import __main__ as runner
-from bench import overhead, ratelimit, scale
+from bench import memory, overhead, ratelimit, scale
 from bench.common import Figure
 
 
 def test_overhead_scenario_runs() -> None:
-    figures = overhead.run(orders=150)
-    assert [f.unit for f in figures] == ["orders/s", "orders/s", "x"]
+    figures = overhead.run(orders=150, runs=1, postgres=False)
+    assert [f.unit for f in figures] == ["orders/s", "orders/s", "x", "x"]
     assert figures[0].context["orders_read"] > 0 and figures[0].value > 0
+    assert figures[1].value > 0 and figures[2].value > 0  # the floor read the same pages
+
+
+def test_memory_scenario_reports_rss_and_linearity() -> None:
+    figures = memory.run([60, 120], postgres=False)
+    rss = [f for f in figures if f.unit == "MB"]
+    assert len(rss) == 2 and all(f.value > 0 and f.context["exit_code"] == 0 for f in rss)
+    assert all(f.context["orders_per_s"] > 0 for f in rss)
+    assert [f.unit for f in figures if "rate at" in f.name] == ["x"]
 
 
 def test_rate_limit_scenario_runs_and_reports_its_floor() -> None:

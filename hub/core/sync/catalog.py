@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, or_, select
 
+from hub.core.storage.bulk import among, insert_rows
 from hub.core.storage.columns import now
 from hub.core.storage.models import Category, Customer, CustomerLink, Product, ProductLink
 from hub.types import Customer as CanonicalCustomer
@@ -74,19 +75,19 @@ class ProductMatcher:
             rows = self.s.exec(select(ProductLink.platform_product_id, ProductLink.platform_variant_id,
                                       ProductLink.product_id).where(
                 ProductLink.account_id == self.account_id,
-                col(ProductLink.platform_product_id).in_(pids))).all()
+                among(ProductLink.platform_product_id, pids))).all()
             for pid, vid, product_id in rows:
                 self.links[(pid, vid)] = product_id
         if self.key == "sku":
             skus = {line.sku for line in lines if line.sku} - set(self.by_sku)
             if skus:
                 for found_id, sku in self.s.exec(select(Product.id, Product.sku)
-                                                 .where(col(Product.sku).in_(skus))).all():
+                                                 .where(among(Product.sku, skus))).all():
                     self.by_sku[cast(str, sku)] = cast(int, found_id)  # stored rows have ids; skus matched
         elif self.key == "name":
             names = {line.name for line in lines} - set(self.by_name)
             for found_id, name in self.s.exec(select(Product.id, Product.name)
-                                              .where(col(Product.name).in_(names))).all():
+                                              .where(among(Product.name, names))).all():
                 self.by_name.setdefault(name, cast(int, found_id))  # stored rows have ids
 
     def resolve_many(self, lines: Sequence[tuple[Line, CanonicalProduct | None]]) -> list[int]:
@@ -166,59 +167,72 @@ class ProductMatcher:
         return self.categories[name]
 
 
-class _NewCustomer:
-    """A customer a page creates: its column values, and its id once inserted."""
+class _Buyer:
+    """A customer a page matched or created: its id (None until a new one is inserted), its
+    contact columns, and for a new one the row to insert."""
 
-    __slots__ = ("id", "values")
+    __slots__ = ("email", "filled", "id", "phone", "values")
 
-    def __init__(self, values: dict[str, object]) -> None:
-        self.values = values
-        self.id: int | None = None
+    def __init__(self, customer_id: int | None, email: str | None, phone: str | None,
+                 values: dict[str, object] | None = None) -> None:
+        self.id, self.email, self.phone, self.values = customer_id, email, phone, values
+        self.filled = False
 
 
-def _customer_id(handle: int | Customer | _NewCustomer) -> int:
+def _customer_id(handle: int | _Buyer) -> int:
     return handle if isinstance(handle, int) else handle.id or 0
 
 
 class CustomerMatcher:
-    """Resolves buyers to hub customers: by e-mail or phone, or by the platform's buyer id."""
+    """Resolves buyers to hub customers: by e-mail or phone, or by the platform's buyer id.
+
+    A page costs one query to match (each contact list only when it has values, so the
+    database can use the e-mail and phone indexes) and one statement to insert the new
+    customers (ids returned in order).
+    """
 
     def __init__(self, session: Session, platform: str, by_platform_id: bool) -> None:
         self.s = session
         self.platform = platform
         self.by_platform_id = by_platform_id
-        self.emails: dict[str, Customer | _NewCustomer] = {}
-        self.phones: dict[str, Customer | _NewCustomer] = {}
+        self.emails: dict[str, _Buyer] = {}
+        self.phones: dict[str, _Buyer] = {}
         self.links: dict[str, int] = {}
         self.unspecified_id: int | None = None
 
     def preload(self, customers: list[CanonicalCustomer]) -> None:
         emails = {e for c in customers if (e := normal_email(c.email))}
         phones = {p for c in customers if (p := normal_phone(c.phone))}
-        if emails or phones:
-            rows = self.s.exec(select(Customer).where(or_(
-                col(Customer.email).in_(emails), col(Customer.phone).in_(phones)))).all()
-            for row in rows:
-                if row.email:
-                    self.emails.setdefault(row.email, row)
-                if row.phone:
-                    self.phones.setdefault(row.phone, row)
+        matches = ([among(Customer.email, emails)] if emails else []) + \
+            ([among(Customer.phone, phones)] if phones else [])
+        if matches:
+            rows = self.s.execute(select(Customer.id, Customer.email, Customer.phone)
+                                  .where(or_(*matches)).order_by(col(Customer.id))).all()
+            for customer_id, email, phone in rows:
+                known = _Buyer(customer_id, email, phone)
+                if email:
+                    self.emails.setdefault(email, known)
+                if phone:
+                    self.phones.setdefault(phone, known)
         ids = {c.platform_id for c in customers if c.platform_id}
         if self.by_platform_id and ids:
-            for link in self.s.exec(select(CustomerLink).where(
+            for platform_id, customer_id in self.s.execute(select(
+                    CustomerLink.platform_customer_id, CustomerLink.customer_id).where(
                     CustomerLink.platform == self.platform,
-                    col(CustomerLink.platform_customer_id).in_(ids))).all():
-                self.links[link.platform_customer_id] = link.customer_id
+                    among(CustomerLink.platform_customer_id, ids))).all():
+                self.links[platform_id] = customer_id
 
     def resolve_many(self, buyers: list[CanonicalCustomer]) -> list[int]:
         """Hub customer ids for ``buyers`` (call :meth:`preload` first).
 
         New customers are inserted with one statement; two orders of one page from
-        one new buyer share the customer.
+        one new buyer share the customer. A known customer missing the e-mail or
+        phone a buyer gives gets it (filled, never overwritten).
         """
-        handles: list[int | Customer | _NewCustomer] = []
-        created: list[_NewCustomer] = []
-        links: dict[str, int | Customer | _NewCustomer] = {}
+        handles: list[int | _Buyer] = []
+        created: list[_Buyer] = []
+        filled: list[_Buyer] = []
+        links: dict[str, int | _Buyer] = {}
         for buyer in buyers:
             if buyer.unspecified:
                 handles.append(self._unspecified())
@@ -232,29 +246,40 @@ class CustomerMatcher:
             found = (self.phones.get(phone) if phone else None) or \
                 (self.emails.get(email) if email else None)
             if found is None:
-                found = _NewCustomer({
+                found = _Buyer(None, email, phone, {
                     "first_name": buyer.first_name, "last_name": buyer.last_name, "email": email,
                     "phone": phone, "unspecified": False, "created_at": now(),
                     "address": buyer.address.model_dump(exclude_none=True) if buyer.address else None})
                 created.append(found)
-            elif isinstance(found, Customer) and ((email and not found.email) or (phone and not found.phone)):
+            elif found.values is None and ((email and not found.email) or (phone and not found.phone)):
                 found.email, found.phone = found.email or email, found.phone or phone  # fill, never overwrite
-                self.s.add(found)
+                if not found.filled:
+                    found.filled = True
+                    filled.append(found)
             if email:
                 self.emails.setdefault(email, found)
             if phone:
                 self.phones.setdefault(phone, found)
             if self.by_platform_id and buyer.platform_id:
                 links[buyer.platform_id] = found
-            handles.append(found if isinstance(found, _NewCustomer) else found.id or 0)
+            handles.append(found if found.values is not None else found.id or 0)
+        table = Customer.__table__  # type: ignore[attr-defined]
         if created:
-            ids = self.s.execute(insert(Customer).returning(col(Customer.id), sort_by_parameter_order=True),
-                                 [c.values for c in created]).scalars().all()
+            ids = self.s.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True),
+                                 [c.values or {} for c in created]).scalars().all()
             for new, customer_id in zip(created, ids, strict=True):
                 new.id = customer_id
+        if filled:
+            self.s.execute(table.update().where(table.c.id == bindparam("b_id"))
+                           .values(email=bindparam("b_email"), phone=bindparam("b_phone")),
+                           [{"b_id": c.id, "b_email": c.email, "b_phone": c.phone} for c in filled])
+            for customer in filled:
+                customer.filled = False
+        if links:
+            insert_rows(self.s, CustomerLink, [
+                {"platform": self.platform, "platform_customer_id": platform_id,
+                 "customer_id": _customer_id(handle)} for platform_id, handle in links.items()])
         for platform_id, handle in links.items():
-            self.s.add(CustomerLink(platform=self.platform, platform_customer_id=platform_id,
-                                    customer_id=_customer_id(handle)))
             self.links[platform_id] = _customer_id(handle)
         return [_customer_id(h) for h in handles]
 

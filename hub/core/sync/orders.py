@@ -20,12 +20,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from hub.account import Account
 from hub.core import outbound
 from hub.core.http.redact import redact
+from hub.core.storage.bulk import among, insert_rows
 from hub.core.storage.columns import now
 from hub.core.storage.models import Account as AccountRow
 from hub.core.storage.models import Order as OrderRow
@@ -133,7 +133,7 @@ class OrderWriter:
         with self.app.db.session() as s:
             held = set(s.exec(select(OrderRow.platform_order_id).where(
                 OrderRow.account_id == (self.row.id or 0),
-                col(OrderRow.platform_order_id).in_(ids))).all()) if ids else set()
+                among(OrderRow.platform_order_id, ids))).all()) if ids else set()
         skipped: dict[str, str] = {}
         parse: list[dict[str, Any]] = []
         parsed_ids: set[str] = set()
@@ -185,7 +185,7 @@ class OrderWriter:
         with self.app.db.session() as s:
             linked = set(s.exec(select(ProductLink.platform_product_id).where(
                 ProductLink.account_id == self.row.id,
-                col(ProductLink.platform_product_id).in_(pids))).all())
+                among(ProductLink.platform_product_id, pids))).all())
         missing = sorted(pids - linked)
         details: dict[str, CanonicalProduct] = {}
         if not missing:
@@ -205,7 +205,7 @@ class OrderWriter:
         account_id = self.row.id or 0
         existing = {o.platform_order_id: o for o in s.exec(select(OrderRow).where(
             OrderRow.account_id == account_id,
-            col(OrderRow.platform_order_id).in_([o.platform_order_id for o in orders]))).all()}
+            among(OrderRow.platform_order_id, [o.platform_order_id for o in orders]))).all()}
         products = ProductMatcher(s, account_id, self.product_key)
         products.preload([line for o in orders for line in o.lines])
         customers = CustomerMatcher(s, self.row.platform, self.info.customer_match == "platform_id")
@@ -259,13 +259,18 @@ class OrderWriter:
         product_ids = iter(products.resolve_many([
             (line, details.get(line.platform_product_id or "")) for o, _ in new for line in o.lines]))
         stamp = now()
-        order_ids = s.execute(
-            insert(OrderRow).returning(col(OrderRow.id), sort_by_parameter_order=True),
-            [{"account_id": self.row.id or 0, "platform": self.row.platform,
-              "platform_order_id": order.platform_order_id, "fingerprint": digest,
-              "customer_id": customer_id, "imported_at": stamp, "updated_at": stamp,
-              **self._order_fields(order)}
-             for (order, digest), customer_id in zip(new, customer_ids, strict=True)]).scalars().all()
+        account_id = self.row.id or 0
+        insert_rows(s, OrderRow, [
+            {"account_id": account_id, "platform": self.row.platform,
+             "platform_order_id": order.platform_order_id, "fingerprint": digest,
+             "customer_id": customer_id, "imported_at": stamp, "updated_at": stamp,
+             **self._order_fields(order)}
+            for (order, digest), customer_id in zip(new, customer_ids, strict=True)])
+        stored = {key: order_id for key, order_id in s.execute(
+            select(OrderRow.platform_order_id, OrderRow.id).where(
+                OrderRow.account_id == account_id,
+                among(OrderRow.platform_order_id, [o.platform_order_id for o, _ in new])))}
+        order_ids: list[int] = [stored[order.platform_order_id] or 0 for order, _ in new]
         lines: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
         wanted: dict[int, dict[int, Decimal]] = {}
@@ -282,8 +287,8 @@ class OrderWriter:
                 events.append({"order_id": order_id, "at": stamp, "kind": "delivery",
                                "message": order.delivery.describe()})
             self._committed(s, result, items, order, created=True)
-        s.execute(insert(OrderLine), lines)
-        s.execute(insert(OrderEvent), events)
+        insert_rows(s, OrderLine, lines)
+        insert_rows(s, OrderEvent, events)
         reserve_new(s, sales_warehouse_id(s, self.row), wanted)
 
     def _update(self, s: Session, row: OrderRow, order: Order, digest: str,
@@ -343,7 +348,7 @@ class OrderWriter:
                                      for line in order.lines])
         for line, product_id in zip(order.lines, ids, strict=True):
             wanted[product_id] = wanted.get(product_id, Decimal(0)) + line.quantity
-        s.execute(insert(OrderLine), [self._line_row(row.id or 0, product_id, line)
+        insert_rows(s, OrderLine, [self._line_row(row.id or 0, product_id, line)
                                       for line, product_id in zip(order.lines, ids, strict=True)])
         return wanted
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete
 from sqlmodel import Session, col, func, select
 
 from hub.core.http import faults as fault_log
+from hub.core.storage.bulk import insert_rows
 from hub.core.storage.columns import now
 from hub.core.storage.models import RunItem, SyncRun
 
@@ -117,7 +118,7 @@ def record_items(session: Session, run_id: int, account_id: int,
     """Record many (key, outcome, reason) items with one statement."""
     if items:
         at = now()
-        session.execute(insert(RunItem), [
+        insert_rows(session, RunItem, [
             {"run_id": run_id, "account_id": account_id, "key": key, "outcome": outcome,
              "reason": reason, "payload": None, "resolved": False, "at": at}
             for key, outcome, reason in items])

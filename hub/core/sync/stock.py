@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
+from hub.core.storage.bulk import among, insert_rows
 from hub.core.storage.columns import now
 from hub.core.storage.models import (
     Account,
@@ -121,12 +121,12 @@ def reserve_new(session: Session, warehouse_id: int | None,
             if int(quantity)]
     if not rows:
         return
-    session.execute(insert(StockReservation), rows)
+    insert_rows(session, StockReservation, rows)
     totals: dict[int, int] = {}
     for row in rows:
         totals[row["product_id"]] = totals.get(row["product_id"], 0) + row["quantity"]
     levels = {lv.product_id: lv for lv in session.exec(select(StockLevel).where(
-        StockLevel.warehouse_id == warehouse_id, col(StockLevel.product_id).in_(totals)))}
+        StockLevel.warehouse_id == warehouse_id, among(StockLevel.product_id, totals)))}
     stamp = now()
     flagged = _flagged(session, [p for p in totals if p not in levels])
     for product_id, quantity in totals.items():

@@ -25,10 +25,8 @@ from hub import (
     Address,
     Customer,
     DataError,
-    Delivery,
     Money,
     Order,
-    OrderLine,
     OrderPeek,
     Product,
     Variant,
@@ -82,21 +80,40 @@ def _list(payload: Mapping[str, Any], key: str) -> list[Any]:
     return value
 
 
+def _address(data: Mapping[str, Any], phone: str | None = None) -> dict[str, str | None] | None:
+    """The fields of :func:`address` as plain data (None when every field is empty)."""
+    name = " ".join(p for p in (_text(data.get("first_name")), _text(data.get("last_name"))) if p)
+    fields = {
+        "name": name or None,
+        "company": _text(data.get("company")),
+        "line1": _text(data.get("address_1")),
+        "line2": _text(data.get("address_2")),
+        "city": _text(data.get("city")),
+        "state": _text(data.get("state")),
+        "postcode": _text(data.get("postcode")),
+        "country": _text(data.get("country")),
+        "phone": phone if phone is not None else _text(data.get("phone")),
+    }
+    return fields if any(fields.values()) else None
+
+
 def address(data: Mapping[str, Any], phone: str | None = None) -> Address | None:
     """A billing/shipping object as an :class:`hub.Address` (None when every field is empty)."""
-    name = " ".join(p for p in (_text(data.get("first_name")), _text(data.get("last_name"))) if p)
-    result = Address(
-        name=name or None,
-        company=_text(data.get("company")),
-        line1=_text(data.get("address_1")),
-        line2=_text(data.get("address_2")),
-        city=_text(data.get("city")),
-        state=_text(data.get("state")),
-        postcode=_text(data.get("postcode")),
-        country=_text(data.get("country")),
-        phone=phone if phone is not None else _text(data.get("phone")),
-    )
-    return result if any(result.model_dump().values()) else None
+    fields = _address(data, phone)
+    return Address(**fields) if fields else None
+
+
+def _customer(payload: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The fields of :func:`customer` as plain data."""
+    billing = _object(payload, "billing")
+    shipping = _object(payload, "shipping")
+    first, last = _text(billing.get("first_name")), _text(billing.get("last_name"))
+    email = _text(billing.get("email"))
+    phone = _text(billing.get("phone")) or _text(shipping.get("phone"))
+    if not (first or last or email or phone):
+        return None
+    return {"platform_id": _id(payload.get("customer_id")), "first_name": first,
+            "last_name": last, "email": email, "phone": phone, "address": _address(billing, phone)}
 
 
 def customer(payload: Mapping[str, Any]) -> Customer | None:
@@ -105,15 +122,8 @@ def customer(payload: Mapping[str, Any]) -> Customer | None:
     ``None`` when the order names nobody and gives no email and no phone: the
     core then skips it with "no customer".
     """
-    billing = _object(payload, "billing")
-    shipping = _object(payload, "shipping")
-    first, last = _text(billing.get("first_name")), _text(billing.get("last_name"))
-    email = _text(billing.get("email"))
-    phone = _text(billing.get("phone")) or _text(shipping.get("phone"))
-    if not (first or last or email or phone):
-        return None
-    return Customer(platform_id=_id(payload.get("customer_id")), first_name=first,
-                    last_name=last, email=email, phone=phone, address=address(billing, phone))
+    fields = _customer(payload)
+    return Customer.model_validate(fields) if fields else None
 
 
 def unit_price(item: Mapping[str, Any], quantity: Decimal) -> Decimal:
@@ -140,33 +150,37 @@ def unit_price(item: Mapping[str, Any], quantity: Decimal) -> Decimal:
     raise DataError(f"line {item.get('id')}: neither a subtotal nor a price")
 
 
-def _line(item: Any, currency: str) -> OrderLine:
+def _money(amount: Decimal, currency: str) -> dict[str, Any]:
+    return {"amount": amount, "currency": currency}
+
+
+def _line(item: Any, currency: str) -> dict[str, Any]:
+    """One ``line_items`` entry as the data of an :class:`hub.OrderLine`."""
     if not isinstance(item, Mapping):
         raise DataError("a line item is not an object")
     quantity = parse_decimal(item.get("quantity"), field="line quantity")
     name = _name(item.get("name")) or _text(item.get("sku")) or f"product {item.get('product_id')}"
-    return OrderLine(
-        platform_line_id=_id(item.get("id")),
-        platform_product_id=_id(item.get("product_id")),
-        platform_variant_id=_id(item.get("variation_id")),
-        sku=_text(item.get("sku")),
-        name=name,
-        quantity=quantity,
-        unit_price=Money(amount=unit_price(item, quantity), currency=currency),
-        total=Money(amount=parse_decimal(item.get("total"), field="line total"), currency=currency),
-        tax=Money(amount=parse_decimal(item.get("total_tax"), field="line total_tax"),
-                  currency=currency),
-    )
+    return {
+        "platform_line_id": _id(item.get("id")),
+        "platform_product_id": _id(item.get("product_id")),
+        "platform_variant_id": _id(item.get("variation_id")),
+        "sku": _text(item.get("sku")),
+        "name": name,
+        "quantity": quantity,
+        "unit_price": _money(unit_price(item, quantity), currency),
+        "total": _money(parse_decimal(item.get("total"), field="line total"), currency),
+        "tax": _money(parse_decimal(item.get("total_tax"), field="line total_tax"), currency),
+    }
 
 
-def _delivery(payload: Mapping[str, Any], shipping: Address | None,
-              cost: Money) -> Delivery | None:
+def _delivery(payload: Mapping[str, Any], shipping: dict[str, Any] | None,
+              cost: dict[str, Any]) -> dict[str, Any] | None:
     titles = [_name(line.get("method_title")) for line in _list(payload, "shipping_lines")
               if isinstance(line, Mapping)]
     service = " + ".join(t for t in titles if t) or None
     if service is None and shipping is None:
         return None
-    return Delivery(service=service, cost=cost, address=shipping)
+    return {"service": service, "cost": cost, "address": shipping}
 
 
 def parse_order(payload: Mapping[str, Any]) -> Order:
@@ -202,6 +216,7 @@ def peek_order(payload: Any) -> OrderPeek | None:
 
 
 def _order(payload: Mapping[str, Any], order_id: str) -> Order:
+    """The canonical order, built as plain data and validated once (one pydantic call per order)."""
     currency = _text(payload.get("currency"))
     if currency is None or len(currency) != 3:
         raise DataError(f"currency {payload.get('currency')!r} is not an ISO 4217 code")
@@ -214,34 +229,34 @@ def _order(payload: Mapping[str, Any], order_id: str) -> Order:
     if status is None:
         raise DataError("order has no status")
 
-    def money(key: str) -> Money:
-        return Money(amount=parse_decimal(payload.get(key), field=key), currency=currency)
+    def money(key: str) -> dict[str, Any]:
+        return _money(parse_decimal(payload.get(key), field=key), currency)
 
-    lines = [_line(item, currency) for item in _list(payload, "line_items")]
-    shipping_data = _object(payload, "shipping")
-    shipping = address(shipping_data)
+    items = _list(payload, "line_items")
+    lines = [_line(item, currency) for item in items]
+    shipping = _address(_object(payload, "shipping"))
     shipping_total = money("shipping_total")
-    subtotal = sum((parse_decimal(item.get("subtotal"), field="line subtotal")
-                    for item in _list(payload, "line_items")), Decimal("0"))
-    return Order(
-        platform_order_id=order_id,
-        number=_text(payload.get("number")) or order_id,
-        status=status,
-        created_at=created,
-        updated_at=updated,
-        currency=currency.upper(),
-        customer=customer(payload),
-        billing_address=address(_object(payload, "billing")),
-        shipping_address=shipping,
-        lines=lines,
-        subtotal=Money(amount=subtotal, currency=currency),
-        shipping_total=shipping_total,
-        discount_total=money("discount_total"),
-        tax_total=money("total_tax"),
-        total=money("total"),
-        delivery=_delivery(payload, shipping, shipping_total),
-        raw=dict(payload),
-    )
+    subtotal = sum((parse_decimal(item.get("subtotal"), field="line subtotal") for item in items),
+                   Decimal("0"))
+    return Order.model_validate({
+        "platform_order_id": order_id,
+        "number": _text(payload.get("number")) or order_id,
+        "status": status,
+        "created_at": created,
+        "updated_at": updated,
+        "currency": currency.upper(),
+        "customer": _customer(payload),
+        "billing_address": _address(_object(payload, "billing")),
+        "shipping_address": shipping,
+        "lines": lines,
+        "subtotal": _money(subtotal, currency),
+        "shipping_total": shipping_total,
+        "discount_total": money("discount_total"),
+        "tax_total": money("total_tax"),
+        "total": money("total"),
+        "delivery": _delivery(payload, shipping, shipping_total),
+        "raw": dict(payload),
+    })
 
 
 # --- products --------------------------------------------------------------------
