@@ -57,6 +57,8 @@ _EXPORTS: dict[str, str] = {
     "header": "hub.core.jsonutil",
     # the order lifecycle
     "OrderState": "hub.lifecycle", "parse_state": "hub.lifecycle",
+    # the status flow (order states pushed to platforms)
+    "StateUpdate": "hub.types",
 }
 
 __all__ = ["__version__", "hookimpl", *_EXPORTS]
@@ -133,6 +135,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         Shipment,
         ShipmentLine,
         ShipmentRef,
+        StateUpdate,
         StockUpdate,
         Variant,
         WebhookEvent,
