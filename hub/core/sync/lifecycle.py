@@ -181,6 +181,8 @@ def follow_platform(s: Session, account: AccountRow, info: PlatformInfo, order: 
     done = Followed()
     target = state_for(info, status)
     old = current_state(order)
+    if target == OrderState.CANCELLED and old in (OrderState.SHIPPED, OrderState.DELIVERED):
+        target = OrderState.RETURNED  # cancelled or refunded after it shipped: it came back
     if target is not None and target != old:
         why = refusal(old, target)
         if why is not None:
