@@ -73,6 +73,9 @@ def import_orders(account: str, since: str | None, full: bool, payload: Path | N
     if result.error:
         say(f"hub: error: {result.error}")
         sys.exit(1)
+    if result.counts.counts["alert"]:
+        say(f"{result.counts.counts['alert']} order(s) cancelled or refunded after their stock "
+            f"was deducted; see: hub runs show {result.run_id}, then hub orders restock ID")
     if result.counts.counts["quarantined"]:
         say(f"some orders were quarantined; see: hub runs show {result.run_id}")
         sys.exit(3)

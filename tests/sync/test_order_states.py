@@ -198,3 +198,17 @@ def test_a_platform_refusal_is_visible_and_not_faked(app: HubApp, account: str,
         item = s.exec(select(OutboxItem).where(OutboxItem.kind == "status")).one()
     assert item.status == "failed" and item.last_error == "order already closed on the platform"
     assert fake.state_calls[0].reason == "buyer asked"
+
+
+def test_an_alert_shows_in_the_import_summary(app: HubApp, account: str, fake: FakePlatform,
+                                              hub_cli) -> None:  # type: ignore[no-untyped-def]
+    stocked(app)
+    fake.add(make_order(1))
+    run_import(app)
+    fulfilment.deduct(app, order(app).id or 0)
+    later(fake, 5, status="cancelled")
+    done = hub_cli("orders", "import", "--account", "main", "--since", "2026-10-01")
+    assert done.code == 0 and "alerts 1" in done.err
+    assert "hub orders restock ID" in done.err
+    restocked = hub_cli("orders", "restock", str(order(app).id))
+    assert restocked.code == 0 and "3 unit(s) given back" in restocked.err and level(app) == 10
