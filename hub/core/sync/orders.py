@@ -249,8 +249,10 @@ class OrderWriter:
                     else:
                         result.counts.add(runs.UNCHANGED)
                 else:
+                    before = row.status
                     self._update(s, row, order, digest, products, details)
-                    self._follow(s, row, order.status, result, items)
+                    if order.status != before:  # the state follows status changes only
+                        self._follow(s, row, order.status, result, items)
                     self._committed(s, result, items, order, created=False)
         if new:
             self._create_many(s, new, products, customers, details, result, items)
