@@ -59,6 +59,8 @@ _EXPORTS: dict[str, str] = {
     "OrderState": "hub.lifecycle", "parse_state": "hub.lifecycle",
     # listings a platform caps: read as windows, halved while too big
     "split_windows": "hub.core.http.listing", "halve": "hub.core.http.listing",
+    # the status flow (order states pushed to platforms)
+    "StateUpdate": "hub.types",
 }
 
 __all__ = ["__version__", "hookimpl", *_EXPORTS]
@@ -137,6 +139,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         Shipment,
         ShipmentLine,
         ShipmentRef,
+        StateUpdate,
         StockUpdate,
         Variant,
         WebhookEvent,

@@ -70,8 +70,11 @@ class CoreSettings(BaseModel):
         "(honouring Retry-After) before the run fails"))
     zero_unmanaged_stock: bool = Field(False, description=(
         "push 0 for listings whose stock the hub does not manage (off: leave them)"))
+    apply_on: list[str] | None = Field(None, description=(
+        "platform statuses that mean the sale is final on the shop: an order reaching one "
+        "is applied in the hub (its stock deducted); empty: never (deduct by hand)"))
 
-    @field_validator("eligible_statuses", "excluded_statuses", mode="before")
+    @field_validator("eligible_statuses", "excluded_statuses", "apply_on", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):

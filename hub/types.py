@@ -364,3 +364,23 @@ def utc(dt: datetime) -> datetime:
     from datetime import UTC
 
     return dt.astimezone(UTC)
+
+
+class StateUpdate(_Model):
+    """An order state the hub asks the platform to take (the ``status`` flow).
+
+    The core sends only states the plugin lists in ``PlatformInfo.writes_states``,
+    and only moves :func:`hub.lifecycle.refusal` allows. ``shipped`` is not sent
+    this way: a shipment carries its tracking through ``push_tracking``.
+    """
+
+    platform_order_id: str
+    state: OrderState
+    """The state to set (``handling``, ``delivered``, ``cancelled``...)."""
+    reason: str | None = None
+    """Why, as the admin gave it (a cancellation reason); plugins pass it on where the
+    platform takes one (Shopify's staff note, VTEX's cancel reason, a WooCommerce note)."""
+    platform_status: str
+    """The platform's own status of the order when the hub last read it."""
+    previous: OrderState
+    """The hub's state of the order before this move."""

@@ -82,6 +82,15 @@ class FakePlatform:
         self.before_fetch: Any = None  # an async callable awaited before the first page
         self.checkpoint_pages = True  # False: only a scan's last page carries a checkpoint
         self.checkpoint_at: datetime | None = None  # vouch for this instant on every page instead
+        # the lifecycle: platform statuses -> hub states, and what the platform can be told
+        self.order_states: dict[str, hub.OrderState] = {
+            "pending": hub.OrderState.NEW, "paid": hub.OrderState.READY,
+            "packing": hub.OrderState.HANDLING, "sent": hub.OrderState.SHIPPED,
+            "cancelled": hub.OrderState.CANCELLED, "refunded": hub.OrderState.CANCELLED}
+        self.writes_states = [hub.OrderState.HANDLING, hub.OrderState.CANCELLED,
+                              hub.OrderState.DELIVERED]
+        self.state_calls: list[hub.StateUpdate] = []
+        self.refuse_state: str | None = None  # answer every state push failed with this
 
     def add(self, *payloads: dict[str, Any]) -> None:
         for payload in payloads:
@@ -98,7 +107,8 @@ class FakePlatform:
                       SettingSpec(name="mode", choices=["a", "b"], description="a choice")],
             eligible_statuses=["paid"], excluded_statuses=["cancelled", "refunded"],
             customer_match=self.customer_match, stock_batch_size=3, price_batch_size=3,
-            read_ahead=self.read_ahead)
+            read_ahead=self.read_ahead, order_states=self.order_states,
+            writes_states=self.writes_states)
 
     @hub.hookimpl
     async def fetch_orders(self, account: hub.Account, since: datetime, until: datetime | None
@@ -202,6 +212,18 @@ class FakePlatform:
     async def push_tracking(self, account: hub.Account, shipment: hub.Shipment) -> PushResult:
         self.tracking_calls.append(shipment)
         return PushResult.ok(shipment.platform_order_id)
+
+    @hub.hookimpl
+    async def push_order_state(self, account: hub.Account, update: hub.StateUpdate) -> PushResult:
+        self.state_calls.append(update)
+        if self.refuse_state:
+            return PushResult.failed(update.platform_order_id, self.refuse_state, retryable=False)
+        words = {hub.OrderState.HANDLING: "packing", hub.OrderState.CANCELLED: "cancelled",
+                 hub.OrderState.DELIVERED: "delivered"}
+        order = self.orders.get(update.platform_order_id)
+        if order is not None:
+            order["status"] = words[update.state]
+        return PushResult.ok(update.platform_order_id)
 
     @hub.hookimpl
     def verify_webhook(self, account: hub.Account, headers: dict[str, str], body: bytes) -> bool:

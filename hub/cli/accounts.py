@@ -129,20 +129,26 @@ def disable(name: str) -> None:
 @click.option("--stock", type=ON_OFF, help="Push stock levels.")
 @click.option("--price", type=ON_OFF, help="Push prices.")
 @click.option("--tracking", type=ON_OFF, help="Push tracking and invoices.")
+@click.option("--status", type=ON_OFF, help="Push order states (handling, delivered, cancelled).")
 @json_option
 def flows(name: str, orders: str | None, stock: str | None, price: str | None,
-          tracking: str | None, as_json: bool) -> None:
+          tracking: str | None, status: str | None, as_json: bool) -> None:
     """Switch flows on or off for account NAME (writes are off until switched on)."""
     app = get_app()
     changes = {f"flow_{k}": v == "on" for k, v in
-               {"orders": orders, "stock": stock, "price": price, "tracking": tracking}.items()
+               {"orders": orders, "stock": stock, "price": price, "tracking": tracking,
+                "status": status}.items()
                if v is not None}
     if changes:
         row = app.accounts.row(name)
         info = app.host.info(row.platform)
         for flow, on in changes.items():
             capability = flow.removeprefix("flow_")
-            if on and capability not in {str(c) for c in info.capabilities}:
+            if capability == "status":
+                if on and not (info.writes_states
+                               and app.host.implements("push_order_state", row.platform)):
+                    raise ConfigError(f"{info.display_name} cannot write order states")
+            elif on and capability not in {str(c) for c in info.capabilities}:
                 raise ConfigError(f"{info.display_name} does not support the {capability} flow")
         app.accounts.set_flags(name, **changes)
     view = app.accounts.describe(app.accounts.row(name))["flows"]

@@ -1,4 +1,4 @@
-"""``hub orders``: import, list, show, deduct, ship, delete."""
+"""``hub orders``: import, list, show, deduct, ship, status, cancel, restock, delete."""
 
 from __future__ import annotations
 
@@ -73,6 +73,9 @@ def import_orders(account: str, since: str | None, full: bool, payload: Path | N
     if result.error:
         say(f"hub: error: {result.error}")
         sys.exit(1)
+    if result.counts.counts["alert"]:
+        say(f"{result.counts.counts['alert']} order(s) cancelled or refunded after their stock "
+            f"was deducted; see: hub runs show {result.run_id}, then hub orders restock ID")
     if result.counts.counts["quarantined"]:
         say(f"some orders were quarantined; see: hub runs show {result.run_id}")
         sys.exit(3)
@@ -103,9 +106,10 @@ def list_orders(account: str | None, platform: str | None, status: str | None, l
         emit_json([o.model_dump(mode="json") for o in result.items])
     else:
         table([(o.id, o.platform, o.account, o.number or o.platform_order_id, o.status,
-                o.created_at, format_money(o.total, o.currency), o.deducted)
+                o.state, o.created_at, format_money(o.total, o.currency), o.deducted)
                for o in result.items],
-              ["id", "source", "store", "number", "status", "created", "total", "deducted"])
+              ["id", "source", "store", "number", "status", "state", "created", "total",
+               "deducted"])
     if len(result.items) < result.total:
         say(f"showing {len(result.items):,} of {result.total:,} orders; use --limit N or --all")
 
@@ -126,7 +130,7 @@ def show(order_id: int, as_json: bool) -> None:
         return
     cur = view.currency
     click.echo(f"order {view.id}  {view.platform} / {view.account}  #{view.number}  "
-               f"{view.status}  {format_money(view.total, cur)}")
+               f"{view.status} ({view.state})  {format_money(view.total, cur)}")
     c = view.customer
     click.echo(f"customer: {(c and c.first_name) or ''} {(c and c.last_name) or ''}  "
                f"{(c and c.email) or '-'}  {(c and c.phone) or '-'}")
@@ -137,7 +141,8 @@ def show(order_id: int, as_json: bool) -> None:
                f"discount {format_money(t.discount, cur)}  tax {format_money(t.tax, cur)}  "
                f"total {format_money(t.total, cur)}")
     for ev in view.events:
-        click.echo(f"  {ev.at:%Y-%m-%d %H:%M} {ev.kind}: {ev.message}")
+        by = f" [{ev.source}]" if ev.source else ""
+        click.echo(f"  {ev.at:%Y-%m-%d %H:%M} {ev.kind}{by}: {ev.message}")
 
 
 @orders.command("deduct")
@@ -196,6 +201,84 @@ def delete(order_id: int) -> None:
     order = do_delete(get_app(), order_id)
     say(f"deleted order {order_id} ({order.platform} {order.platform_order_id}); import it "
         "again with: hub orders import --account ... --since DATE")
+
+
+def _state_said(done: object, as_json: bool) -> None:
+    from hub.core.sync.lifecycle import StateRequested
+
+    assert isinstance(done, StateRequested)
+    if as_json:
+        emit_json({"id": done.order_id, "previous": str(done.previous), "state": str(done.state),
+                   "queued": done.queued, "note": done.note,
+                   "restock_pending": done.restock_pending})
+        return
+    say(f"order {done.order_id}: {done.previous} -> {done.state}; {done.note}")
+    if done.restock_pending:
+        say(f"its stock was deducted: give it back, once the goods are back on the shelf, with: "
+            f"hub orders restock {done.order_id}")
+
+
+@orders.command("status")
+@click.argument("order_id", type=int)
+@click.argument("state")
+@click.option("--reason", help="Why (required to cancel); the platform gets it where it takes one.")
+@click.option("--local", is_flag=True, help="Record the move in the hub only; tell the platform "
+                                            "nothing.")
+@json_option
+def status(order_id: int, state: str, reason: str | None, local: bool, as_json: bool) -> None:
+    """Move order ORDER_ID to STATE (handling, invoiced, delivered, cancelled, returned...).
+
+    With the account's status flow on, the move is queued for the platform (hub orders push,
+    or the daemon, sends it); a state the platform cannot write is refused. Moves that make
+    no sense (delivering what never shipped, anything after a cancellation) are refused
+    with the reason. ``shipped`` comes from: hub orders ship.
+    """
+    from hub.core.sync.lifecycle import request_state
+    from hub.lifecycle import parse_state
+
+    try:
+        target = parse_state(state)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    _state_said(request_state(get_app(), order_id, target, source="cli", reason=reason,
+                              local=local), as_json)
+
+
+@orders.command("cancel")
+@click.argument("order_id", type=int)
+@click.option("--reason", required=True, help="Why; the platform gets it where it takes one.")
+@json_option
+def cancel(order_id: int, reason: str, as_json: bool) -> None:
+    """Cancel order ORDER_ID in the hub, and on its platform when the status flow is on."""
+    from hub.core.sync.lifecycle import request_state
+    from hub.lifecycle import OrderState
+
+    _state_said(request_state(get_app(), order_id, OrderState.CANCELLED, source="cli",
+                              reason=reason), as_json)
+
+
+@orders.command("restock")
+@click.argument("order_id", type=int)
+@json_option
+def restock(order_id: int, as_json: bool) -> None:
+    """Give a cancelled or returned order's deducted stock back (the admin's confirmation)."""
+    from hub.core.sync.lifecycle import restock as do_restock
+
+    done = do_restock(get_app(), order_id)
+    if as_json:
+        emit_json({"id": done.order_id, "units": done.units})
+    else:
+        say(f"order {order_id}: {done.units} unit(s) given back to stock")
+
+
+@orders.command("push")
+@click.option("--account", help="Only this account.")
+@json_option
+def push_states(account: str | None, as_json: bool) -> None:
+    """Send queued order states (the status flow) to the platforms."""
+    from hub.cli.stock import _push
+
+    _push("status", account, as_json)
 
 
 def register(cli: click.Group) -> None:

@@ -12,7 +12,7 @@ from hub.cli.output import emit_json, json_option, say, table
 
 @click.group("webhooks")
 def webhooks() -> None:
-    """Outbound webhooks: order.created and order.updated POSTed, signed, per account."""
+    """Outbound webhooks: order.created, order.updated and order.cancelled POSTed, signed, per account."""
 
 
 @webhooks.command("add")

@@ -4,8 +4,10 @@ For each platform it starts the plugin's sandbox on 127.0.0.1 (two stores for
 the first platform, to show several accounts of one platform whose ids
 collide), connects accounts, backfills orders with their skip reasons, sets and
 pushes stock, pushes a promotional price, ships one order with invoice and
-tracking, imports again (nothing new), and has the sandbox deliver a signed
-webhook to the hub's HTTP service. Everything lives in its own data directory.
+tracking, marks it delivered and cancels another on the platform (the status
+flow) with the admin's restock confirmation, imports again (nothing new), and
+has the sandbox deliver a signed webhook to the hub's HTTP service. Everything
+lives in its own data directory.
 """
 
 from __future__ import annotations
@@ -182,6 +184,8 @@ class Demo:
             if Capability.TRACKING in info.capabilities:
                 report.pushes["tracking"] = self._ship_one(name, sandbox.shippable_order_ids(),
                                                            report)
+            if info.writes_states and self.host.implements("push_order_state", platform):
+                report.pushes["status"] = self._lifecycle(name, report)
             again = self._run(import_orders(self.app, name))
             report.reimported = again.counts.counts["imported"]
             self.say(f"{name}: second import {again.counts.summary()}")
@@ -276,6 +280,54 @@ class Demo:
         deduct(self.app, order.id or 0)
         self.say(f"{name}: order {order.number or order.platform_order_id} shipped and deducted")
         return self._push(name, "tracking", report)
+
+    def _lifecycle(self, name: str, report: AccountReport) -> int:
+        """The status flow: the shipped order delivered, an open one cancelled on the platform
+        after its stock was deducted, and the admin's restock confirmation."""
+        from sqlmodel import col, select
+
+        from hub.core.storage.models import Order
+        from hub.core.sync.fulfilment import deduct
+        from hub.core.sync.lifecycle import TransitionRefused, request_state, restock
+        from hub.lifecycle import OrderState
+
+        self.app.accounts.set_flags(name, flow_status=True)
+        account_id = self.app.accounts.row(name).id
+        with self.app.db.session() as s:
+            orders = list(s.exec(select(Order).where(Order.account_id == account_id)
+                                 .order_by(col(Order.id))))
+        shipped = next((o for o in orders if o.state == OrderState.SHIPPED), None)
+        if shipped is not None:
+            try:
+                done = request_state(self.app, shipped.id or 0, OrderState.DELIVERED,
+                                     source="cli", reason="the carrier confirmed delivery")
+                self.say(f"{name}: order {shipped.number or shipped.platform_order_id} "
+                         f"{done.previous} -> {done.state}; {done.note}")
+            except TransitionRefused as exc:
+                self.say(f"{name}: delivered not sent: {exc.message}")
+        victim = next((o for o in orders if o.state == OrderState.READY
+                       and o.stock_deducted_at is None), None)
+        if victim is not None:
+            label = victim.number or victim.platform_order_id
+            deduct(self.app, victim.id or 0)
+            try:
+                done = request_state(self.app, victim.id or 0, OrderState.CANCELLED,
+                                     source="cli", reason="the buyer asked (demo)")
+            except TransitionRefused as exc:
+                self.say(f"{name}: cancel not sent: {exc.message}; recorded in the hub only")
+                done = request_state(self.app, victim.id or 0, OrderState.CANCELLED,
+                                     source="cli", reason="the buyer asked (demo)", local=True)
+            self.say(f"{name}: order {label} (stock deducted) {done.previous} -> {done.state}; "
+                     f"{done.note}")
+        pushed = self._push(name, "status", report)
+        if victim is not None:
+            try:
+                units = restock(self.app, victim.id or 0).units
+                self.say(f"{name}: order {label}: restock confirmed by the admin "
+                         f"(hub orders restock {victim.id}): {units} unit(s) back in stock")
+            except TransitionRefused as exc:
+                self.say(f"{name}: order {label}: {exc.message}")
+        return pushed
 
     def _webhook(self, platform: str, name: str, sandbox: Sandbox) -> str:
         ids = sorted(sandbox.eligible_order_ids())

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         Product,
         PushResult,
         Shipment,
+        StateUpdate,
         StockUpdate,
         WebhookEvent,
     )
@@ -59,6 +60,7 @@ PLATFORM_HOOKS = frozenset({
     "authorize", "refresh_credentials", "fetch_orders", "fetch_order", "parse_order", "peek_order",
     "fetch_products", "map_product", "push_stock", "push_price", "push_tracking",
     "verify_webhook", "parse_webhook", "create_sandbox",
+    "push_order_state",
 })
 
 
@@ -369,4 +371,29 @@ def register_commands(cli: click.Group) -> None:
     :param cli: the root ``hub`` click group: ``cli.add_command(group)``.
 
     Dispatch: broadcast to every plugin when the CLI starts.
+    """
+
+
+# ---- order lifecycle: the status flow ----
+
+@hookspec(firstresult=True)
+async def push_order_state(account: Account, update: StateUpdate) -> PushResult:
+    """Move an order to a canonical state on the platform (start handling, deliver, cancel).
+
+    :param account: the account that imported the order (its ``status`` flow is on).
+    :param update: the platform order id, the target :class:`hub.OrderState`, the
+        admin's reason (pass it where the platform takes one, e.g. a cancellation
+        reason), the platform status the hub last read and the hub's state before.
+
+    The core sends only states listed in ``PlatformInfo.writes_states`` and only moves
+    the lifecycle allows; ``shipped`` goes through :func:`push_tracking` instead. Read
+    the order back (or check the platform's answer) before answering accepted. When the
+    platform refuses (an order it already cancelled, a transition its rules forbid),
+    answer ``PushResult.failed(key, why, retryable=False)``: never fake the state. The
+    same update may arrive again after a crash, so a platform already in the target
+    state is an accepted push.
+
+    :return: a :class:`hub.PushResult` keyed by the platform order id.
+
+    Dispatch: the account's platform plugin only; first result wins.
     """

@@ -101,6 +101,7 @@ def collect(app: HubApp) -> list[Metric]:
             _outbox(s, name),
             _inbound(s, name),
             *_outbound(s, name),
+            *_lifecycle(s, name),
         ]
 
 
@@ -141,6 +142,8 @@ def _run_items(s: Session, name: dict[int | None, str]) -> list[Metric]:
             .join(SyncRun, col(SyncRun.id) == RunItem.run_id)
             .group_by(col(SyncRun.account_id), col(SyncRun.flow), col(RunItem.outcome))):
         account = name.get(account_id, "?")
+        if outcome == "alert":
+            continue  # counted by hub_order_alerts_total
         if flow == "orders" and outcome in by_outcome:
             by_outcome[outcome].add(count, account=account)
         elif outcome == "pushed":
@@ -247,3 +250,30 @@ def _outbound(s: Session, name: dict[int | None, str]) -> list[Metric]:
         subs.add(1 if sub.enabled else 0, account=name.get(sub.account_id, "?"),
                  subscription=str(sub.id))
     return [events, failing, subs]
+
+
+def _lifecycle(s: Session, name: dict[int | None, str]) -> list[Metric]:
+    """Orders by canonical state, platform changes that need an admin, and stock waiting
+    for an admin's ``hub orders restock``."""
+    from hub.core.sync.lifecycle import pending_restocks
+
+    states = Metric("hub_order_states", "orders the hub holds, by account and canonical state",
+                    "gauge")
+    for account_id, state, count in s.exec(
+            select(Order.account_id, Order.state, func.count())
+            .group_by(col(Order.account_id), col(Order.state))):
+        states.add(count, account=name.get(account_id, "?"), state=state)
+    alerts = Metric("hub_order_alerts_total", "platform changes that need an admin (an order "
+                                              "cancelled or refunded after its stock was "
+                                              "deducted)", "counter")
+    for account_id, count in s.exec(
+            select(RunItem.account_id, func.count()).where(RunItem.outcome == "alert")
+            .group_by(col(RunItem.account_id))):
+        alerts.add(count, account=name.get(account_id, "?"))
+    pending = Metric("hub_restock_pending", "ended orders whose deducted stock waits for "
+                                            "hub orders restock ID", "gauge")
+    for account_name in name.values():
+        pending.add(0, account=account_name)
+    for order in pending_restocks(s):
+        pending.add(1, account=name.get(order.account_id, "?"))
+    return [states, alerts, pending]

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hub.outbound")
 
-EVENTS = ("order.created", "order.updated")
+EVENTS = ("order.created", "order.updated", "order.cancelled")
 MAX_CONSECUTIVE_FAILURES = 10
 BACKOFF_BASE = 10.0  # seconds before the first retry
 BACKOFF_CAP = 3600.0  # never wait more than an hour between attempts
@@ -283,6 +283,30 @@ def enqueue_order_event(s: Session, account: AccountRow, order: Order, created: 
     for sub in wanted:
         s.add(WebhookDelivery(subscription_id=sub.id or 0, account_id=account.id or 0,
                               event=event, order_id=order_id or 0,
+                              delivery_id=uuid.uuid4().hex, body=body))
+    return len(wanted)
+
+
+def enqueue_state_event(s: Session, account: AccountRow, order: OrderRow, event: str,
+                        details: dict[str, Any]) -> int:
+    """Queue a lifecycle event (``order.cancelled``) of a hub order for every subscription of
+    the account that wants it, in the caller's transaction.
+
+    The body names the account, platform, hub and platform order ids and the order's
+    ``state``, plus ``details`` (previous state, reason, source, ``restock_pending``).
+    :return: how many deliveries were queued.
+    """
+    wanted = [sub for sub in _subscriptions(s, account.id or 0)
+              if event in (sub.events or EVENTS)]
+    if not wanted:
+        return 0
+    body = json.dumps({"event": event, "account": account.name, "platform": account.platform,
+                       "order_id": order.id, "platform_order_id": order.platform_order_id,
+                       "number": order.number, "state": order.state, **details},
+                      separators=(",", ":"), default=str)
+    for sub in wanted:
+        s.add(WebhookDelivery(subscription_id=sub.id or 0, account_id=account.id or 0,
+                              event=event, order_id=order.id or 0,
                               delivery_id=uuid.uuid4().hex, body=body))
     return len(wanted)
 

@@ -263,6 +263,10 @@ class PluginHost:
     async def push_tracking(self, account: Any, shipment: Any) -> Any:
         return await self.call("push_tracking", account.platform, account=account, shipment=shipment)
 
+    async def push_order_state(self, account: Any, update: Any) -> Any:
+        return await self.call("push_order_state", account.platform, account=account,
+                               update=update)
+
     def verify_webhook(self, account: Any, headers: Mapping[str, str], body: bytes) -> bool:
         return bool(self.call("verify_webhook", account.platform, account=account,
                               headers=headers, body=body))

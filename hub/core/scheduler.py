@@ -138,7 +138,7 @@ class Daemon:
             if not row.enabled or row.paused_reason:
                 continue
             settings = row.settings or {}
-            pushes = row.flow_stock or row.flow_price or row.flow_tracking
+            pushes = row.flow_stock or row.flow_price or row.flow_tracking or row.flow_status
             # 0: no job for a flow the account switched off
             core = SettingsView(CORE_SCHEMA, settings).core  # defaults named once, in hub.settings
             wanted[row.name] = (core.orders_interval if row.flow_orders else 0,

@@ -164,7 +164,25 @@ class SandboxHarness:
 
         return deduct(self.app, order_id)
 
+    def set_state(self, order_id: int, state: str, reason: str | None = None, **kw: Any) -> Any:
+        """Move a hub order to ``state`` as an admin would (``hub orders status``)."""
+        from hub.core.sync.lifecycle import request_state
+        from hub.lifecycle import parse_state
+
+        return request_state(self.app, order_id, parse_state(state), source="cli",
+                             reason=reason, **kw)
+
     # --- reading back ----------------------------------------------------------------
+    def run_items(self, outcome: str) -> list[Any]:
+        """Run items with ``outcome`` (``failed``, ``alert``...), oldest first."""
+        from sqlmodel import col, select
+
+        from hub.core.storage.models import RunItem
+
+        with self.app.db.session() as s:
+            return list(s.exec(select(RunItem).where(RunItem.outcome == outcome)
+                               .order_by(col(RunItem.id))))
+
     def orders(self, account: str | None = None) -> list[Any]:
         from sqlmodel import select
 

@@ -45,7 +45,7 @@ def test_list_filters_by_account_platform_status_and_update_time(
     assert call(app, "GET", "/api/orders", key=key,
                 params={"platform": "woocommerce"}).json()["total"] == 0
     first = everything["items"][0]
-    assert set(first) == {"id", "account", "platform", "platform_order_id", "number", "status",
+    assert set(first) == {"id", "account", "platform", "platform_order_id", "number", "status", "state",
                           "created_at", "updated_at", "total", "currency", "deducted"}
     assert first["total"] == "44.00" and first["currency"] == "USD"
 
@@ -103,7 +103,8 @@ def test_one_order_in_full(app: HubApp, key: str, imported: dict[str, int]) -> N
     assert order["shipments"] == [] and order["deducted"] is False and order["deducted_at"] is None
     assert "raw" not in order
     refunded = call(app, "GET", f"/api/orders/{imported['main/3']}", key=key).json()
-    assert refunded["status"] == "refunded" and refunded["events"][-1]["kind"] == "updated"
+    assert refunded["status"] == "refunded" and refunded["state"] == "cancelled"
+    assert [e["kind"] for e in refunded["events"]][-2:] == ["updated", "state"]
 
 
 @pytest.mark.parametrize("path", ["/api/orders/999", "/api/orders/999/deduct",

@@ -120,10 +120,16 @@ def test_order_events_are_queued_with_the_order_and_carry_the_canonical_order(
     import_all(app)
     new = deliveries(app)[2:]
     assert sorted((d.subscription_id, d.event) for d in new) == sorted(
-        [(both.id, "order.updated"), (updates_only.id, "order.updated")])
-    assert json.loads(new[0].body)["order"]["status"] == "refunded"
+        [(both.id, "order.cancelled"), (both.id, "order.updated"),
+         (updates_only.id, "order.updated")])
+    by_event = {d.event: json.loads(d.body) for d in new}
+    assert by_event["order.updated"]["order"]["status"] == "refunded"
+    cancelled = by_event["order.cancelled"]
+    assert (cancelled["state"], cancelled["previous"], cancelled["source"]) == (
+        "cancelled", "ready", "platform")
+    assert cancelled["platform_order_id"] == "1" and cancelled["restock_pending"] is False
     import_all(app)  # nothing changed: nothing queued
-    assert len(deliveries(app)) == 4
+    assert len(deliveries(app)) == 5
 
 
 def test_the_queue_rolls_back_with_the_orders(app: HubApp, account: str, fake: FakePlatform,
@@ -225,7 +231,7 @@ def test_repeated_failure_disables_the_subscription_with_a_visible_reason(
         failed = hub_cli("webhooks", "deliveries", "--failed", "--json").json()
         assert [(d["attempts"], d["last_error"]) for d in failed] == [(10, "HTTP 503")]
 
-        fake.orders["1"]["status"] = "cancelled"  # events keep being queued while disabled
+        fake.orders["1"]["status"] = "packing"  # events keep being queued while disabled
         fake.orders["1"]["modified"] = (NOW - timedelta(minutes=1)).isoformat()
         import_all(app)
         assert [d.status for d in deliveries(app)] == ["pending", "pending"]

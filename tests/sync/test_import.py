@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from hub.core.app import HubApp
 from hub.core.storage.models import (
@@ -302,13 +302,24 @@ def test_changes_update_the_order_until_its_stock_is_deducted(app: HubApp, accou
         events = [e.message for e in s.exec(select(OrderEvent).where(OrderEvent.kind == "updated"))]
     assert "SKU-1 quantity 2 -> 5" in events[0]
     fulfilment.deduct(app, order.id)
-    fake.add(make_order(1, status="cancelled", modified=NOW - timedelta(minutes=1)))
+    changed["lines"][0]["qty"] = "7"
+    changed["modified"] = (NOW - timedelta(minutes=2)).isoformat()
+    fake.add(changed)
     run_import(app)
-    after = orders_of(app)["1"]
-    assert after.status == "paid"  # deducted: the cancellation is recorded, not applied
     with app.db.session() as s:
         ignored = s.exec(select(OrderEvent).where(OrderEvent.kind == "ignored")).all()
     assert len(ignored) == 1 and "after the stock was deducted" in ignored[0].message
+    fake.add(make_order(1, status="cancelled", modified=NOW - timedelta(minutes=1)))
+    run_import(app)
+    after = orders_of(app)["1"]
+    # deducted: the status is recorded (the order's life goes on) but lines stay as deducted
+    assert after.status == "cancelled"
+    with app.db.session() as s:
+        assert s.exec(select(OrderLine.quantity).where(OrderLine.sku == "SKU-1")).one() == 5
+        last = s.exec(select(OrderEvent).order_by(col(OrderEvent.id).desc()).limit(2)).all()
+    assert [(e.kind, e.message) for e in reversed(last)] == [
+        ("updated", "status paid -> cancelled"),
+        ("state", "ready -> cancelled: FakeShop status 'cancelled'")]
 
 
 def test_a_deleted_order_is_imported_again_and_nothing_else_recreates_it(

@@ -94,6 +94,8 @@ class OrderSummary(BaseModel):
     platform_order_id: str
     number: str | None
     status: str
+    state: str = Field(description="the hub's canonical state (new, ready, handling, invoiced, "
+                                   "shipped, delivered, cancelled, returned, released)")
     created_at: datetime = Field(description="when the order was placed on the platform")
     updated_at: datetime = Field(description="when the hub last changed its copy")
     total: Decimal
@@ -143,6 +145,8 @@ class EventOut(BaseModel):
     at: datetime
     kind: str
     message: str
+    source: str | None = Field(None, description="who caused it: platform, cli, api, carrier "
+                                                 "or hub")
 
 
 class Totals(BaseModel):
@@ -189,6 +193,36 @@ class ShipmentCreated(ShipmentOut):
                                      "(false when the account's tracking flow is off)")
     updated: bool = Field(False, description="whether this updated the order's earlier shipment "
                                             "(the platform's fulfilment/invoice is updated)")
+
+
+class StateIn(Strict):
+    """A move of the order's canonical state, told to the platform when the status flow is on."""
+
+    state: Text100 = Field(description="handling, invoiced, delivered, cancelled, returned...")
+    reason: Text1000 | None = Field(None, description="why (required to cancel); passed to the "
+                                                      "platform where it takes one")
+    local: StrictBool = Field(False, description="record it in the hub only; tell the platform "
+                                                 "nothing")
+
+
+class CancelIn(Strict):
+    reason: Text1000 = Field(description="why the order is cancelled (the platform gets it "
+                                         "where it takes one)")
+
+
+class StateChanged(BaseModel):
+    id: int
+    previous: str
+    state: str
+    queued: bool = Field(description="whether the move was queued for the platform")
+    note: str = Field(description="what happens on the platform, in words")
+    restock_pending: bool = Field(False, description="the order's deducted stock waits for "
+                                                     "POST /api/orders/ID/restock")
+
+
+class RestockOut(BaseModel):
+    id: int
+    units: int = Field(description="units given back to the order's warehouse")
 
 
 # --- stock and prices -------------------------------------------------------------------

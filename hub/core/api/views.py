@@ -34,7 +34,8 @@ from hub.errors import NotFound
 def order_summary(order: Order, account: str) -> OrderSummary:
     return OrderSummary(id=order.id or 0, account=account, platform=order.platform,
                         platform_order_id=order.platform_order_id, number=order.number,
-                        status=order.status, created_at=order.platform_created_at,
+                        status=order.status, state=order.state,
+                        created_at=order.platform_created_at,
                         updated_at=order.updated_at, total=order.total, currency=order.currency,
                         deducted=order.stock_deducted_at is not None)
 
@@ -82,7 +83,8 @@ def order_detail(db: Database, order_id: int) -> OrderDetail:
                            total=ln.total, tax=ln.tax, product_id=ln.product_id)
                    for ln in parts["lines"]],
             shipments=[shipment_out(sh) for sh in parts["shipments"]],
-            events=[EventOut(at=ev.at, kind=ev.kind, message=ev.message) for ev in parts["events"]])
+            events=[EventOut(at=ev.at, kind=ev.kind, message=ev.message, source=ev.source)
+                    for ev in parts["events"]])
 
 
 def run_summary(run: SyncRun, account: str) -> RunSummary:

@@ -51,6 +51,8 @@ class Account(SQLModel, table=True):
     flow_stock: bool = False
     flow_price: bool = False
     flow_tracking: bool = False
+    flow_status: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    """Push order states (handling, delivered, cancelled...) to the platform."""
     sales_warehouse_id: int | None = Field(default=None, foreign_key="warehouse.id")
     created_at: datetime = _dt(default_factory=now)
     updated_at: datetime = _dt(default_factory=now)

@@ -26,9 +26,11 @@ from hub.core.storage.models import (
     Shipment,
     StockReservation,
 )
+from hub.core.sync.lifecycle import change_state, current_state
 from hub.core.sync.push import enqueue
 from hub.core.sync.stock import debit_level
 from hub.errors import ConfigError, NotFound
+from hub.lifecycle import FINAL, OrderState, refusal
 from hub.types import Shipment as CanonicalShipment
 from hub.types import ShipmentRef
 
@@ -129,7 +131,8 @@ def _replaces(s: Session, account_id: int, shipment: Shipment) -> ShipmentRef:
 def ship_order(app: HubApp, order_id: int, *, carrier: str, tracking: str,
                url: str | None = None, invoice_number: str | None = None,
                invoice_key: str | None = None, invoice_date: datetime | None = None,
-               invoice_value: Decimal | None = None, force: bool = False) -> Shipped:
+               invoice_value: Decimal | None = None, force: bool = False,
+               source: str = "cli") -> Shipped:
     """Record the order's shipment, or update the one it has; queue ``push_tracking`` when
     the account's tracking flow is on.
 
@@ -137,6 +140,8 @@ def ship_order(app: HubApp, order_id: int, *, carrier: str, tracking: str,
     given are kept), and the queued payload names what it ``replaces``, so the plugin
     updates the platform's fulfilment or invoice instead of creating another.
     :class:`ShipRefused` when the order is cancelled or refunded, unless ``force``.
+    The order's state moves to ``shipped`` (:func:`hub.core.sync.lifecycle.change_state`,
+    ``source`` cli or api) unless it is there or further already.
     """
     if not carrier.strip() or not tracking.strip():
         raise ConfigError("--carrier and --tracking must not be empty")
@@ -148,6 +153,10 @@ def ship_order(app: HubApp, order_id: int, *, carrier: str, tracking: str,
                 f"order {order_id} is {closed} on {order.platform} (status '{order.status}'): "
                 "shipping it would e-mail the buyer that it shipped",
                 hint="ship it anyway with --force (API: \"force\": true)")
+        state = current_state(order)
+        if state in FINAL and not force:
+            raise ShipRefused(f"order {order_id}: {refusal(state, OrderState.SHIPPED)}",
+                              hint="ship it anyway with --force (API: \"force\": true)")
         shipment = s.exec(select(Shipment).where(Shipment.order_id == order_id)
                           .order_by(col(Shipment.id).desc())).first()
         account = s.get(AccountRow, order.account_id)
@@ -173,6 +182,8 @@ def ship_order(app: HubApp, order_id: int, *, carrier: str, tracking: str,
         s.flush()
         _event(s, order_id, "shipped", message
                + (f", invoice {shipment.invoice_number}" if shipment.invoice_number else ""))
+        if refusal(state, OrderState.SHIPPED) is None:
+            change_state(s, order, OrderState.SHIPPED, source, f"{carrier} {tracking}")
         queued = bool(account and account.flow_tracking)
         if queued:
             enqueue(s, order.account_id, "tracking", str(shipment.id),
@@ -181,29 +192,40 @@ def ship_order(app: HubApp, order_id: int, *, carrier: str, tracking: str,
                    replaced=replaced)
 
 
-def deduct(app: HubApp, order_id: int) -> Order:
+def deduct(app: HubApp, order_id: int, source: str = "cli") -> Order:
     """Mark the order's stock as deducted: later platform changes no longer alter it."""
     with app.db.session() as s:
         order = get_order(s, order_id)
         if order.stock_deducted_at is not None:
             raise ConfigError(f"order {order_id} was already deducted on "
                               f"{order.stock_deducted_at:%Y-%m-%d %H:%M} UTC")
-        order.stock_deducted_at = now()
-        s.add(order)
-        _event(s, order_id, "deducted", "stock deducted; platform changes are no longer applied")
-        # shipments already pushed are sent again so the platform can complete the order
         account = s.get(AccountRow, order.account_id)
-        if account and account.flow_tracking:
-            for shipment in s.exec(select(Shipment).where(Shipment.order_id == order_id)).all():
-                item = s.exec(select(OutboxItem).where(
-                    OutboxItem.account_id == order.account_id, OutboxItem.kind == "tracking",
-                    OutboxItem.key == str(shipment.id))).first()
-                pending = (item.payload or {}).get("replaces") if item and item.status != "done" \
-                    else None  # an update not sent yet stays an update
-                enqueue(s, order.account_id, "tracking", str(shipment.id),
-                        shipment_payload(s, order, shipment, ShipmentRef.model_validate(pending)
-                                         if pending else None))
+        assert account is not None
+        deduct_in(s, order, account, source)
     return order
+
+
+def deduct_in(s: Session, order: Order, account: AccountRow, source: str,
+              reason: str | None = None) -> None:
+    """Deduct ``order``'s stock in the caller's transaction (an admin's ``deduct``, or the
+    account's ``apply_on`` status seen on the platform)."""
+    order_id = order.id or 0
+    order.stock_deducted_at = now()
+    s.add(order)
+    s.add(OrderEvent(order_id=order_id, kind="deducted", source=source,
+                     message=(f"{reason}: " if reason else "")
+                     + "stock deducted; platform changes are no longer applied"))
+    # shipments already pushed are sent again so the platform can complete the order
+    if account.flow_tracking:
+        for shipment in s.exec(select(Shipment).where(Shipment.order_id == order_id)).all():
+            item = s.exec(select(OutboxItem).where(
+                OutboxItem.account_id == order.account_id, OutboxItem.kind == "tracking",
+                OutboxItem.key == str(shipment.id))).first()
+            pending = (item.payload or {}).get("replaces") if item and item.status != "done" \
+                else None  # an update not sent yet stays an update
+            enqueue(s, order.account_id, "tracking", str(shipment.id),
+                    shipment_payload(s, order, shipment, ShipmentRef.model_validate(pending)
+                                     if pending else None))
 
 
 def delete(app: HubApp, order_id: int) -> Order:

@@ -32,6 +32,7 @@ from hub.core.storage.models import Order as OrderRow
 from hub.core.storage.models import OrderEvent, OrderLine, ProductLink, SyncCursor
 from hub.core.sync import runs
 from hub.core.sync.catalog import CustomerMatcher, ProductMatcher
+from hub.core.sync.lifecycle import ALERT, follow_platform, imported_state
 from hub.core.sync.prefetch import aclose, chain
 from hub.core.sync.rules import Eligibility, data_reason
 from hub.core.sync.stock import reserve, reserve_new, sales_warehouse_id
@@ -94,6 +95,7 @@ class OrderWriter:
         self.can_fetch_products = (app.host.implements("fetch_products", row.platform)
                                    and app.host.implements("map_product", row.platform))
         self.can_peek = app.host.implements("peek_order", row.platform)
+        self.apply_on = account.core.apply_on or []
 
     def parse(self, payloads: Iterable[dict[str, Any]], result: PageResult,
               run_id: int | None) -> tuple[list[Order], list[tuple[str, str, dict[str, Any]]]]:
@@ -230,17 +232,40 @@ class OrderWriter:
                     # a slow page): the hub keeps the newest state it has seen
                     result.counts.add(runs.UNCHANGED)
                 elif row.stock_deducted_at is not None:
-                    self._event(s, row, "ignored", "changed on the platform after the stock was "
-                                f"deducted; not applied (status {order.status})")
+                    # lines and totals stay as deducted; the status (the order's life) moves on
+                    moved = row.status != order.status
+                    if moved:
+                        self._event(s, row, "updated", f"status {row.status} -> {order.status}")
+                        row.status = order.status
+                        row.platform_updated_at = order.updated_at
+                        self._follow(s, row, order.status, result, items)
+                    else:
+                        self._event(s, row, "ignored", "changed on the platform after the stock "
+                                    f"was deducted; not applied (status {order.status})")
                     row.fingerprint = digest
                     s.add(row)
-                    result.counts.add(runs.UNCHANGED)
+                    if moved:
+                        self._committed(s, result, items, order, created=False)
+                    else:
+                        result.counts.add(runs.UNCHANGED)
                 else:
+                    before = row.status
                     self._update(s, row, order, digest, products, details)
+                    if order.status != before:  # the state follows status changes only
+                        self._follow(s, row, order.status, result, items)
                     self._committed(s, result, items, order, created=False)
         if new:
             self._create_many(s, new, products, customers, details, result, items)
         runs.record_items(s, run_id, account_id, items)
+
+    def _follow(self, s: Session, row: OrderRow, status: str, result: PageResult,
+                items: list[tuple[str, str, str | None]]) -> None:
+        """Move the order's canonical state with its platform status (see
+        :func:`hub.core.sync.lifecycle.follow_platform`); an alert becomes a run item."""
+        done = follow_platform(s, self.row, self.info, row, status, self.apply_on)
+        if done.alert:
+            result.counts.add(ALERT)
+            items.append((row.platform_order_id, ALERT, f"order {row.id}: {done.alert}"))
 
     def _committed(self, s: Session, result: PageResult, items: list[tuple[str, str, str | None]],
                    order: Order, *, created: bool) -> None:
@@ -264,6 +289,8 @@ class OrderWriter:
             {"account_id": account_id, "platform": self.row.platform,
              "platform_order_id": order.platform_order_id, "fingerprint": digest,
              "customer_id": customer_id, "imported_at": stamp, "updated_at": stamp,
+             "state": imported_state(self.info, order.status).value,
+             "stock_deducted_at": stamp if order.status in self.apply_on else None,
              **self._order_fields(order)}
             for (order, digest), customer_id in zip(new, customer_ids, strict=True)])
         stored = {key: order_id for key, order_id in s.execute(
@@ -281,11 +308,19 @@ class OrderWriter:
                 per_product[product_id] = per_product.get(product_id, Decimal(0)) + line.quantity
                 lines.append(self._line_row(order_id, product_id, line))
             events.append({"order_id": order_id, "at": stamp, "kind": "created",
+                           "source": "platform",
                            "message": f"imported from {self.info.display_name} store "
-                                      f"'{self.row.name}' with status {order.status}"})
+                                      f"'{self.row.name}' with status {order.status} "
+                                      f"({imported_state(self.info, order.status)})"})
+            if order.status in self.apply_on:
+                events.append({"order_id": order_id, "at": stamp, "kind": "deducted",
+                               "source": "platform",
+                               "message": f"the sale was finalised on {self.info.display_name} "
+                                          f"(status '{order.status}'): stock deducted; platform "
+                                          "changes are no longer applied"})
             if order.delivery:
                 events.append({"order_id": order_id, "at": stamp, "kind": "delivery",
-                               "message": order.delivery.describe()})
+                               "source": "platform", "message": order.delivery.describe()})
             self._committed(s, result, items, order, created=True)
         insert_rows(s, OrderLine, lines)
         insert_rows(s, OrderEvent, events)
@@ -362,7 +397,7 @@ class OrderWriter:
 
     @staticmethod
     def _event(s: Session, row: OrderRow, kind: str, message: str) -> None:
-        s.add(OrderEvent(order_id=row.id or 0, kind=kind, message=message))
+        s.add(OrderEvent(order_id=row.id or 0, kind=kind, message=message, source="platform"))
 
 
 def get_cursor(session: Session, account_id: int, flow: str) -> datetime | None:

@@ -1,4 +1,4 @@
-"""Pushes through the outbox: stock, prices and tracking, only what changed.
+"""Pushes through the outbox: stock, prices, tracking and order states, only what changed.
 
 Each push first brings the outbox up to date: for every listing the account has
 linked, the value the platform should hold (available stock, current price) is
@@ -32,13 +32,13 @@ from hub.core.sync.orders import check_flow
 from hub.core.sync.runs import UNCHANGED
 from hub.core.sync.stock import available, managed
 from hub.errors import ConfigError, HubError
-from hub.types import PriceUpdate, PushOutcome, PushResult, Shipment, StockUpdate
+from hub.types import PriceUpdate, PushOutcome, PushResult, Shipment, StateUpdate, StockUpdate
 
 if TYPE_CHECKING:
     from hub.core.app import HubApp
 
 log = logging.getLogger("hub.sync.push")
-KINDS = ("stock", "price", "tracking")
+KINDS = ("stock", "price", "tracking", "status")
 MAX_ATTEMPTS = 8
 NOT_MANAGED = "not_managed"
 
@@ -321,7 +321,11 @@ async def _send(app: HubApp, account: Any, kind: str, batch: list[OutboxItem]) -
         return list(await app.host.push_price(account, [_price_update(p) for p in payloads]))
     results = []
     for payload in payloads:
-        results.append(await app.host.push_tracking(account, Shipment.model_validate(payload)))
+        if kind == "status":
+            results.append(await app.host.push_order_state(account,
+                                                           StateUpdate.model_validate(payload)))
+        else:
+            results.append(await app.host.push_tracking(account, Shipment.model_validate(payload)))
     return results
 
 

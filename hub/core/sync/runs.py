@@ -64,9 +64,10 @@ class RunCounts:
             kinds = ", ".join(f"{c[a]} {a}" for a in ("created", "updated") if c[a])
             return f"pushed {c[PUSHED]}{f' ({kinds})' if kinds else ''}, failed {c[FAILED]}"
         skipped = ", ".join(f"{n} {r}" for r, n in self.skipped.most_common())
+        alerts = f", alerts {c['alert']}" if c["alert"] else ""  # see hub.core.sync.lifecycle
         return (f"imported {c[IMPORTED]}, updated {c[UPDATED]}, unchanged {c[UNCHANGED]}, "
                 f"skipped {c[SKIPPED]}{f' ({skipped})' if skipped else ''}, "
-                f"quarantined {c[QUARANTINED]}")
+                f"quarantined {c[QUARANTINED]}{alerts}")
 
 
 _recording: dict[int, Counter[str]] = {}  # run id -> the faults its task is counting

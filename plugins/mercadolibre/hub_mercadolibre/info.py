@@ -9,7 +9,7 @@ shipment); any other sale reads its order status alone (``cancelled``,
 
 from __future__ import annotations
 
-from hub import Capability, PlatformInfo, SettingSpec
+from hub import Capability, OrderState, PlatformInfo, SettingSpec
 from hub_mercadolibre.sites import API_URL, SITES
 
 NAME = "mercadolibre"
@@ -17,6 +17,19 @@ DISPLAY_NAME = "Mercado Libre"
 
 ELIGIBLE_STATUSES = ["paid/ready_to_ship"]
 EXCLUDED_STATUSES = ["cancelled", "invalid", "paid/cancelled"]
+
+S = OrderState
+ORDER_STATES: dict[str, OrderState] = {
+    "confirmed": S.NEW, "payment_required": S.NEW, "payment_in_process": S.NEW,
+    "partially_paid": S.NEW, "paid/to_be_agreed": S.READY, "paid/pending": S.READY,
+    "paid/handling": S.READY, "paid/ready_to_ship": S.READY, "paid/shipped": S.SHIPPED,
+    "paid/delivered": S.DELIVERED, "paid/cancelled": S.CANCELLED, "cancelled": S.CANCELLED,
+}
+"""Mercado Libre's composed statuses as hub states (``pending_cancel`` and
+``paid/not_delivered`` are left alone: they may still go either way)."""
+WRITES_STATES = [S.DELIVERED]
+"""Only a delivery, and only on shipments the seller ships (ME1/custom): see
+:mod:`hub_mercadolibre.states`."""
 
 # Defaults of the settings the code reads (one place for code and schema).
 DEFAULT_RATE = "10"
@@ -78,6 +91,8 @@ INFO = PlatformInfo(
     settings=SETTINGS,
     eligible_statuses=ELIGIBLE_STATUSES,
     excluded_statuses=EXCLUDED_STATUSES,
+    order_states=ORDER_STATES,
+    writes_states=WRITES_STATES,
     customer_match="platform_id",
     stock_batch_size=100,
     price_batch_size=100,

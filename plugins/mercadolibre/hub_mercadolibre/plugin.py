@@ -34,6 +34,7 @@ from hub_mercadolibre import (
     product_mapping,
     products,
     push,
+    states,
     tracking,
     webhooks,
 )
@@ -117,6 +118,12 @@ async def push_tracking(account: Account, shipment: Shipment) -> PushResult:
     return await tracking.push(MeliClient(account), shipment,
                                mark_shipped=account.setting_bool("mark_shipped", True),
                                attach=account.setting_bool("attach_invoice", True))
+
+
+@hub.hookimpl
+async def push_order_state(account: Account, update: hub.StateUpdate) -> PushResult:
+    """Delivered on ME1/custom shipments; Mercado Libre allows a seller nothing else."""
+    return await states.push(MeliClient(account), update)
 
 
 @hub.hookimpl

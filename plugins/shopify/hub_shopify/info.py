@@ -11,7 +11,7 @@ webhook body and a GraphQL node give the same status.
 
 from __future__ import annotations
 
-from hub import Capability, PlatformInfo, SettingSpec
+from hub import Capability, OrderState, PlatformInfo, SettingSpec
 
 NAME = "shopify"
 DEFAULT_API_VERSION = "2026-07"
@@ -82,6 +82,27 @@ SETTINGS = [
                 description="The shop's currency (ISO 4217); empty: read from the shop."),
 ]
 
+S = OrderState
+
+
+def _state(financial: str, fulfillment: str) -> OrderState:
+    if financial in ("refunded", "voided") or fulfillment == "restocked":
+        return S.CANCELLED
+    if fulfillment == "fulfilled":
+        return S.SHIPPED
+    if financial in ("paid", "partially_refunded"):
+        return S.READY
+    return S.NEW
+
+
+ORDER_STATES: dict[str, OrderState] = {
+    CANCELLED: S.CANCELLED,
+    **{f"{financial}/{fulfillment}": _state(financial, fulfillment)
+       for financial in FINANCIAL_STATUSES for fulfillment in FULFILLMENT_STATUSES},
+}
+WRITES_STATES = [S.CANCELLED, S.DELIVERED]  # see hub_shopify.states
+
+
 INFO = PlatformInfo(
     name=NAME,
     display_name="Shopify",
@@ -95,4 +116,6 @@ INFO = PlatformInfo(
     price_batch_size=PRICE_BATCH,
     order_id_keys=["id", "name"],
     reference_keys=["shop"],
+    order_states=ORDER_STATES,
+    writes_states=WRITES_STATES,
 )

@@ -26,7 +26,17 @@ from hub import (
     StockUpdate,
     WebhookEvent,
 )
-from hub_shopify import connect, mapping, orders, prices, products, stock, tracking, webhooks
+from hub_shopify import (
+    connect,
+    mapping,
+    orders,
+    prices,
+    products,
+    states,
+    stock,
+    tracking,
+    webhooks,
+)
 from hub_shopify.client import ShopifyClient
 from hub_shopify.info import INFO
 
@@ -103,6 +113,12 @@ async def push_price(account: Account, updates: list[PriceUpdate]) -> list[PushR
 async def push_tracking(account: Account, shipment: Shipment) -> PushResult:
     """``fulfillmentCreate`` with tracking, or ``fulfillmentTrackingInfoUpdate`` on a change."""
     return await tracking.push(ShopifyClient(account), shipment)
+
+
+@hub.hookimpl
+async def push_order_state(account: Account, update: hub.StateUpdate) -> PushResult:
+    """orderCancel with the reason as staff note, or a DELIVERED fulfillment event; read back."""
+    return await states.push(ShopifyClient(account), update)
 
 
 @hub.hookimpl

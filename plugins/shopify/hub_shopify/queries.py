@@ -207,3 +207,29 @@ mutation TrackingUpdate($id: ID!, $tracking: FulfillmentTrackingInput!, $notify:
     userErrors {{ field message }}
   }}
 }}"""
+
+# ---- order lifecycle: the status flow ----
+ORDER_STATE = """
+query OrderState($id: ID!) {
+  order(id: $id) {
+    id cancelledAt displayFulfillmentStatus
+    fulfillments(first: 10) { id status displayStatus createdAt }
+  }
+}"""
+
+ORDER_CANCEL = """
+mutation OrderCancel($id: ID!, $reason: OrderCancelReason!, $note: String) {
+  orderCancel(orderId: $id, reason: $reason, restock: false, notifyCustomer: true,
+              staffNote: $note) {
+    job { id done }
+    orderCancelUserErrors { field message code }
+  }
+}"""
+
+FULFILLMENT_EVENT = """
+mutation FulfillmentEvent($event: FulfillmentEventInput!) {
+  fulfillmentEventCreate(fulfillmentEvent: $event) {
+    fulfillmentEvent { id status }
+    userErrors { field message }
+  }
+}"""

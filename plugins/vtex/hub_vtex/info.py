@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hub import Account, Capability, PlatformInfo, SettingSpec
+from hub_vtex.states import ORDER_STATES, WRITES_STATES
 
 NAME = "vtex"
 DISPLAY_NAME = "VTEX"
@@ -74,6 +75,8 @@ INFO = PlatformInfo(
     stock_batch_size=100,
     price_batch_size=50,
     order_id_keys=["orderId", "id"],
+    order_states=ORDER_STATES,
+    writes_states=WRITES_STATES,
 )
 
 

@@ -28,7 +28,7 @@ from hub import (
     StockUpdate,
     WebhookEvent,
 )
-from hub_vtex import connect, handling, mapping, orders, products, push, tracking, webhooks
+from hub_vtex import connect, handling, mapping, orders, products, push, states, tracking, webhooks
 from hub_vtex.client import VtexClient
 from hub_vtex.info import INFO
 
@@ -106,6 +106,12 @@ async def push_price(account: Account, updates: list[PriceUpdate]) -> list[PushR
 async def push_tracking(account: Account, shipment: Shipment) -> PushResult:
     """Invoice notification with tracking, or a tracking update of an existing invoice."""
     return await tracking.push(VtexClient(account), shipment)
+
+
+@hub.hookimpl
+async def push_order_state(account: Account, update: hub.StateUpdate) -> PushResult:
+    """start-handling, cancel with the reason, or delivery on the tracked invoice; read back."""
+    return await states.push(VtexClient(account), update)
 
 
 @hub.hookimpl

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hub import Capability, PlatformInfo, SettingSpec
+from hub_woocommerce.states import ORDER_STATES, WRITES_STATES
 
 NAME = "woocommerce"
 
@@ -60,4 +61,6 @@ INFO = PlatformInfo(
     read_ahead=4,  # the scan acknowledges nothing after a yield
     order_id_keys=["id", "number"],
     reference_keys=["store", "user_id"],
+    order_states=ORDER_STATES,
+    writes_states=WRITES_STATES,
 )

@@ -23,10 +23,11 @@ from hub import (
     Product,
     PushResult,
     Shipment,
+    StateUpdate,
     StockUpdate,
     WebhookEvent,
 )
-from hub_woocommerce import connect, mapping, orders, products, push, tracking, webhooks
+from hub_woocommerce import connect, mapping, orders, products, push, states, tracking, webhooks
 from hub_woocommerce.client import WooClient
 from hub_woocommerce.info import INFO
 
@@ -104,6 +105,12 @@ async def push_tracking(account: Account, shipment: Shipment) -> PushResult:
     """Customer note, ``_hub_*`` meta, completion after stock deduction, optional extension."""
     return await tracking.push(WooClient(account), shipment,
                                extension=account.setting_bool("shipment_tracking"))
+
+
+@hub.hookimpl
+async def push_order_state(account: Account, update: StateUpdate) -> PushResult:
+    """Cancelled / completed through the order's status, read back (see :mod:`.states`)."""
+    return await states.push(WooClient(account), update)
 
 
 @hub.hookimpl

@@ -9,6 +9,12 @@
 * ``fulfillmentCreate`` / ``fulfillmentTrackingInfoUpdate``: fulfillment
   orders must be open; quantities at most what remains; the order's
   fulfillment status and ``updatedAt`` follow.
+* ``orderCancel``: refused for an order already cancelled or with a successful
+  fulfillment (Shopify cancels only unfulfilled orders); the order's fulfillment
+  orders are cancelled, so a later ``fulfillmentCreate`` is refused; the job is done
+  at once (the real one runs in the background).
+* ``fulfillmentEventCreate``: on a successful fulfillment of an order not
+  cancelled; the fulfillment's ``displayStatus`` follows the event.
 * ``bulkOperationRunQuery``: one running export at a time.
 * ``bulkOperationCancel``: a running export goes ``CANCELING``, then ``CANCELED``.
 """
@@ -272,6 +278,58 @@ def fulfillment_tracking_info_update(_: Any, info: Any, fulfillmentId: str,
     return {"fulfillment": found, "userErrors": []}
 
 
+def order_cancel(_: Any, info: Any, orderId: str, reason: str, restock: bool,
+                 refund: bool | None = None, notifyCustomer: bool | None = None,
+                 staffNote: str | None = None) -> dict[str, Any]:
+    shop = ctx(info).shop
+    store = shop.store
+    order = store.orders.get(orderId)
+
+    def refused(message: str, code: str) -> dict[str, Any]:
+        return {"job": None, "userErrors": [],
+                "orderCancelUserErrors": [{"field": ["orderId"], "message": message,
+                                           "code": code}]}
+
+    if order is None:
+        return refused("Order does not exist", "NOT_FOUND")
+    if order.get("cancelledAt"):
+        return refused("Order has already been cancelled", "INVALID")
+    if any(store.fulfillments[f]["status"] == "SUCCESS" for f in order["_fulfillments"]):
+        return refused("Cannot cancel an order that has fulfillments", "INVALID")
+    now = iso(shop.now())
+    order["cancelledAt"] = order["updatedAt"] = now
+    order["_cancel"] = {"reason": reason, "staffNote": staffNote, "restock": restock,
+                        "refund": refund, "notify": notifyCustomer}
+    for fo_id in order["_fulfillment_orders"]:
+        store.fulfillment_orders[fo_id]["status"] = "CANCELLED"
+    job_id, _ = store.new_id("Job", 77_000_000_000)
+    return {"job": {"id": job_id, "done": True}, "orderCancelUserErrors": [], "userErrors": []}
+
+
+def fulfillment_event_create(_: Any, info: Any, fulfillmentEvent: dict[str, Any]
+                             ) -> dict[str, Any]:
+    shop = ctx(info).shop
+    found = shop.store.fulfillments.get(fulfillmentEvent["fulfillmentId"])
+    if found is None:
+        return {"fulfillmentEvent": None,
+                "userErrors": [_error(["fulfillmentEvent", "fulfillmentId"],
+                                      "Fulfillment does not exist.")]}
+    order = shop.store.orders[found["_order"]]
+    if found["status"] != "SUCCESS" or order.get("cancelledAt"):
+        return {"fulfillmentEvent": None,
+                "userErrors": [_error(["fulfillmentEvent", "fulfillmentId"],
+                                      "Events can only be added to a successful fulfillment "
+                                      "of an open order.")]}
+    now = iso(shop.now())
+    event_id, _ = shop.store.new_id("FulfillmentEvent", 88_000_000_000)
+    event = {"id": event_id, "status": fulfillmentEvent["status"],
+             "happenedAt": fulfillmentEvent.get("happenedAt") or now}
+    found.setdefault("_events", []).append(event)
+    found["displayStatus"] = fulfillmentEvent["status"]
+    found["updatedAt"] = order["updatedAt"] = now
+    return {"fulfillmentEvent": event, "userErrors": []}
+
+
 def bulk_operation_run_query(_: Any, info: Any, query: str) -> dict[str, Any]:
     context = ctx(info)
     return context.shop.start_bulk(query, context.version, context.site)
@@ -286,6 +344,8 @@ MUTATIONS: dict[str, Callable[..., Any]] = {
     "productVariantsBulkUpdate": product_variants_bulk_update,
     "fulfillmentCreate": fulfillment_create,
     "fulfillmentTrackingInfoUpdate": fulfillment_tracking_info_update,
+    "orderCancel": order_cancel,
+    "fulfillmentEventCreate": fulfillment_event_create,
     "bulkOperationRunQuery": bulk_operation_run_query,
     "bulkOperationCancel": bulk_operation_cancel,
 }

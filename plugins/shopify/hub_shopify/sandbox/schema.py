@@ -235,6 +235,7 @@ type FulfillmentTrackingInfo { company: String number: String url: URL }
 type Fulfillment implements Node {
   id: ID!
   status: FulfillmentStatus!
+  displayStatus: FulfillmentDisplayStatus
   createdAt: DateTime!
   updatedAt: DateTime!
   trackingInfo(first: Int): [FulfillmentTrackingInfo!]!
@@ -256,6 +257,25 @@ type BulkOperation implements Node {
 }
 
 type UserError { field: [String!] message: String! }
+enum OrderCancelReason { CUSTOMER DECLINED FRAUD INVENTORY OTHER STAFF }
+type Job { id: ID! done: Boolean! }
+type OrderCancelUserError { field: [String!] message: String! code: String }
+type OrderCancelPayload {
+  job: Job orderCancelUserErrors: [OrderCancelUserError!]! userErrors: [UserError!]!
+}
+enum FulfillmentEventStatus {
+  LABEL_PURCHASED LABEL_PRINTED READY_FOR_PICKUP CONFIRMED IN_TRANSIT OUT_FOR_DELIVERY
+  ATTEMPTED_DELIVERY DELAYED DELIVERED FAILURE CARRIER_PICKED_UP PICKED_UP
+}
+enum FulfillmentDisplayStatus {
+  ATTEMPTED_DELIVERY CANCELED CONFIRMED DELAYED DELIVERED FAILURE FULFILLED IN_TRANSIT
+  LABEL_PRINTED LABEL_PURCHASED OUT_FOR_DELIVERY READY_FOR_PICKUP PICKED_UP CARRIER_PICKED_UP
+}
+input FulfillmentEventInput {
+  fulfillmentId: ID! status: FulfillmentEventStatus! happenedAt: DateTime message: String
+}
+type FulfillmentEvent { id: ID! status: FulfillmentEventStatus! happenedAt: DateTime! }
+type FulfillmentEventCreatePayload { fulfillmentEvent: FulfillmentEvent userErrors: [UserError!]! }
 type CodedUserError { field: [String!] message: String! code: String }
 type BulkOperationUserError {
   field: [String!] message: String! code: BulkOperationUserErrorCode
@@ -340,6 +360,9 @@ type Mutation {
   fulfillmentCreate(fulfillment: FulfillmentInput!, message: String): FulfillmentCreatePayload
   fulfillmentTrackingInfoUpdate(fulfillmentId: ID!, trackingInfoInput: FulfillmentTrackingInput!,
                                 notifyCustomer: Boolean): FulfillmentTrackingInfoUpdatePayload
+  orderCancel(orderId: ID!, reason: OrderCancelReason!, refund: Boolean, restock: Boolean!,
+              notifyCustomer: Boolean, staffNote: String): OrderCancelPayload
+  fulfillmentEventCreate(fulfillmentEvent: FulfillmentEventInput!): FulfillmentEventCreatePayload
 }
 """
 

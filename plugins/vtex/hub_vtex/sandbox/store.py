@@ -346,6 +346,10 @@ class VtexSandbox(Sandbox):
                   methods=["POST"]),
             Route("/api/oms/pvt/orders/{orderId}/invoice/{invoiceNumber}",
                   r(self.update_invoice, "orders"), methods=["PATCH"]),
+            Route("/api/oms/pvt/orders/{orderId}/cancel", r(self.cancel, "orders"),
+                  methods=["POST"]),
+            Route("/api/oms/pvt/orders/{orderId}/invoice/{invoiceNumber}/tracking",
+                  r(self.tracking_events, "orders"), methods=["PUT"]),
             Route("/api/orders/feed/config", r(self.feed_config, "feed"),
                   methods=["GET", "POST", "DELETE"]),
             Route("/api/orders/feed", r(self.feed_items, "feed"), methods=["GET", "POST"]),
@@ -558,6 +562,47 @@ class VtexSandbox(Sandbox):
             package[key] = body[key]
         order["lastChange"] = vtex_date(self.now())
         self.invoices.append({"orderId": order["orderId"], "invoiceNumber": number, **body})
+        return JSONResponse(self._receipt(order))
+
+    async def cancel(self, request: Request) -> Response:
+        """``POST .../cancel``: refused once invoiced (a return invoice is needed then)."""
+        order = self._order(request)
+        body = await _json(request)
+        if order["status"] == "canceled":
+            raise Refused(409, "Order is already canceled", "OMS004")
+        if order["status"] == "invoiced":
+            raise Refused(409, "Order cannot be canceled after it is invoiced; send a return "
+                               "(Input) invoice instead", "OMS005")
+        self.change_status(order["orderId"], "canceled")
+        reason = body.get("reason") if isinstance(body, dict) else None
+        order["cancellationData"]["Reason"] = reason or "Canceled by the seller"
+        return JSONResponse(self._receipt(order))
+
+    async def tracking_events(self, request: Request) -> Response:
+        """``PUT .../invoice/{invoiceNumber}/tracking``: events (and delivery) of an invoice
+        that already carries a tracking number."""
+        order = self._order(request)
+        number = request.path_params["invoiceNumber"]
+        package = next((p for p in order["packageAttachment"]["packages"]
+                        if p["invoiceNumber"] == number), None)
+        if package is None:
+            raise Refused(404, f"Invoice {number} not found in order {order['orderId']}", "OMS012")
+        if order["status"] == "canceled":
+            raise Refused(409, "Order is canceled", "OMS004")
+        if not package.get("trackingNumber"):
+            raise Refused(400, "The invoice has no tracking number: send it with PATCH "
+                               ".../invoice/{invoiceNumber} first", "OMS013")
+        body = await _json(request)
+        if not isinstance(body, dict) or not isinstance(body.get("isDelivered"), bool):
+            raise Refused(400, "isDelivered is required")
+        delivered = body["isDelivered"]
+        if delivered:
+            _date_or_400(str(body.get("deliveredDate") or ""), "deliveredDate")
+        package["courierStatus"] = {"status": "delivered" if delivered else "in transit",
+                                    "finished": delivered,
+                                    "deliveredDate": body.get("deliveredDate"),
+                                    "data": body.get("events") or []}
+        order["lastChange"] = vtex_date(self.now())
         return JSONResponse(self._receipt(order))
 
     # --- feed and hook ---------------------------------------------------------------
