@@ -208,7 +208,7 @@ def parse_nfe(document: bytes | str) -> NFe:
     if cnpj.rjust(14, "0") != key[6:20]:
         raise NFeError("infNFe/emit/CNPJ", f"is {cnpj}, but the access key says {key[6:20]}")
     total = _decimal(inf, "total/ICMSTot/vNF", "infNFe")
-    items = []
+    items: list[NFeItem] = []
     for det in inf.findall(_q("det")):
         where = f"infNFe/det[{det.get('nItem') or len(items) + 1}]"
         prod = det.find(_q("prod"))
