@@ -1,4 +1,4 @@
-"""``hub orders``: import, list, show, deduct, ship, delete."""
+"""``hub orders``: import, list, show, deduct, ship, delete (and ``invoice``, in its own module)."""
 
 from __future__ import annotations
 
@@ -199,4 +199,7 @@ def delete(order_id: int) -> None:
 
 
 def register(cli: click.Group) -> None:
+    from hub.cli.invoices import invoice
+
+    orders.add_command(invoice)
     cli.add_command(orders)

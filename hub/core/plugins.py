@@ -263,6 +263,9 @@ class PluginHost:
     async def push_tracking(self, account: Any, shipment: Any) -> Any:
         return await self.call("push_tracking", account.platform, account=account, shipment=shipment)
 
+    async def push_invoice(self, account: Any, invoice: Any) -> Any:
+        return await self.call("push_invoice", account.platform, account=account, invoice=invoice)
+
     def verify_webhook(self, account: Any, headers: Mapping[str, str], body: bytes) -> bool:
         return bool(self.call("verify_webhook", account.platform, account=account,
                               headers=headers, body=body))

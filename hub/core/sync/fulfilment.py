@@ -26,6 +26,8 @@ from hub.core.storage.models import (
     Shipment,
     StockReservation,
 )
+from hub.core.sync.invoicing import active_invoices, for_shipment
+from hub.core.sync.invoicing import delete_for_order as delete_invoices
 from hub.core.sync.push import enqueue
 from hub.core.sync.stock import debit_level
 from hub.errors import ConfigError, NotFound
@@ -129,7 +131,8 @@ def _replaces(s: Session, account_id: int, shipment: Shipment) -> ShipmentRef:
 def ship_order(app: HubApp, order_id: int, *, carrier: str, tracking: str,
                url: str | None = None, invoice_number: str | None = None,
                invoice_key: str | None = None, invoice_date: datetime | None = None,
-               invoice_value: Decimal | None = None, force: bool = False) -> Shipped:
+               invoice_value: Decimal | None = None, force: bool = False,
+               source: str = "cli") -> Shipped:
     """Record the order's shipment, or update the one it has; queue ``push_tracking`` when
     the account's tracking flow is on.
 
@@ -137,6 +140,11 @@ def ship_order(app: HubApp, order_id: int, *, carrier: str, tracking: str,
     given are kept), and the queued payload names what it ``replaces``, so the plugin
     updates the platform's fulfilment or invoice instead of creating another.
     :class:`ShipRefused` when the order is cancelled or refunded, unless ``force``.
+
+    Invoice options name the order's invoice record (:mod:`hub.core.sync.invoicing`):
+    the one with that number, or the order's only invoice corrected, or a new one; a
+    shipment without them carries the order's latest active invoice. Either way no
+    second invoice is created for the same goods.
     """
     if not carrier.strip() or not tracking.strip():
         raise ConfigError("--carrier and --tracking must not be empty")
@@ -169,6 +177,15 @@ def ship_order(app: HubApp, order_id: int, *, carrier: str, tracking: str,
                                 ("invoice_value", invoice_value)):
                 if value is not None:
                     setattr(shipment, name, value)
+        invoice = None
+        if invoice_number is not None:
+            invoice = for_shipment(s, app, order, number=invoice_number, key=invoice_key,
+                                   issued_at=invoice_date, value=invoice_value, source=source)
+        elif not shipment.invoice_number:
+            invoice = next(reversed(active_invoices(s, order_id)), None)
+        if invoice is not None:
+            shipment.invoice_number, shipment.invoice_key = invoice.number, invoice.key
+            shipment.invoice_date, shipment.invoice_value = invoice.issued_at, invoice.value
         s.add(shipment)
         s.flush()
         _event(s, order_id, "shipped", message
@@ -214,6 +231,7 @@ def delete(app: HubApp, order_id: int) -> Order:
             if order.stock_deducted_at is None:
                 debit_level(s, res.product_id, res.warehouse_id, -res.quantity)
             s.delete(res)
+        delete_invoices(s, order_id)
         shipments = s.exec(select(Shipment).where(Shipment.order_id == order_id)).all()
         for shipment in shipments:
             for item in s.exec(select(OutboxItem).where(OutboxItem.kind == "tracking",
