@@ -17,6 +17,7 @@ import hub
 from hub import (
     Account,
     AuthSession,
+    InvoiceDocument,
     Order,
     OrderPage,
     OrderPeek,
@@ -28,7 +29,17 @@ from hub import (
     StockUpdate,
     WebhookEvent,
 )
-from hub_vtex import connect, handling, mapping, orders, products, push, tracking, webhooks
+from hub_vtex import (
+    connect,
+    handling,
+    invoices,
+    mapping,
+    orders,
+    products,
+    push,
+    tracking,
+    webhooks,
+)
 from hub_vtex.client import VtexClient
 from hub_vtex.info import INFO
 
@@ -106,6 +117,12 @@ async def push_price(account: Account, updates: list[PriceUpdate]) -> list[PushR
 async def push_tracking(account: Account, shipment: Shipment) -> PushResult:
     """Invoice notification with tracking, or a tracking update of an existing invoice."""
     return await tracking.push(VtexClient(account), shipment)
+
+
+@hub.hookimpl
+async def push_invoice(account: Account, invoice: InvoiceDocument) -> PushResult:
+    """Invoice notification (once per invoice record; VTEX cannot change or cancel it)."""
+    return await invoices.push(VtexClient(account), invoice)
 
 
 @hub.hookimpl
