@@ -128,3 +128,33 @@ def test_nothing_goes_out_with_the_tracking_flow_off(platform: str, tmp_path: Pa
             from hub.core.storage.models import OutboxItem
 
             assert s.exec(select(OutboxItem)).all() == []
+
+
+def test_shopify_keeps_one_metafield_entry_and_one_note_line_per_invoice(tmp_path: Path) -> None:
+    with SandboxHarness("shopify", tmp_path, SandboxOptions(seed=7, orders=20)) as h:
+        assert h.import_orders().error is None
+        order, xml = _invoiceable(h)
+        store = h.sandbox.store  # type: ignore[attr-defined]
+        shop_order = next(o for o in store.orders.values()
+                          if o["id"].rsplit("/", 1)[-1] == order.platform_order_id.rsplit("/", 1)[-1])
+        shop_order["note"] = "gift wrap please"  # the merchant's own note is kept
+        done = _record(h, order, xml)
+        first = h.push("tracking")
+        assert first.error is None and first.counts.counts["created"] == 1, first.counts.as_dict()
+        fixed = build_nfe(int(done.invoice.number) + 3, [("X", "X", 1, "1.00")], issued_at=WHEN)
+        _record(h, order, fixed, replace=done.invoice.number)
+        assert h.push("tracking").counts.counts["updated"] == 1
+        number = str(int(done.invoice.number) + 3)
+        import json
+
+        metafield = shop_order["_metafields"][("hub", "invoices")]
+        assert [e["number"] for e in json.loads(metafield["value"])] == [number]
+        lines = shop_order["note"].splitlines()
+        assert lines[0] == "gift wrap please" and len(lines) == 2
+        assert lines[1].startswith(f"Invoice {number} series 1: 1.00")
+        invoicing.cancel_invoice(h.app, order.id or 0)
+        assert h.push("tracking").error is None
+        assert json.loads(shop_order["_metafields"][("hub", "invoices")]["value"])[0]["status"] \
+            == "cancelled"
+        assert shop_order["note"].splitlines() == ["gift wrap please",
+                                                   f"Invoice {number} series 1 cancelled"]
