@@ -61,6 +61,10 @@ _EXPORTS: dict[str, str] = {
     "split_windows": "hub.core.http.listing", "halve": "hub.core.http.listing",
     # the status flow (order states pushed to platforms)
     "StateUpdate": "hub.types",
+    # invoices (Brazil's NF-e and the document pushed by push_invoice)
+    "InvoiceDocument": "hub.fiscal", "InvoiceLine": "hub.fiscal", "InvoiceRef": "hub.fiscal",
+    "NFe": "hub.fiscal", "NFeError": "hub.fiscal", "NFeItem": "hub.fiscal",
+    "parse_nfe": "hub.fiscal", "valid_key": "hub.fiscal",
 }
 
 __all__ = ["__version__", "hookimpl", *_EXPORTS]
@@ -116,6 +120,16 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         PlatformError,
         RateLimited,
         TransientError,
+    )
+    from hub.fiscal import (
+        InvoiceDocument,
+        InvoiceLine,
+        InvoiceRef,
+        NFe,
+        NFeError,
+        NFeItem,
+        parse_nfe,
+        valid_key,
     )
     from hub.lifecycle import OrderState, parse_state
     from hub.money import cents_to_decimal, parse_datetime, parse_decimal

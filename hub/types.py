@@ -239,10 +239,13 @@ class PushResult(_Model):
     retryable: bool = True
     #: for a shipment: ``created`` (a new fulfilment/invoice) or ``updated`` (an existing one)
     action: Literal["created", "updated"] | None = None
+    #: what the platform answered that later updates need (an invoice's document id)
+    ids: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
-    def ok(cls, key: str, action: Literal["created", "updated"] | None = None) -> PushResult:
-        return cls(key=key, outcome=PushOutcome.ACCEPTED, action=action)
+    def ok(cls, key: str, action: Literal["created", "updated"] | None = None,
+           ids: dict[str, str] | None = None) -> PushResult:
+        return cls(key=key, outcome=PushOutcome.ACCEPTED, action=action, ids=ids or {})
 
     @classmethod
     def failed(cls, key: str, error: str, *, retryable: bool = True) -> PushResult:

@@ -1,4 +1,5 @@
-"""``hub orders``: import, list, show, deduct, ship, status, cancel, restock, delete."""
+"""``hub orders``: import, list, show, deduct, ship, status, cancel, restock, delete (and
+``invoice``, in its own module)."""
 
 from __future__ import annotations
 
@@ -282,4 +283,7 @@ def push_states(account: str | None, as_json: bool) -> None:
 
 
 def register(cli: click.Group) -> None:
+    from hub.cli.invoices import invoice
+
+    orders.add_command(invoice)
     cli.add_command(orders)

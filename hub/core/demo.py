@@ -3,11 +3,11 @@
 For each platform it starts the plugin's sandbox on 127.0.0.1 (two stores for
 the first platform, to show several accounts of one platform whose ids
 collide), connects accounts, backfills orders with their skip reasons, sets and
-pushes stock, pushes a promotional price, ships one order with invoice and
-tracking, marks it delivered and cancels another on the platform (the status
-flow) with the admin's restock confirmation, imports again (nothing new), and
-has the sandbox deliver a signed webhook to the hub's HTTP service. Everything
-lives in its own data directory.
+pushes stock, pushes a promotional price, invoices one order with an NF-e, ships it
+with tracking, marks it delivered and cancels another on the platform (the status
+flow) with the admin's restock confirmation, imports again (nothing new), and has
+the sandbox deliver a signed webhook to the hub's HTTP service. Everything lives
+in its own data directory.
 """
 
 from __future__ import annotations
@@ -274,11 +274,12 @@ class Demo:
                            .order_by(col(Order.id))).first()
         if order is None:
             return 0
+        number = self._invoice_one(order)
         ship(self.app, order.id or 0, carrier="Demo Express", tracking=f"DEMO{order.id:06d}",
-             url=f"https://track.example/DEMO{order.id:06d}", invoice_number=f"INV-{order.id}",
-             invoice_key=f"{order.id:044d}", invoice_date=datetime.now(UTC))
+             url=f"https://track.example/DEMO{order.id:06d}")  # carries the order's invoice
         deduct(self.app, order.id or 0)
-        self.say(f"{name}: order {order.number or order.platform_order_id} shipped and deducted")
+        self.say(f"{name}: order {order.number or order.platform_order_id} invoiced (NF-e "
+                 f"{number}), shipped and deducted")
         return self._push(name, "tracking", report)
 
     def _lifecycle(self, name: str, report: AccountReport) -> int:
@@ -328,6 +329,29 @@ class Demo:
             except TransitionRefused as exc:
                 self.say(f"{name}: order {label}: {exc.message}")
         return pushed
+
+    def _invoice_one(self, order: Any) -> str:
+        """Record an authorised NF-e for ``order`` (built from its lines) before it ships."""
+        from decimal import Decimal
+
+        from sqlmodel import select
+
+        from hub.core.storage.models import OrderLine
+        from hub.core.sync import invoicing
+        from hub.testing.nfe import build_nfe
+
+        with self.app.db.session() as s:
+            lines = list(s.exec(select(OrderLine).where(OrderLine.order_id == order.id)))
+        products = sum((ln.quantity * ln.unit_price for ln in lines), Decimal(0))
+        items: list[tuple[str, str, Decimal | int, Decimal | str]] = [
+            (ln.sku or "", ln.name, ln.quantity, ln.unit_price) for ln in lines]
+        if not lines or products > order.total or not all(ln.sku for ln in lines):
+            items, products = [(f"PEDIDO-{order.id}", "Pedido", 1, order.total)], order.total
+        xml = build_nfe(int(order.id or 0), items, issued_at=datetime.now(UTC),
+                        shipping=order.total - products)
+        done = invoicing.record_invoice(self.app, order.id or 0,
+                                        invoicing.InvoiceInput.from_xml(xml))
+        return done.invoice.number
 
     def _webhook(self, platform: str, name: str, sandbox: Sandbox) -> str:
         ids = sorted(sandbox.eligible_order_ids())

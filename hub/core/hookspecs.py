@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from hub.account import Account
     from hub.auth import AuthSession
+    from hub.fiscal import InvoiceDocument
     from hub.sandbox import Sandbox, SandboxOptions
     from hub.types import (
         Order,
@@ -62,6 +63,7 @@ PLATFORM_HOOKS = frozenset({
     "verify_webhook", "parse_webhook", "create_sandbox",
     "push_order_state",
 })
+PLATFORM_HOOKS |= {"push_invoice"}  # invoices (appended, see the end of this module)
 
 
 # --- describing a platform -------------------------------------------------
@@ -396,4 +398,39 @@ async def push_order_state(account: Account, update: StateUpdate) -> PushResult:
     :return: a :class:`hub.PushResult` keyed by the platform order id.
 
     Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+# ---- invoices ----
+
+@hookspec(firstresult=True)
+async def push_invoice(account: Account, invoice: InvoiceDocument) -> PushResult:
+    """Make the platform hold one invoice of an order as the hub has it.
+
+    :param account: the account that imported the order (its ``tracking`` flow is on:
+        invoices and tracking travel together, as seed 002's "Atualizar Pedido").
+    :param invoice: a :class:`hub.InvoiceDocument`: number, series, access key, issue
+        date, value, the lines it covers (``partial`` when fewer than the order's),
+        the authorised document as received (``xml``, Brazil's NF-e ``nfeProc``),
+        and what the platform answered to earlier pushes (``platform_ids``).
+
+    The same invoice record arrives again when it changes:
+
+    * ``replaces`` set: the platform accepted an earlier version (that number, key,
+      value). Update or replace what it holds (for example delete the uploaded
+      fiscal document and upload the new one); never add a second invoice.
+    * ``cancelled`` True: remove or cancel it on the platform where the API allows;
+      where it does not, fail with ``retryable=False`` saying what to do by hand.
+    * neither: a new invoice. If the platform already shows it (an earlier push
+      that landed without its answer), answer ``ok`` without sending it again.
+
+    Read the result back where the API allows, and report refusals as they are (a
+    platform that cannot take a partial invoice fails saying so; nothing is faked).
+
+    :return: a :class:`hub.PushResult` keyed by the platform order id, with
+        ``action`` ``created`` or ``updated`` and ``ids`` holding what the core must
+        keep for later updates (such as ``{"fiscal_document_id": "..."}``).
+
+    Dispatch: the account's platform plugin only; first result wins. A platform
+    whose plugin does not implement it gets no invoices queued.
     """

@@ -266,6 +266,8 @@ class PluginHost:
     async def push_order_state(self, account: Any, update: Any) -> Any:
         return await self.call("push_order_state", account.platform, account=account,
                                update=update)
+    async def push_invoice(self, account: Any, invoice: Any) -> Any:
+        return await self.call("push_invoice", account.platform, account=account, invoice=invoice)
 
     def verify_webhook(self, account: Any, headers: Mapping[str, str], body: bytes) -> bool:
         return bool(self.call("verify_webhook", account.platform, account=account,

@@ -378,3 +378,7 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = _dt(default_factory=now)
     last_used_at: datetime | None = _dt(default=None)
     revoked_at: datetime | None = _dt(default=None)
+
+
+# tables of their own modules, imported so that ``SQLModel.metadata`` holds them
+from hub.core.storage.invoices import Invoice  # noqa: E402,F401

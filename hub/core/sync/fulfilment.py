@@ -26,6 +26,8 @@ from hub.core.storage.models import (
     Shipment,
     StockReservation,
 )
+from hub.core.sync.invoicing import active_invoices, for_shipment
+from hub.core.sync.invoicing import delete_for_order as delete_invoices
 from hub.core.sync.lifecycle import change_state, current_state
 from hub.core.sync.push import enqueue
 from hub.core.sync.stock import debit_level
@@ -142,6 +144,11 @@ def ship_order(app: HubApp, order_id: int, *, carrier: str, tracking: str,
     :class:`ShipRefused` when the order is cancelled or refunded, unless ``force``.
     The order's state moves to ``shipped`` (:func:`hub.core.sync.lifecycle.change_state`,
     ``source`` cli or api) unless it is there or further already.
+
+    Invoice options name the order's invoice record (:mod:`hub.core.sync.invoicing`):
+    the one with that number, or the order's only invoice corrected, or a new one; a
+    shipment without them carries the order's latest active invoice. Either way no
+    second invoice is created for the same goods.
     """
     if not carrier.strip() or not tracking.strip():
         raise ConfigError("--carrier and --tracking must not be empty")
@@ -178,6 +185,15 @@ def ship_order(app: HubApp, order_id: int, *, carrier: str, tracking: str,
                                 ("invoice_value", invoice_value)):
                 if value is not None:
                     setattr(shipment, name, value)
+        invoice = None
+        if invoice_number is not None:
+            invoice = for_shipment(s, app, order, number=invoice_number, key=invoice_key,
+                                   issued_at=invoice_date, value=invoice_value, source=source)
+        elif not shipment.invoice_number:
+            invoice = next(reversed(active_invoices(s, order_id)), None)
+        if invoice is not None:
+            shipment.invoice_number, shipment.invoice_key = invoice.number, invoice.key
+            shipment.invoice_date, shipment.invoice_value = invoice.issued_at, invoice.value
         s.add(shipment)
         s.flush()
         _event(s, order_id, "shipped", message
@@ -236,6 +252,7 @@ def delete(app: HubApp, order_id: int) -> Order:
             if order.stock_deducted_at is None:
                 debit_level(s, res.product_id, res.warehouse_id, -res.quantity)
             s.delete(res)
+        delete_invoices(s, order_id)
         shipments = s.exec(select(Shipment).where(Shipment.order_id == order_id)).all()
         for shipment in shipments:
             for item in s.exec(select(OutboxItem).where(OutboxItem.kind == "tracking",

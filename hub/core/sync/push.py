@@ -25,6 +25,7 @@ from sqlmodel import Session, col, or_, select
 
 from hub.core.http.redact import redact
 from hub.core.storage.columns import now
+from hub.core.storage.invoices import remember_ids
 from hub.core.storage.models import Account as AccountRow
 from hub.core.storage.models import OutboxItem, Price, ProductLink
 from hub.core.sync import runs
@@ -32,6 +33,7 @@ from hub.core.sync.orders import check_flow
 from hub.core.sync.runs import UNCHANGED
 from hub.core.sync.stock import available, managed
 from hub.errors import ConfigError, HubError
+from hub.fiscal.document import InvoiceDocument
 from hub.types import PriceUpdate, PushOutcome, PushResult, Shipment, StateUpdate, StockUpdate
 
 if TYPE_CHECKING:
@@ -285,13 +287,16 @@ async def push(app: HubApp, name: str, kind: str, *, trigger: str = "manual",
             if kind in ("stock", "price"):
                 wanted = _refresh(s, account_id, kind, counts)
             statuses = ["pending", "retrying", *(["failed"] if retry_failed else [])]
+            # the tracking flow also carries invoices, sent first so tracking finds them
+            kinds = ["invoice", kind] if kind == "tracking" else [kind]
             query = select(OutboxItem).where(
-                OutboxItem.account_id == account_id, OutboxItem.kind == kind,
+                OutboxItem.account_id == account_id, col(OutboxItem.kind).in_(kinds),
                 col(OutboxItem.status).in_(statuses))
             if not retry_failed:
                 query = query.where(or_(col(OutboxItem.next_attempt_at).is_(None),
                                         col(OutboxItem.next_attempt_at) <= now()))
-            items = list(s.exec(query.order_by(col(OutboxItem.id))).all())
+            items = sorted(s.exec(query.order_by(col(OutboxItem.id))).all(),
+                           key=lambda item: item.kind != "invoice")
             if not items and trigger == "scheduled":  # nothing due: no run row, a metric instead
                 runs.note_idle(account_id, kind)
                 return PushRun(run_id=0, counts=runs.RunCounts(), status="idle")
@@ -320,10 +325,13 @@ async def _send(app: HubApp, account: Any, kind: str, batch: list[OutboxItem]) -
     if kind == "price":
         return list(await app.host.push_price(account, [_price_update(p) for p in payloads]))
     results = []
-    for payload in payloads:
-        if kind == "status":
+    for item, payload in zip(batch, payloads, strict=True):
+        if item.kind == "status":
             results.append(await app.host.push_order_state(account,
                                                            StateUpdate.model_validate(payload)))
+        elif item.kind == "invoice":
+            results.append(await app.host.push_invoice(account,
+                                                       InvoiceDocument.model_validate(payload)))
         else:
             results.append(await app.host.push_tracking(account, Shipment.model_validate(payload)))
     return results
@@ -345,6 +353,8 @@ def _apply(app: HubApp, run_id: int, account_id: int, batch: list[OutboxItem],
                 counts.add(runs.PUSHED)
                 if result.action:  # a shipment: a new fulfilment/invoice, or the existing one
                     counts.add(result.action)
+                if item.kind == "invoice":
+                    remember_ids(s, item.key, result.ids)
                 runs.record_item(s, run_id, account_id, result.key, runs.PUSHED, result.action)
             else:
                 item.attempts += 1

@@ -69,8 +69,8 @@ SETTINGS = [
                 description="When writing a tracking number on an ME1/custom shipment, also set "
                             "its status to shipped."),
     SettingSpec(name="attach_invoice", kind="bool", default="true",
-                description="Upload the hub's invoice data to the sale "
-                            "(POST /packs/{id}/fiscal_documents) when tracking is pushed."),
+                description="Upload each invoice's authorised document (the NF-e XML) to the "
+                            "sale (POST /packs/{id}/fiscal_documents) when invoices are pushed."),
     SettingSpec(name="promotion_days", kind="int", default=str(DEFAULT_PROMOTION_DAYS),
                 description="Length of a promotional price (PRICE_DISCOUNT) whose end the hub "
                             "does not give; Mercado Libre requires an end date."),

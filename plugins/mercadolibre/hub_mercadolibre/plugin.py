@@ -17,6 +17,7 @@ import hub
 from hub import (
     Account,
     AuthSession,
+    InvoiceDocument,
     Order,
     OrderPage,
     PlatformInfo,
@@ -29,6 +30,7 @@ from hub import (
 )
 from hub_mercadolibre import (
     connect,
+    invoices,
     order_mapping,
     orders,
     product_mapping,
@@ -114,9 +116,15 @@ async def push_price(account: Account, updates: list[PriceUpdate]) -> list[PushR
 
 @hub.hookimpl
 async def push_tracking(account: Account, shipment: Shipment) -> PushResult:
-    """Invoice to the cart; tracking on ME1/custom shipments; ME2 tracking read back."""
+    """Tracking on ME1/custom shipments; ME2 tracking read back."""
     return await tracking.push(MeliClient(account), shipment,
-                               mark_shipped=account.setting_bool("mark_shipped", True),
+                               mark_shipped=account.setting_bool("mark_shipped", True))
+
+
+@hub.hookimpl
+async def push_invoice(account: Account, invoice: InvoiceDocument) -> PushResult:
+    """The authorised document attached to the pack (replaced or removed, never doubled)."""
+    return await invoices.push(MeliClient(account), invoice,
                                attach=account.setting_bool("attach_invoice", True))
 
 

@@ -8,26 +8,21 @@
   Mercado Libre, which refuses writes: the shipment is read back, and the push
   is accepted once it carries a tracking number (until then it fails as
   retryable, so the core tries again later).
-* The invoice (``attach_invoice``) goes to ``POST /packs/{pack or order id}/fiscal_documents``
-  as a multipart ``fiscal_document``: a small XML document holding what the
-  hub records (number, key, date, value, URL). A 409 answer means it is
-  already attached.
+* The invoice is not sent with the tracking: it is its own record in the hub and
+  ``push_invoice`` (:mod:`hub_mercadolibre.invoices`) attaches its authorised
+  document to the pack; the hub never makes an invoice document up.
 
 Shipping a sale again (``shipment.replaces``) updates the same shipment: the
 ``PUT /shipments/{id}`` overwrites its tracking number. Mercado Libre owns ME2
-tracking, so a changed number there fails saying so; an invoice document
-already attached stays (Mercado Libre answers 409 to a second one).
+tracking, so a changed number there fails saying so.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
-
-import httpx
 
 from hub import DataError, PlatformError, PushResult, RateLimited, Shipment, TransientError
-from hub_mercadolibre.client import MeliClient, error_text
+from hub_mercadolibre.client import MeliClient
 from hub_mercadolibre.orders import numeric_id
 
 SELF_SHIPPING_MODES = frozenset({"me1", "custom"})
@@ -52,39 +47,6 @@ async def _target(client: MeliClient, key: str) -> tuple[str, str | None]:
     if order is None:
         raise NotWritable(f"order {key} was not found on Mercado Libre")
     return numeric_id(order.get("pack_id")) or key, numeric_id((order.get("shipping") or {}).get("id"))
-
-
-def invoice_document(shipment: Shipment) -> tuple[str, bytes]:
-    """The file name and XML body describing the shipment's invoice."""
-    invoice = shipment.invoice
-    assert invoice is not None
-    parts = [f"<number>{escape(invoice.number)}</number>"]
-    if invoice.key:
-        parts.append(f"<key>{escape(invoice.key)}</key>")
-    if invoice.issued_at:
-        parts.append(f"<issued_at>{invoice.issued_at.isoformat()}</issued_at>")
-    if invoice.value:
-        parts.append(f"<value currency={quoteattr(invoice.value.currency)}>"
-                     f"{invoice.value.amount}</value>")
-    if invoice.url:
-        parts.append(f"<url>{escape(invoice.url)}</url>")
-    body = ('<?xml version="1.0" encoding="UTF-8"?>\n<invoice>' + "".join(parts)
-            + "</invoice>\n").encode()
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in invoice.number)
-    return f"invoice-{safe}.xml", body
-
-
-async def attach_invoice(client: MeliClient, target: str, shipment: Shipment) -> None:
-    """Upload the invoice document to the sale; already attached (409) counts as done."""
-    name, content = invoice_document(shipment)
-    request = httpx.Request("POST", "http://multipart.invalid/",
-                            files={"fiscal_document": (name, content, "application/xml")})
-    body = request.read()
-    path = f"/packs/{target}/fiscal_documents"
-    response = await client.http.post(path, content=body, expect={409},
-                                      headers={"Content-Type": request.headers["Content-Type"]})
-    if response.status_code == 409 and "already" not in error_text(response).lower():
-        raise PlatformError(f"POST {path} answered 409: {error_text(response)}", status=409)
 
 
 async def write_tracking(client: MeliClient, shipment_id: str, shipment: Shipment, *,
@@ -122,14 +84,11 @@ async def write_tracking(client: MeliClient, shipment_id: str, shipment: Shipmen
     return None
 
 
-async def push(client: MeliClient, shipment: Shipment, *, mark_shipped: bool,
-               attach: bool) -> PushResult:
-    """Invoice (when there is one and ``attach``), then tracking, for one sale."""
+async def push(client: MeliClient, shipment: Shipment, *, mark_shipped: bool) -> PushResult:
+    """Tracking for one sale (its invoice goes through ``push_invoice``)."""
     key = shipment.platform_order_id
     try:
-        target, shipment_id = await _target(client, key)
-        if attach and shipment.invoice is not None:
-            await attach_invoice(client, target, shipment)
+        _, shipment_id = await _target(client, key)
         if shipment_id is None:
             raise NotWritable("the sale has no Mercado Libre shipment (delivery agreed with the "
                               "buyer), so there is no tracking number to write")

@@ -159,7 +159,8 @@ def _shipment(key: str, invoice: bool = False) -> Shipment:
                     if invoice else None)
 
 
-def test_custom_shipping_gets_the_tracking_number_and_the_invoice(meli: Any, served: Any) -> None:
+def test_custom_shipping_gets_the_tracking_number_and_no_made_up_invoice(meli: Any,
+                                                                         served: Any) -> None:
     sandbox, url = served
     key = _sale(sandbox, "custom")
     result = _push(meli, meli.sandbox_account(sandbox, url), "push_tracking",
@@ -168,13 +169,8 @@ def test_custom_shipping_gets_the_tracking_number_and_the_invoice(meli: Any, ser
     shipment = sandbox.shipment_of(key)
     assert shipment["tracking_number"] == "OCA-99887766" and shipment["status"] == "shipped"
     assert shipment["comments"] == "OCA https://oca.example/t/OCA-99887766"
-    [document] = sandbox.fiscal_documents[key]
-    assert document["filename"] == "invoice-A-0001-00000042.xml"
-    assert b"<number>A-0001-00000042</number>" in document["content"]
-    assert b'<value currency="ARS">35497.00</value>' in document["content"]
-    again = _push(meli, meli.sandbox_account(sandbox, url), "push_tracking",
-                  _shipment(key, invoice=True))
-    assert again.outcome == "accepted" and len(sandbox.fiscal_documents[key]) == 1
+    # the invoice is its own record, attached by push_invoice with its real document
+    assert sandbox.fiscal_documents.get(key, []) == []
 
 
 def test_me2_tracking_is_read_back_not_written(meli: Any, served: Any) -> None:
@@ -190,16 +186,6 @@ def test_me2_tracking_is_read_back_not_written(meli: Any, served: Any) -> None:
     sandbox.set_shipment_status(without, "ready_to_ship", tracking_number="MEL000111222AR")
     later = _push(meli, meli.sandbox_account(sandbox, url), "push_tracking", _shipment(without))
     assert later.outcome == "accepted"
-
-
-def test_a_carts_invoice_goes_to_the_pack(meli: Any, served: Any) -> None:
-    sandbox, url = served
-    key = _sale(sandbox, "me2", pack=True)
-    sandbox.set_shipment_status(key, "ready_to_ship", tracking_number="MEL1AR")
-    result = _push(meli, meli.sandbox_account(sandbox, url), "push_tracking",
-                   _shipment(key, invoice=True))
-    assert result.outcome == "accepted"
-    assert list(sandbox.fiscal_documents) == [key.removeprefix("pack:")]
 
 
 def test_a_sale_without_shipment_cannot_take_tracking(meli: Any, served: Any) -> None:

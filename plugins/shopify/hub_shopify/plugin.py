@@ -16,6 +16,7 @@ import hub
 from hub import (
     Account,
     AuthSession,
+    InvoiceDocument,
     Order,
     OrderPage,
     PlatformInfo,
@@ -28,6 +29,7 @@ from hub import (
 )
 from hub_shopify import (
     connect,
+    invoices,
     mapping,
     orders,
     prices,
@@ -107,6 +109,12 @@ async def push_stock(account: Account, updates: list[StockUpdate]) -> list[PushR
 async def push_price(account: Account, updates: list[PriceUpdate]) -> list[PushResult]:
     """``productVariantsBulkUpdate`` per product: price, and compareAtPrice during a promotion."""
     return await prices.push_price(ShopifyClient(account), updates)
+
+
+@hub.hookimpl
+async def push_invoice(account: Account, invoice: InvoiceDocument) -> PushResult:
+    """The ``hub.invoices`` order metafield (``metafieldsSet``) and a note line, in place."""
+    return await invoices.push(ShopifyClient(account), invoice)
 
 
 @hub.hookimpl

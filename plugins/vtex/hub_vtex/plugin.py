@@ -17,6 +17,7 @@ import hub
 from hub import (
     Account,
     AuthSession,
+    InvoiceDocument,
     Order,
     OrderPage,
     OrderPeek,
@@ -28,7 +29,18 @@ from hub import (
     StockUpdate,
     WebhookEvent,
 )
-from hub_vtex import connect, handling, mapping, orders, products, push, states, tracking, webhooks
+from hub_vtex import (
+    connect,
+    handling,
+    invoices,
+    mapping,
+    orders,
+    products,
+    push,
+    states,
+    tracking,
+    webhooks,
+)
 from hub_vtex.client import VtexClient
 from hub_vtex.info import INFO
 
@@ -112,6 +124,9 @@ async def push_tracking(account: Account, shipment: Shipment) -> PushResult:
 async def push_order_state(account: Account, update: hub.StateUpdate) -> PushResult:
     """start-handling, cancel with the reason, or delivery on the tracked invoice; read back."""
     return await states.push(VtexClient(account), update)
+async def push_invoice(account: Account, invoice: InvoiceDocument) -> PushResult:
+    """Invoice notification (once per invoice record; VTEX cannot change or cancel it)."""
+    return await invoices.push(VtexClient(account), invoice)
 
 
 @hub.hookimpl

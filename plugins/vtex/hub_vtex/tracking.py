@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from hub import DataError, HubError, PlatformError, PushResult, Shipment
+from hub import DataError, HubError, InvoiceDocument, PlatformError, PushResult, Shipment
 from hub_vtex.client import VtexClient, segment
 from hub_vtex.mapping import object_of
 
@@ -53,8 +53,10 @@ def _packages(order: dict[str, Any]) -> list[dict[str, Any]]:
     return [p for p in attachment.get("packages") or [] if isinstance(p, dict)]
 
 
-def invoice_items(order: dict[str, Any], shipment: Shipment) -> list[dict[str, Any]]:
-    """The invoiced SKUs: ``{"id": skuId, "price": unit cents, "quantity": n}``."""
+def invoice_items(order: dict[str, Any], shipment: Shipment | InvoiceDocument
+                  ) -> list[dict[str, Any]]:
+    """The invoiced SKUs: ``{"id": skuId, "price": unit cents, "quantity": n}`` (a shipment's
+    or an invoice's lines; none: every item)."""
     items = [i for i in order.get("items") or [] if isinstance(i, dict)]
     chosen: list[tuple[dict[str, Any], int]] = []
     if not shipment.lines:

@@ -55,9 +55,9 @@ def test_import_reimport_and_every_push(tmp_path: Path) -> None:
 
         order = next(o for o in h.orders() if o.platform_order_id == fresh)
         h.ship(order.id, carrier="Correios", tracking="BR555", url="https://t.example/BR555",
-               invoice_number="NF-555", invoice_key="3" * 44, invoice_date=start)
-        tracking = h.push("tracking")
-        assert tracking.error is None and tracking.counts.counts["pushed"] == 1
+               invoice_number="NF-555", invoice_key="3" * 43 + "6", invoice_date=start)
+        tracking = h.push("tracking")  # the invoice record, then the shipment's tracking on it
+        assert tracking.error is None and tracking.counts.counts["pushed"] == 2
         packages = h.sandbox.orders[fresh]["packageAttachment"]["packages"]
         assert [(p["invoiceNumber"], p["trackingNumber"]) for p in packages] == [("NF-555", "BR555")]
         assert h.sandbox.orders[fresh]["status"] == "invoiced"

@@ -15,6 +15,7 @@ import hub
 from hub import (
     Account,
     AuthSession,
+    InvoiceDocument,
     Order,
     OrderPage,
     OrderPeek,
@@ -27,7 +28,17 @@ from hub import (
     StockUpdate,
     WebhookEvent,
 )
-from hub_woocommerce import connect, mapping, orders, products, push, states, tracking, webhooks
+from hub_woocommerce import (
+    connect,
+    invoices,
+    mapping,
+    orders,
+    products,
+    push,
+    states,
+    tracking,
+    webhooks,
+)
 from hub_woocommerce.client import WooClient
 from hub_woocommerce.info import INFO
 
@@ -98,6 +109,12 @@ async def push_stock(account: Account, updates: list[StockUpdate]) -> list[PushR
 async def push_price(account: Account, updates: list[PriceUpdate]) -> list[PushResult]:
     """Regular and sale prices with the sale window, confirmed per item."""
     return await push.push_price(WooClient(account), updates)
+
+
+@hub.hookimpl
+async def push_invoice(account: Account, invoice: InvoiceDocument) -> PushResult:
+    """The ``_hub_invoices`` order meta and a private note, updated in place."""
+    return await invoices.push(WooClient(account), invoice)
 
 
 @hub.hookimpl

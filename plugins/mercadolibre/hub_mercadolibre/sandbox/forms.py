@@ -47,3 +47,30 @@ def multipart_files(content_type: str, body: bytes) -> list[dict[str, Any]]:
                           "content_type": part.get_content_type(),
                           "content": payload if isinstance(payload, bytes) else b""})
     return files
+
+
+#: Mercado Libre's upload guide: "can only be one fiscal_document per pack", at most 1 MB,
+#: PDF or (on request) XML
+MAX_FISCAL_DOCUMENTS = 1
+MAX_FISCAL_BYTES = 1_000_000
+FISCAL_TYPES = frozenset({"application/pdf", "application/xml", "text/xml"})
+
+
+def fiscal_document_problem(file: dict[str, Any]) -> str | None:
+    """Why Mercado Libre would refuse this uploaded fiscal document, or None."""
+    import xml.etree.ElementTree as ET
+
+    kind = str(file.get("content_type") or "").lower()
+    if kind not in FISCAL_TYPES:
+        return f"Invalid file type {kind or 'none'}: use application/pdf, application/xml or text/xml"
+    content = file.get("content") or b""
+    if len(content) > MAX_FISCAL_BYTES:
+        return f"The file is {len(content)} bytes; the maximum size is 1 MB"
+    if kind.endswith("xml"):
+        try:
+            ET.fromstring(content)
+        except ET.ParseError:
+            return "The XML fiscal document is not well-formed"
+    elif not content.startswith(b"%PDF"):
+        return "The PDF fiscal document is not a PDF file"
+    return None

@@ -8,8 +8,10 @@
   ``order.date_last_updated.from/to``, ``order.date_created.from/to`` with
   minutes ignored, ``sort`` date_asc|date_desc by creation, ``offset``,
   ``limit`` <= 51), ``GET /orders/{id}``, ``GET /packs/{id}``,
-  ``POST /packs/{id}/fiscal_documents`` (multipart ``fiscal_document``; the
-  same file name twice answers 409 "already uploaded");
+  ``GET|POST /packs/{id}/fiscal_documents`` (multipart ``fiscal_document``: PDF or
+  XML, at most 1 MB, an XML must be well-formed; the same file name twice answers 409
+  "already uploaded"; at most :data:`MAX_FISCAL_DOCUMENTS` per pack),
+  ``DELETE /packs/{id}/fiscal_documents/{document_id}``;
 * ``GET /shipments/{id}``, ``PUT /shipments/{id}`` (ME1/custom only);
 * ``GET /users/{id}/items/search`` (``offset``+``limit`` <= 1000, else
   ``search_type=scan`` with ``scroll_id``), ``GET /items?ids=`` (<= 20),
@@ -48,7 +50,14 @@ from hub.sandbox import (
     time_param,
 )
 from hub_mercadolibre.sandbox.catalog import CATEGORIES
-from hub_mercadolibre.sandbox.forms import error, forbidden, multipart_files, not_found
+from hub_mercadolibre.sandbox.forms import (
+    MAX_FISCAL_DOCUMENTS,
+    error,
+    fiscal_document_problem,
+    forbidden,
+    multipart_files,
+    not_found,
+)
 from hub_mercadolibre.sandbox.sales import parse, stamp
 
 if TYPE_CHECKING:
@@ -211,21 +220,40 @@ def build(sb: MercadoLibreSandbox) -> ASGIApp:
         sale = sb.packs.get(target) or sb.orders.get(target)
         if sale is None or (target in sb.orders and sb.orders[target].get("pack_id")):
             return not_found("Pack")
+        stored = sb.fiscal_documents.setdefault(str(target), [])
+        if request.method == "GET":
+            return JSONResponse([{"id": f["id"], "file_name": f["filename"],
+                                  "content_type": f["content_type"]} for f in stored])
         files = [f for f in multipart_files(request.headers.get("content-type", ""),
                                             await request.body()) if f["name"] == "fiscal_document"]
         if not files:
             return error(400, "bad_request", "fiscal_document file is required")
-        stored = sb.fiscal_documents.setdefault(str(target), [])
         for file in files:
+            if why := fiscal_document_problem(file):
+                return error(400, "bad_request", why)
             if any(f["filename"] == file["filename"] for f in stored):
                 return error(409, "conflict", f"Fiscal document {file['filename']} already uploaded")
+        if len(stored) + len(files) > MAX_FISCAL_DOCUMENTS:
+            return error(400, "bad_request", f"The pack {target} already has {len(stored)} fiscal "
+                         f"document(s); at most {MAX_FISCAL_DOCUMENTS} per pack")
         ids = []
         for file in files:
-            file["id"] = f"{target}-{len(stored) + 1}"
+            sb.fiscal_sequence += 1
+            file["id"] = f"{target}_{sb.fiscal_sequence:08x}"
             stored.append(file)
             ids.append(file["id"])
         sb.writes.append(("POST", request.url.path, [f["filename"] for f in files]))
         return JSONResponse({"ids": ids}, status_code=201)
+
+    async def fiscal_document(request: Request) -> Response:
+        target = str(request.path_params["pack_id"])
+        stored = sb.fiscal_documents.get(target) or []
+        found = next((f for f in stored if f["id"] == request.path_params["document_id"]), None)
+        if found is None:
+            return not_found("Fiscal document")
+        stored.remove(found)
+        sb.writes.append(("DELETE", request.url.path, [found["filename"]]))
+        return JSONResponse({"id": found["id"], "status": "deleted"})
 
     # --- shipments ---------------------------------------------------------------------------
     async def shipment(request: Request) -> Response:
@@ -392,7 +420,10 @@ def build(sb: MercadoLibreSandbox) -> ASGIApp:
         Route("/orders/search", authed(orders_search)),
         Route("/orders/{order_id:int}", authed(order)),
         Route("/packs/{pack_id:int}", authed(pack)),
-        Route("/packs/{pack_id:int}/fiscal_documents", authed(fiscal_documents), methods=["POST"]),
+        Route("/packs/{pack_id:int}/fiscal_documents", authed(fiscal_documents),
+              methods=["GET", "POST"]),
+        Route("/packs/{pack_id:int}/fiscal_documents/{document_id}", authed(fiscal_document),
+              methods=["DELETE"]),
         Route("/shipments/{shipment_id:int}", authed(shipment), methods=["GET", "PUT"]),
         Route("/items", authed(items_multiget)),
         Route("/items/{item_id}", authed(item), methods=["GET", "PUT"]),

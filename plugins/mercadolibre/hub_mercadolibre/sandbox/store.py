@@ -113,6 +113,7 @@ class MercadoLibreSandbox(Sandbox):
         self._generate()
         self.promotions: dict[str, list[dict[str, Any]]] = {}
         self.fiscal_documents: dict[str, list[dict[str, Any]]] = {}
+        self.fiscal_sequence = 0
         self.writes: list[tuple[str, str, Any]] = []
         self.scrolls: dict[str, Scroll] = {}
         self.lock_conflicts = 0

@@ -339,7 +339,66 @@ def bulk_operation_cancel(_: Any, info: Any, id: str) -> dict[str, Any]:
     return ctx(info).shop.cancel_bulk(id)
 
 
+METAFIELDS_PER_CALL = 25  # metafieldsSet takes at most 25 metafields
+METAFIELD_TYPES = frozenset({"json", "single_line_text_field", "multi_line_text_field"})
+
+
+def metafields_set(_: Any, info: Any, metafields: list[dict[str, Any]]) -> dict[str, Any]:
+    """Create or update metafields of orders (all or none), as Shopify validates them."""
+    shop = ctx(info).shop
+    errors, plan = [], []
+    if len(metafields) > METAFIELDS_PER_CALL:
+        errors.append(_error(["metafields"], f"Exceeded the maximum metafields input limit of "
+                             f"{METAFIELDS_PER_CALL}.", "LESS_THAN_OR_EQUAL_TO"))
+    for index, field in enumerate(metafields):
+        where = ["metafields", str(index)]
+        order = shop.store.orders.get(field["ownerId"])
+        kind = field.get("type") or "single_line_text_field"
+        if order is None:
+            errors.append(_error([*where, "ownerId"], "Owner does not exist.", "INVALID"))
+            continue
+        if kind not in METAFIELD_TYPES:
+            errors.append(_error([*where, "type"], f"Type '{kind}' is not a valid type.",
+                                 "INVALID_TYPE"))
+            continue
+        if kind == "json":
+            try:
+                json.loads(field["value"])
+            except ValueError:
+                errors.append(_error([*where, "value"], "Value is invalid JSON.", "INVALID_VALUE"))
+                continue
+        plan.append((order, field, kind))
+    if errors:
+        return {"metafields": None, "userErrors": errors}
+    done = []
+    for order, field, kind in plan:
+        namespace = field.get("namespace") or "$app"
+        stored = order.setdefault("_metafields", {})
+        held = stored.get((namespace, field["key"]))
+        metafield = held or {"id": f"gid://shopify/Metafield/{len(shop.metafield_writes) + 1}",
+                             "namespace": namespace, "key": field["key"]}
+        metafield.update({"type": kind, "value": field["value"]})
+        stored[(namespace, field["key"])] = metafield
+        order["updatedAt"] = iso(shop.now())
+        shop.metafield_writes.append({"order": order["id"], **metafield})
+        done.append(metafield)
+    return {"metafields": done, "userErrors": []}
+
+
+def order_update(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
+    shop = ctx(info).shop
+    order = shop.store.orders.get(input["id"])
+    if order is None:
+        return {"order": None, "userErrors": [_error(["id"], "Order does not exist")]}
+    if "note" in input:
+        order["note"] = input["note"]
+    order["updatedAt"] = iso(shop.now())
+    return {"order": order, "userErrors": []}
+
+
 MUTATIONS: dict[str, Callable[..., Any]] = {
+    "metafieldsSet": metafields_set,
+    "orderUpdate": order_update,
     "inventorySetQuantities": inventory_set_quantities,
     "productVariantsBulkUpdate": product_variants_bulk_update,
     "fulfillmentCreate": fulfillment_create,

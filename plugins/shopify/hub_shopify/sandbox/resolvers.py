@@ -233,6 +233,11 @@ def order_fulfillments(order: dict[str, Any], info: Any, first: int | None = Non
     return items[:first] if first is not None else items
 
 
+def order_metafield(order: dict[str, Any], info: Any, key: str, namespace: str | None = None
+                    ) -> dict[str, Any] | None:
+    return (order.get("_metafields") or {}).get((namespace or "$app", key))
+
+
 def relation(key: str, table: str) -> Callable[..., Any]:
     """Follow ``obj[key]`` (a gid) into the store's ``table``."""
     def resolve(obj: dict[str, Any], info: Any) -> Any:
@@ -310,6 +315,7 @@ RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
     ("Order", "lineItems"): order_lines,
     ("Order", "fulfillmentOrders"): order_fulfillment_orders,
     ("Order", "fulfillments"): order_fulfillments,
+    ("Order", "metafield"): order_metafield,
     ("LineItem", "variant"): relation("_variant", "variants"),
     ("LineItem", "product"): relation("_product", "products"),
     ("Product", "variants"): product_variants,

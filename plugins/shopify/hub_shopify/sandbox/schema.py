@@ -127,7 +127,15 @@ type Order implements Node {
   lineItems(first: Int, after: String, last: Int, before: String): LineItemConnection!
   fulfillmentOrders(first: Int, after: String, last: Int, before: String): FulfillmentOrderConnection!
   fulfillments(first: Int): [Fulfillment!]!
+  note: String
+  metafield(namespace: String, key: String!): Metafield
 }
+type Metafield { id: ID! namespace: String! key: String! type: String! value: String! }
+input MetafieldsSetInput { ownerId: ID! namespace: String key: String! type: String value: String! }
+type MetafieldsSetUserError { field: [String!] message: String! code: String }
+type MetafieldsSetPayload { metafields: [Metafield!] userErrors: [MetafieldsSetUserError!]! }
+input OrderInput { id: ID! note: String }
+type OrderUpdatePayload { order: Order userErrors: [UserError!]! }
 type OrderEdge { cursor: String! node: Order! }
 type OrderConnection { edges: [OrderEdge!]! nodes: [Order!]! pageInfo: PageInfo! }
 
@@ -363,6 +371,8 @@ type Mutation {
   orderCancel(orderId: ID!, reason: OrderCancelReason!, refund: Boolean, restock: Boolean!,
               notifyCustomer: Boolean, staffNote: String): OrderCancelPayload
   fulfillmentEventCreate(fulfillmentEvent: FulfillmentEventInput!): FulfillmentEventCreatePayload
+  metafieldsSet(metafields: [MetafieldsSetInput!]!): MetafieldsSetPayload
+  orderUpdate(input: OrderInput!): OrderUpdatePayload
 }
 """
 

@@ -123,6 +123,7 @@ class ShopifySandbox(Sandbox):
         self.stock_pushes: list[dict[str, Any]] = []
         self.price_pushes: list[dict[str, Any]] = []
         self.tracking_pushes: list[dict[str, Any]] = []
+        self.metafield_writes: list[dict[str, Any]] = []
         self.throttled = 0
         self.requested_costs: list[int] = []
         self.site_url = "http://127.0.0.1"
