@@ -198,5 +198,18 @@ def delete(order_id: int) -> None:
         "again with: hub orders import --account ... --since DATE")
 
 
+@orders.command("reference")
+@click.argument("order_id", type=int)
+@click.argument("new_ref")
+def reference(order_id: int, new_ref: str) -> None:
+    """Keep order ORDER_ID under reference NEW_REF and release its platform order, so the next
+    import that sees the platform order brings it in again as a new order (both linked)."""
+    from hub.core.connections import change_reference
+
+    _, key = change_reference(get_app(), order_id, new_ref)
+    say(f"order {order_id} is now reference '{new_ref}'; platform order {key} is imported again "
+        "as a new order by the next import that sees it")
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(orders)

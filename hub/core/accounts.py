@@ -26,7 +26,7 @@ from hub.core.storage.models import Account as AccountRow
 from hub.errors import AuthError, ConfigError, NotFound
 from hub.settings import CORE_SETTING_NAMES as CORE_SETTING_NAMES  # named once, in hub.settings
 from hub.settings import CORE_SETTINGS as CORE_SETTINGS
-from hub.settings import canonical_values, schema_for
+from hub.settings import SettingsView, canonical_values, schema_for
 from hub.types import PlatformInfo, SettingSpec
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def _check_value(spec: SettingSpec, value: str, label: str) -> str:
             raise ConfigError(f"{label} setting '{spec.name}' must be an http(s) URL such as "
                               f"https://shop.example.com, got '{value}'")
         value = value.rstrip("/")
-    if spec.choices and value not in spec.choices:
+    if spec.choices and value and value not in spec.choices:
         raise ConfigError(f"{label} setting '{spec.name}' must be one of "
                           f"{', '.join(spec.choices)}, got '{value}'")
     return value
@@ -84,6 +84,7 @@ def validate_settings(info: PlatformInfo, values: dict[str, str], *,
         if spec.required and not have.get(spec.name):
             raise ConfigError(f"missing {label} setting '{spec.name}' ({spec.description}); "
                               f"add: --set {spec.name}=VALUE")
+    _ = SettingsView(specs, have, label=f"{label} account").core  # typed checks (a currency code)
     return plain, secret
 
 
@@ -215,6 +216,25 @@ class AccountService:
             row.paused_reason = None
             row.updated_at = now()
             s.add(row)
+
+    def clear_credentials(self, account_id: int, settings: list[str]) -> None:
+        """Wipe the stored credentials and the secret ``settings`` named (a disconnect)."""
+        with self.app.db.session() as s:
+            row = s.get(AccountRow, account_id)
+            assert row is not None
+            row.credentials_enc = None
+            replace_secrets(_owner(row, "credentials"), ())
+            if settings and row.secrets_enc:
+                kept = {k: v for k, v in self.app.box.decrypt(row.secrets_enc, what="settings").items()
+                        if k not in settings}
+                row.secrets_enc = self.app.box.encrypt(kept) if kept else None
+                replace_secrets(_owner(row, "settings"), kept.values())
+            plain = {k: v for k, v in (row.settings or {}).items() if k not in settings}
+            if plain != (row.settings or {}):
+                row.settings = plain
+            row.updated_at = now()
+            s.add(row)
+        self._live.pop(account_id, None)
 
     def load_credentials(self, account_id: int) -> dict[str, Any]:
         with self.app.db.session() as s:
@@ -380,4 +400,15 @@ class AccountService:
                 if row.credentials_enc else {}
             shown = {*CORE_REFERENCE_KEYS, *(info.reference_keys if info else ())}
             view["reference"] = {k: v for k, v in creds.items() if k in shown}
+            view.update(self._connection(row, info))
         return view
+
+    def _connection(self, row: AccountRow, info: PlatformInfo | None) -> dict[str, Any]:
+        """The brand details, the terms new orders record, and the account's own back-office
+        currency (None: the hub's)."""
+        from hub.core.connections import brand_of, terms_of
+
+        core = SettingsView(schema_for(info.settings if info else []), row.settings or {},
+                            label=f"account '{row.name}'").core
+        return {"brand": brand_of(core), "terms": terms_of(core),
+                "back_office_currency": core.back_office_currency}

@@ -376,3 +376,7 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = _dt(default_factory=now)
     last_used_at: datetime | None = _dt(default=None)
     revoked_at: datetime | None = _dt(default=None)
+
+
+# ---- connections and re-imports (tables in their own module; imported so metadata sees them) ----
+from hub.core.storage.connections import OrderLink, OrderTerms  # noqa: E402,F401
