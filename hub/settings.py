@@ -249,4 +249,7 @@ def _expected(name: str, error: Any) -> str:
         return "must be a whole number >= " + ("1" if name == "concurrency" else "0")
     if kind == "float":
         return "must be a number >= 0"
-    return str(error.get("msg", "is invalid")).lower()
+    message = str(error.get("msg", "is invalid"))
+    if message.startswith("Value error, "):  # a validator's own sentence, kept as written
+        return message.removeprefix("Value error, ")
+    return message.lower()

@@ -33,7 +33,7 @@ from hub.core import outbound
 from hub.core.storage.columns import now
 from hub.core.storage.connections import OrderLink, OrderTerms
 from hub.core.storage.models import Account as AccountRow
-from hub.core.storage.models import Order, OrderEvent, SyncCursor
+from hub.core.storage.models import Order, OrderEvent, Shipment, SyncCursor
 from hub.core.sync.lifecycle import change_state, current_state
 from hub.core.sync.stock import give_back
 from hub.errors import ConfigError, HubError, NotFound
@@ -137,9 +137,11 @@ def release_open_orders(s: Session, row: AccountRow, reason: str) -> tuple[list[
     """
     released: list[int] = []
     kept = 0
+    shipped = set(s.exec(select(Shipment.order_id).join(Order, col(Order.id) == Shipment.order_id)
+                         .where(Order.account_id == row.id)))
     for order in s.exec(select(Order).where(Order.account_id == row.id).order_by(col(Order.id))):
         state = current_state(order)
-        if state not in OPEN:
+        if state not in OPEN or order.id in shipped:  # a shipment recorded: the goods left
             kept += state != OrderState.RELEASED
             continue
         change_state(s, order, OrderState.RELEASED, "hub", reason)
