@@ -82,6 +82,11 @@ class FakePlatform:
         self.before_fetch: Any = None  # an async callable awaited before the first page
         self.checkpoint_pages = True  # False: only a scan's last page carries a checkpoint
         self.checkpoint_at: datetime | None = None  # vouch for this instant on every page instead
+        self.currency: str | None = None  # what store_currency answers (None: it cannot say)
+
+    @hub.hookimpl
+    async def store_currency(self, account: hub.Account) -> str | None:
+        return self.currency
 
     def add(self, *payloads: dict[str, Any]) -> None:
         for payload in payloads:

@@ -26,7 +26,7 @@ from hub.core.storage.models import Account as AccountRow
 from hub.errors import AuthError, ConfigError, NotFound
 from hub.settings import CORE_SETTING_NAMES as CORE_SETTING_NAMES  # named once, in hub.settings
 from hub.settings import CORE_SETTINGS as CORE_SETTINGS
-from hub.settings import SettingsView, canonical_values, schema_for
+from hub.settings import CoreSettings, SettingsView, canonical_values, schema_for
 from hub.types import PlatformInfo, SettingSpec
 
 if TYPE_CHECKING:
@@ -408,7 +408,10 @@ class AccountService:
         currency (None: the hub's)."""
         from hub.core.connections import brand_of, terms_of
 
-        core = SettingsView(schema_for(info.settings if info else []), row.settings or {},
-                            label=f"account '{row.name}'").core
+        try:
+            core = SettingsView(schema_for(info.settings if info else []), row.settings or {},
+                                label=f"account '{row.name}'").core
+        except ConfigError:  # a stored value no longer valid: show the account all the same
+            core = CoreSettings()
         return {"brand": brand_of(core), "terms": terms_of(core),
                 "back_office_currency": core.back_office_currency}

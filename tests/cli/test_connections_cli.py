@@ -10,8 +10,8 @@ from sqlmodel import select
 from hub.core import apikeys
 from hub.core.app import HubApp
 from hub.core.storage.models import Order
-from tests.api.conftest import call, import_all
-from tests.fakeplatform import FakePlatform, make_order
+from tests.api.conftest import call, import_all, oauth  # noqa: F401 (fixture)
+from tests.fakeplatform import FakeOAuthPlatform, FakePlatform, make_order
 
 ADD = ("accounts", "add", "fakeshop", "--name", "main", "--set", "base_url=https://shop.example.com",
        "--set", "api_key=sk_live_very_secret_1", "--set", "shipment_billing=store",
@@ -85,3 +85,40 @@ def test_orders_reference_releases_the_platform_key(hub_cli: Any, app: HubApp,
     assert any(e["kind"] == "reimported" for e in detail["events"])
     again = hub_cli("orders", "reference", str(first.id), "R-78")
     assert again.code == 2 and "already released its platform key" in again.err
+
+
+def test_add_and_authorize_warn_at_once_when_the_store_sells_in_another_currency(
+        hub_cli: Any, app: HubApp, fake: FakePlatform) -> None:
+    fake.currency = "ARS"
+    added = hub_cli(*ADD)
+    assert added.code == 0
+    assert ("warning: account 'main': the store sells in ARS but its back office is in USD"
+            in added.err)
+    assert "hub accounts set main back_office_currency=ARS" in added.err
+    assert hub_cli("accounts", "set", "main", "back_office_currency=ars").code == 0
+    assert "back-office currency: ARS" in hub_cli("accounts", "show", "main").out
+    fake.add(make_order(1, currency="ARS"), make_order(2))  # the second sells in USD
+    import_all(app)
+    [order] = _orders(app)
+    assert order.currency == "ARS"
+
+
+def test_authorize_reconnects_and_reimports_released_orders_only_when_asked(
+        hub_cli: Any, app: HubApp, oauth: FakeOAuthPlatform) -> None:  # noqa: F811
+    keys = ("accounts", "add", "fakeoauth", "--name", "main", "--set",
+            "base_url=https://shop.example.com", "--set", "api_key=k-1", "--set", "mode=a")
+    assert hub_cli(*keys).code == 0
+    oauth.add(make_order(1), make_order(2))
+    import_all(app)
+    assert hub_cli("accounts", "disable", "main").code == 0
+    plain = hub_cli("accounts", "authorize", "main")
+    assert plain.code == 0, plain.err
+    assert "connected again; its import resumes from its cursor" in plain.err
+    assert app.accounts.row("main").enabled
+    import_all(app)
+    assert len(_orders(app)) == 2
+    again = hub_cli("accounts", "authorize", "main", "--reimport-released")
+    assert again.code == 0 and "2 released order(s) will be imported again" in again.err
+    import_all(app)
+    states = sorted(o.state for o in _orders(app))
+    assert states == ["ready", "ready", "released", "released"]
