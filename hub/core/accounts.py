@@ -187,8 +187,9 @@ class AccountService:
                 s.exec(select(SyncRun.id).where(SyncRun.account_id == row.id)).first()
             if has_history:
                 raise ConfigError(f"account '{name}' has imported orders or run history",
-                                  hint=f"disable it instead to stop all sync and keep its history: "
-                                       f"hub accounts disable {name}")
+                                  hint=f"disconnect it instead: sync stops, open orders go back to "
+                                       f"the store and the history stays: "
+                                       f"hub accounts disconnect {name}")
             from hub.core.storage.models import (
                 AccountWarehouse,
                 Lease,

@@ -66,7 +66,7 @@ def _deliveries(h: SandboxHarness, event: str) -> list[dict[str, Any]]:
 
 
 def test_disconnect_releases_open_orders_gives_stock_back_and_keeps_shipped(tmp_path: Path) -> None:
-    with SandboxHarness("woocommerce", tmp_path, SandboxOptions(orders=30, seed=5)) as h:
+    with SandboxHarness("woocommerce", tmp_path, SandboxOptions(orders=15, seed=5)) as h:
         full = _stocked(h)
         outbound.add_subscription(h.app, "main", "http://127.0.0.1:9/3pl")
         h.import_orders()
@@ -99,7 +99,7 @@ def test_disconnect_releases_open_orders_gives_stock_back_and_keeps_shipped(tmp_
 
 
 def test_reconnect_resumes_without_reimporting_released_orders_unless_asked(tmp_path: Path) -> None:
-    with SandboxHarness("woocommerce", tmp_path, SandboxOptions(orders=25, seed=8)) as h:
+    with SandboxHarness("woocommerce", tmp_path, SandboxOptions(orders=12, seed=8)) as h:
         first = h.import_orders()
         imported = first.counts.counts["imported"]
         done = h.run(disconnect(h.app, "main", wipe=False))
@@ -129,8 +129,7 @@ def test_reconnect_resumes_without_reimporting_released_orders_unless_asked(tmp_
                                                ("mercadolibre", "revoked_grants")])
 def test_disconnect_revokes_the_grant_where_the_platform_allows_and_wipes_tokens(
         tmp_path: Path, platform: str, counter: str) -> None:
-    with SandboxHarness(platform, tmp_path, SandboxOptions(orders=5, seed=2)) as h:
-        h.import_orders()
+    with SandboxHarness(platform, tmp_path, SandboxOptions(orders=0, seed=2)) as h:
         done = h.run(disconnect(h.app, "main"))
         assert done.revoked is True and done.wiped and done.revoke_error is None
         assert getattr(h.sandbox, counter) == 1

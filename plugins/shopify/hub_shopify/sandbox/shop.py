@@ -56,7 +56,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from hub import sign_hmac
+from hub import ConfigError, sign_hmac
 from hub.sandbox import (
     Drift,
     Grant,
@@ -107,8 +107,8 @@ class ShopifySandbox(Sandbox):
         self.rng = random.Random(self.options.seed)
         currency = (self.options.currency or SHOP_CURRENCY).upper()
         if currency not in CURRENCIES:
-            raise ValueError(f"the Shopify sandbox has no currency {currency!r}; use one of "
-                             f"{', '.join(CURRENCIES)}")
+            raise ConfigError(f"the Shopify sandbox has no currency '{currency}'",
+                              hint=f"use one of {', '.join(CURRENCIES)}")
         self.store = Store(self.rng, currency=currency)
         self.store.build_catalogue(self.epoch - timedelta(days=365))
         generate(self.store, self.options.orders, self.epoch)
