@@ -136,6 +136,11 @@ def show(order_id: int, as_json: bool) -> None:
     click.echo(f"subtotal {format_money(t.subtotal, cur)}  shipping {format_money(t.shipping, cur)}  "
                f"discount {format_money(t.discount, cur)}  tax {format_money(t.tax, cur)}  "
                f"total {format_money(t.total, cur)}")
+    if view.terms is not None:
+        terms = view.terms
+        click.echo(f"terms: shipments billed to {terms.shipment_billing}, tickets handled by "
+                   f"{terms.tickets_handled_by}, carrier account {terms.carrier_account or '-'}, "
+                   f"shipping rules {terms.shipping_rules or '-'}")
     for ev in view.events:
         click.echo(f"  {ev.at:%Y-%m-%d %H:%M} {ev.kind}: {ev.message}")
 

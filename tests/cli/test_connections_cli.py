@@ -83,6 +83,8 @@ def test_orders_reference_releases_the_platform_key(hub_cli: Any, app: HubApp,
     detail = call(app, "GET", f"/api/orders/{second.id}", key=key(app)).json()
     assert detail["terms"]["shipment_billing"] == "store"
     assert any(e["kind"] == "reimported" for e in detail["events"])
+    shown = hub_cli("orders", "show", str(second.id)).out
+    assert "terms: shipments billed to store, tickets handled by hub" in shown
     again = hub_cli("orders", "reference", str(first.id), "R-78")
     assert again.code == 2 and "already released its platform key" in again.err
 
