@@ -124,3 +124,26 @@ def test_authorize_reconnects_and_reimports_released_orders_only_when_asked(
     import_all(app)
     states = sorted(o.state for o in _orders(app))
     assert states == ["ready", "ready", "released", "released"]
+
+
+def test_the_api_disconnects_and_changes_references(hub_cli: Any, app: HubApp,
+                                                    fake: FakePlatform) -> None:
+    assert hub_cli(*ADD).code == 0
+    fake.add(make_order(1), make_order(2))
+    import_all(app)
+    first, second = _orders(app)
+    secret = key(app)
+    moved = call(app, "POST", f"/api/orders/{first.id}/reference", key=secret,
+                 json={"reference": "R-9"})
+    assert moved.status_code == 200, moved.text
+    assert moved.json() == {"id": first.id, "reference": "R-9",
+                            "released_platform_order_id": first.platform_order_id}
+    taken = call(app, "POST", f"/api/orders/{second.id}/reference", key=secret,
+                 json={"reference": "R-9"})
+    assert taken.status_code == 422 and "already used" in taken.json()["detail"]
+    assert call(app, "POST", "/api/orders/999/reference", key=secret,
+                json={"reference": "X"}).status_code == 404
+    done = call(app, "POST", "/api/accounts/main/disable", key=secret)
+    assert done.status_code == 200, done.text
+    assert done.json()["released"] == [first.id, second.id] and done.json()["wiped"] is False
+    assert call(app, "POST", "/api/accounts/main/disconnect").status_code == 401
