@@ -25,7 +25,7 @@ as ``account.setting("name")`` (the declared default applies).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal, get_args
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -74,6 +74,40 @@ class CoreSettings(BaseModel):
         "platform statuses that mean the sale is final on the shop: an order reaching one "
         "is applied in the hub (its stock deducted); empty: never (deduct by hand)"))
 
+    # ---- connections (a 3PL serving client stores; seed 004) ----
+    back_office_currency: str | None = Field(None, description=(
+        "the back office's currency for this account's orders, an ISO 4217 code "
+        "(empty: the hub's currency)"))
+    carrier_account: str | None = Field(None, description=(
+        "the carrier account that ships this connection's orders (recorded on each new order)"))
+    shipping_rules: str | None = Field(None, description=(
+        "the shipping rules applied to this connection's orders (recorded on each new order)"))
+    shipment_billing: Literal["hub", "store"] = Field("hub", description=(
+        "who is billed for the shipments of this connection's orders: the hub's operator "
+        "(the 3PL) or the client store (recorded on each new order)"))
+    tickets_handled_by: Literal["hub", "store"] = Field("hub", description=(
+        "which side creates and answers support tickets of this connection's orders "
+        "(recorded on each new order)"))
+    brand_contact: str | None = Field(None, description=(
+        "the brand's contact person (name, e-mail, phone)"))
+    brand_company: str | None = Field(None, description="the brand's company name")
+    store_url: str | None = Field(None, description="the URL of the store the orders come from",
+                                  json_schema_extra={"kind": "url"})
+    shipping_warehouse: str | None = Field(None, description=(
+        "the warehouse the brand ships from (its name or address)"))
+    orders_per_month: Literal["0-100", "100-500", "500-2000", "2000-10000", "10000+"] | None = Field(
+        None, description="the range of orders the brand ships a month")
+
+    @field_validator("back_office_currency", mode="after")
+    @classmethod
+    def _iso_currency(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = value.strip().upper()
+        if len(code) != 3 or not code.isalpha():
+            raise ValueError("must be a three-letter ISO 4217 code such as EUR")
+        return code
+
     @field_validator("eligible_statuses", "excluded_statuses", "apply_on", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
@@ -89,6 +123,14 @@ class CoreSettings(BaseModel):
 
 _SECRET_FIELDS = {"webhook_secret"}
 CORE_SETTING_NAMES = frozenset(CoreSettings.model_fields)
+
+
+def _choices(annotation: Any) -> list[str] | None:
+    """The values of a ``Literal`` annotation (``Literal[...] | None`` too), else None."""
+    for arg in (annotation, *get_args(annotation)):
+        if get_origin(arg) is Literal:
+            return [str(a) for a in get_args(arg)]
+    return None
 
 
 def _kind(annotation: Any) -> Literal["str", "int", "float", "bool", "url", "list"]:
@@ -107,14 +149,15 @@ def _kind(annotation: Any) -> Literal["str", "int", "float", "bool", "url", "lis
 def _core_specs() -> list[SettingSpec]:
     specs = []
     for name, info in CoreSettings.model_fields.items():
-        choices = list(get_args(info.annotation)) if name == "product_key" else None
+        choices = _choices(info.annotation)
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         default = info.default if info.default is not None else None
         if isinstance(default, bool):
             default = str(default).lower()
         specs.append(SettingSpec(name=name, description=info.description or name,
                                  secret=name in _SECRET_FIELDS, choices=choices,
                                  default=None if default is None else str(default),
-                                 kind=_kind(info.annotation)))
+                                 kind=extra.get("kind") or _kind(info.annotation)))
     return specs
 
 
@@ -209,4 +252,7 @@ def _expected(name: str, error: Any) -> str:
         return "must be a whole number >= " + ("1" if name == "concurrency" else "0")
     if kind == "float":
         return "must be a number >= 0"
-    return str(error.get("msg", "is invalid")).lower()
+    message = str(error.get("msg", "is invalid"))
+    if message.startswith("Value error, "):  # a validator's own sentence, kept as written
+        return message.removeprefix("Value error, ")
+    return message.lower()

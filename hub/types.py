@@ -302,6 +302,9 @@ class SettingSpec(_Model):
     kind: Literal["str", "int", "float", "bool", "url", "list"] = "str"
     aliases: list[str] = Field(default_factory=list)
     """Old names of this setting that keep working (stored and given values are renamed)."""
+    store_key: bool = False
+    """A key the store issued to the hub (an API key, a custom app's token), as opposed to
+    the hub's own app credentials: ``hub accounts disconnect`` wipes it with the tokens."""
 
 
 class Capability(StrEnum):
@@ -312,6 +315,8 @@ class Capability(StrEnum):
     TRACKING = "tracking"
     WEBHOOKS = "webhooks"
     OAUTH = "oauth"
+    REVOKE = "revoke"
+    """The plugin revokes its grant on the platform when an account is disconnected."""
 
 
 class PlatformInfo(_Model):

@@ -91,6 +91,11 @@ class FakePlatform:
                               hub.OrderState.DELIVERED]
         self.state_calls: list[hub.StateUpdate] = []
         self.refuse_state: str | None = None  # answer every state push failed with this
+        self.currency: str | None = None  # what store_currency answers (None: it cannot say)
+
+    @hub.hookimpl
+    async def store_currency(self, account: hub.Account) -> str | None:
+        return self.currency
 
     def add(self, *payloads: dict[str, Any]) -> None:
         for payload in payloads:

@@ -7,9 +7,11 @@ from typing import Any
 
 import click
 
+from hub.cli.connections import warn_currency
 from hub.cli.context import get_app, run
 from hub.cli.output import emit_json, json_option, key_values, say, table
 from hub.errors import ConfigError
+from hub.types import Capability
 
 ON_OFF = click.Choice(["on", "off"])
 
@@ -30,6 +32,10 @@ def add(platform: str, name: str, settings: tuple[str, ...]) -> None:
     row = app.accounts.add(platform, name, key_values(settings))
     say(f"added {platform} account '{row.name}'; writes (stock, price, tracking) are off until "
         f"switched on: hub accounts flows {row.name} --stock on")
+    info = app.host.info(platform)
+    keys = [spec.name for spec in info.settings if spec.store_key]
+    if Capability.OAUTH not in info.capabilities and all(key_values(settings).get(k) for k in keys):
+        warn_currency(row.name)  # the store's keys are given: ask it for its currency now
 
 
 @accounts.command("set")
@@ -96,6 +102,11 @@ def show(name: str, as_json: bool) -> None:
         click.echo(f"  {key} = {value}")
     for key, value in view["reference"].items():
         click.echo(f"  ({key}: {value})")
+    click.echo("back-office currency: " + (view["back_office_currency"]
+                                          or f"{app.currency} (the hub's)"))
+    for part in ("brand", "terms"):
+        shown = {k: v for k, v in view[part].items() if v is not None}
+        click.echo(f"{part}: " + (", ".join(f"{k} {v}" for k, v in shown.items()) or "-"))
 
 
 @accounts.command("remove")
@@ -113,14 +124,6 @@ def enable(name: str) -> None:
     """Resume all sync of account NAME."""
     get_app().accounts.set_flags(name, enabled=True, paused_reason=None)
     say(f"account '{name}' enabled")
-
-
-@accounts.command("disable")
-@click.argument("name")
-def disable(name: str) -> None:
-    """Stop all sync of account NAME, keeping its history."""
-    get_app().accounts.set_flags(name, enabled=False)
-    say(f"account '{name}' disabled; its orders and history are kept")
 
 
 @accounts.command("flows")
@@ -185,8 +188,12 @@ def warehouses(name: str, feed: str | None, sales: str | None) -> None:
               help="Loopback port for the OAuth redirect (HUB_OAUTH_PORT; must match the app's "
                    "registered redirect URI).")
 @click.option("--browser/--no-browser", default=False, help="Open the URL in a browser.")
-def authorize(name: str, port: int, browser: bool) -> None:
-    """Connect account NAME: OAuth2 in the browser, or verify its API keys."""
+@click.option("--reimport-released", is_flag=True,
+              help="Import again, as new orders, the orders a disconnect released to the store.")
+def authorize(name: str, port: int, browser: bool, reimport_released: bool) -> None:
+    """Connect account NAME: OAuth2 in the browser, or verify its API keys. A disconnected or
+    disabled account is enabled again and resumes from its cursor (released orders are not
+    imported again unless --reimport-released)."""
     from hub.core.authorize import authorize_account
 
     opener = None
@@ -198,9 +205,21 @@ def authorize(name: str, port: int, browser: bool) -> None:
             webbrowser.open(url)
 
     app = get_app()
+    was_enabled = app.accounts.row(name).enabled
     stored = run(authorize_account(app, name, port=port, opener=opener))
     say(f"account '{name}' is authorized" + (" (credentials stored encrypted)" if stored else ""))
+    if not was_enabled:
+        say(f"account '{name}' is connected again; its import resumes from its cursor")
+    if reimport_released:
+        from hub.core.connections import reimport_released as detach
+
+        say(f"{detach(app, name)} released order(s) will be imported again by the next import")
+    warn_currency(name)
 
 
 def register(cli: click.Group) -> None:
+    from hub.cli.connections import disable, disconnect
+
+    accounts.add_command(disconnect)
+    accounts.add_command(disable)
     cli.add_command(accounts)

@@ -141,6 +141,11 @@ def show(order_id: int, as_json: bool) -> None:
     click.echo(f"subtotal {format_money(t.subtotal, cur)}  shipping {format_money(t.shipping, cur)}  "
                f"discount {format_money(t.discount, cur)}  tax {format_money(t.tax, cur)}  "
                f"total {format_money(t.total, cur)}")
+    if view.terms is not None:
+        terms = view.terms
+        click.echo(f"terms: shipments billed to {terms.shipment_billing}, tickets handled by "
+                   f"{terms.tickets_handled_by}, carrier account {terms.carrier_account or '-'}, "
+                   f"shipping rules {terms.shipping_rules or '-'}")
     for ev in view.events:
         by = f" [{ev.source}]" if ev.source else ""
         click.echo(f"  {ev.at:%Y-%m-%d %H:%M} {ev.kind}{by}: {ev.message}")
@@ -280,6 +285,17 @@ def push_states(account: str | None, as_json: bool) -> None:
     from hub.cli.stock import _push
 
     _push("status", account, as_json)
+@orders.command("reference")
+@click.argument("order_id", type=int)
+@click.argument("new_ref")
+def reference(order_id: int, new_ref: str) -> None:
+    """Keep order ORDER_ID under reference NEW_REF and release its platform order, so the next
+    import that sees the platform order brings it in again as a new order (both linked)."""
+    from hub.core.connections import change_reference
+
+    _, key = change_reference(get_app(), order_id, new_ref)
+    say(f"order {order_id} is now reference '{new_ref}'; platform order {key} is imported again "
+        "as a new order by the next import that sees it")
 
 
 def register(cli: click.Group) -> None:

@@ -28,7 +28,7 @@ from hub.core.storage.models import Account as AccountRow
 from hub.errors import AuthError, ConfigError, NotFound
 from hub.settings import CORE_SETTING_NAMES as CORE_SETTING_NAMES  # named once, in hub.settings
 from hub.settings import CORE_SETTINGS as CORE_SETTINGS
-from hub.settings import canonical_values, schema_for
+from hub.settings import CoreSettings, SettingsView, canonical_values, schema_for
 from hub.types import PlatformInfo, SettingSpec
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def _check_value(spec: SettingSpec, value: str, label: str) -> str:
             raise ConfigError(f"{label} setting '{spec.name}' must be an http(s) URL such as "
                               f"https://shop.example.com, got '{value}'")
         value = value.rstrip("/")
-    if spec.choices and value not in spec.choices:
+    if spec.choices and value and value not in spec.choices:
         raise ConfigError(f"{label} setting '{spec.name}' must be one of "
                           f"{', '.join(spec.choices)}, got '{value}'")
     return value
@@ -86,6 +86,7 @@ def validate_settings(info: PlatformInfo, values: dict[str, str], *,
         if spec.required and not have.get(spec.name):
             raise ConfigError(f"missing {label} setting '{spec.name}' ({spec.description}); "
                               f"add: --set {spec.name}=VALUE")
+    _ = SettingsView(specs, have, label=f"{label} account").core  # typed checks (a currency code)
     return plain, secret
 
 
@@ -203,8 +204,9 @@ class AccountService:
                 s.exec(select(SyncRun.id).where(SyncRun.account_id == row.id)).first()
             if has_history:
                 raise ConfigError(f"account '{name}' has imported orders or run history",
-                                  hint=f"disable it instead to stop all sync and keep its history: "
-                                       f"hub accounts disable {name}")
+                                  hint=f"disconnect it instead: sync stops, open orders go back to "
+                                       f"the store and the history stays: "
+                                       f"hub accounts disconnect {name}")
             from hub.core.storage.models import (
                 AccountWarehouse,
                 Lease,
@@ -232,6 +234,25 @@ class AccountService:
             row.paused_reason = None
             row.updated_at = now()
             s.add(row)
+
+    def clear_credentials(self, account_id: int, settings: list[str]) -> None:
+        """Wipe the stored credentials and the secret ``settings`` named (a disconnect)."""
+        with self.app.db.session() as s:
+            row = s.get(AccountRow, account_id)
+            assert row is not None
+            row.credentials_enc = None
+            replace_secrets(_owner(row, "credentials"), ())
+            if settings and row.secrets_enc:
+                kept = {k: v for k, v in self.app.box.decrypt(row.secrets_enc, what="settings").items()
+                        if k not in settings}
+                row.secrets_enc = self.app.box.encrypt(kept) if kept else None
+                replace_secrets(_owner(row, "settings"), kept.values())
+            plain = {k: v for k, v in (row.settings or {}).items() if k not in settings}
+            if plain != (row.settings or {}):
+                row.settings = plain
+            row.updated_at = now()
+            s.add(row)
+        self._live.pop(account_id, None)
 
     def load_credentials(self, account_id: int) -> dict[str, Any]:
         with self.app.db.session() as s:
@@ -419,4 +440,18 @@ class AccountService:
                 if row.credentials_enc else {}
             shown = {*CORE_REFERENCE_KEYS, *(info.reference_keys if info else ())}
             view["reference"] = {k: v for k, v in creds.items() if k in shown}
+            view.update(self._connection(row, info))
         return view
+
+    def _connection(self, row: AccountRow, info: PlatformInfo | None) -> dict[str, Any]:
+        """The brand details, the terms new orders record, and the account's own back-office
+        currency (None: the hub's)."""
+        from hub.core.connections import brand_of, terms_of
+
+        try:
+            core = SettingsView(schema_for(info.settings if info else []), row.settings or {},
+                                label=f"account '{row.name}'").core
+        except ConfigError:  # a stored value no longer valid: show the account all the same
+            core = CoreSettings()
+        return {"brand": brand_of(core), "terms": terms_of(core),
+                "back_office_currency": core.back_office_currency}

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 async def authorize_with(app: HubApp, name: str, session: AuthSession) -> bool:
     """Run account ``name``'s authorize hook with ``session``; store new credentials encrypted.
 
+    A disconnected or disabled account is enabled again: its import resumes from its
+    cursor (orders it released stay released; see ``hub accounts authorize
+    --reimport-released``).
+
     :return: True when new credentials were stored, False when the hook only verified keys.
     """
     row = app.accounts.row(name)
@@ -31,6 +35,8 @@ async def authorize_with(app: HubApp, name: str, session: AuthSession) -> bool:
         account.credentials = merged
     else:  # keys verified; clear a pause left by an earlier failure
         app.accounts.set_flags(name, paused_reason=None)
+    if not row.enabled:  # a disconnected or disabled account reconnects: flows resume
+        app.accounts.set_flags(name, enabled=True)
     app.accounts.forget(row.id or 0)
     from hub.core.storage.queries import record_authorized
 

@@ -191,12 +191,47 @@ class Demo:
             self.say(f"{name}: second import {again.counts.summary()}")
             if Capability.WEBHOOKS in info.capabilities:
                 report.webhook = self._webhook(platform, name, sandbox)
+            if name.endswith("-outlet"):
+                report.imported += self._connections(name)
         except Exception as exc:  # the demo reports every account, even a failing one
             from hub.core.http.redact import redact
 
             report.errors.append(redact(f"{type(exc).__name__}: {exc}"))
             self.say(f"{name}: failed: {report.errors[-1]}")
         return report
+
+    def _connections(self, name: str) -> int:
+        """Seeds 000 and 004 on one store: re-import an order by giving the hub's copy a new
+        reference, then disconnect the store (its open orders go back to it). :return: the
+        orders the re-import created (1)."""
+        from sqlmodel import col, select
+
+        from hub.core.connections import change_reference, disconnect
+        from hub.core.storage.models import Order
+        from hub.core.sync.orders import import_payload
+
+        account_id = self.app.accounts.row(name).id
+        with self.app.db.session() as s:
+            order = s.exec(select(Order).where(Order.account_id == account_id)
+                           .order_by(col(Order.id).desc())).first()
+        if order is None:
+            return 0
+        _, key = change_reference(self.app, order.id or 0, f"DEMO-{order.id}")
+
+        async def reimport() -> int:
+            account = self.app.accounts.open_named(name)
+            payload = await self.host.fetch_order(account, key)
+            if payload is None:
+                return 0
+            result = await import_payload(self.app, name, payload)
+            return int(result.counts.counts["imported"])
+
+        created = int(self._run(reimport()))
+        self.say(f"{name}: order {order.id} kept as reference DEMO-{order.id}; platform order "
+                 f"{key} imported again as a new order ({created})")
+        done = self._run(disconnect(self.app, name))
+        self.say(f"{name}: disconnected: " + done.summary(name).split(": ", 1)[1])
+        return created
 
     def _progress(self, name: str) -> Callable[[int, int | None], None] | None:
         import sys

@@ -434,3 +434,49 @@ async def push_invoice(account: Account, invoice: InvoiceDocument) -> PushResult
     Dispatch: the account's platform plugin only; first result wins. A platform
     whose plugin does not implement it gets no invoices queued.
     """
+# ---- connections: disconnecting an account, the store's currency ----
+
+@hookspec(firstresult=True)
+async def revoke_authorization(account: Account) -> bool:
+    """Revoke the hub's access to the store on the platform (``hub accounts disconnect``).
+
+    Called before the core wipes the account's stored credentials, with the
+    account's credentials still loaded. Implement it only where the platform lets
+    an app give up its own grant (Shopify: uninstall the app through
+    ``DELETE /admin/api_permissions/current.json``; Mercado Libre: ``DELETE
+    /users/{user_id}/applications/{app_id}``), and declare
+    ``Capability.REVOKE`` in ``platform_info``; platforms whose keys only the store
+    owner can delete (WooCommerce REST keys, VTEX app keys) leave it out and say
+    so in their docs: the core then only wipes the keys it holds.
+
+    :param account: the account being disconnected (credentials and settings loaded).
+    :return: True when the platform confirmed the revocation, False when it
+        answered that there was nothing left to revoke (the grant was already gone).
+    :raises hub.errors.HubError: the platform refused or could not be reached;
+        the core reports it and wipes the stored credentials all the same.
+
+    Dispatch: the account's platform plugin only, and only when it implements the
+    hook; first result wins.
+    """
+
+
+@hookspec(firstresult=True)
+async def store_currency(account: Account) -> str | None:
+    """The currency the store sells in, as the platform reports it (ISO 4217).
+
+    The core asks at ``hub accounts authorize`` (and ``hub accounts add`` for
+    accounts whose keys are in their settings) and warns at once when it differs
+    from the account's back-office currency, before any order is rejected for it.
+
+    :param account: the account, authorized (credentials loaded).
+    :return: the three-letter code (Shopify ``shop { currencyCode }``,
+        WooCommerce ``/data/currencies/current``, VTEX the trade policy's
+        ``CurrencyCode``, Mercado Libre the site's currency), or None when the
+        platform does not say.
+
+    Dispatch: the account's platform plugin only, and only when it implements the
+    hook; first result wins.
+    """
+
+
+PLATFORM_HOOKS = PLATFORM_HOOKS | {"revoke_authorization", "store_currency"}

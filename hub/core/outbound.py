@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hub.outbound")
 
-EVENTS = ("order.created", "order.updated", "order.cancelled")
+EVENTS = ("order.created", "order.updated", "order.cancelled", "order.released")
 MAX_CONSECUTIVE_FAILURES = 10
 BACKOFF_BASE = 10.0  # seconds before the first retry
 BACKOFF_CAP = 3600.0  # never wait more than an hour between attempts
@@ -255,13 +255,42 @@ def _subscriptions(s: Session, account_id: int) -> list[WebhookSubscription]:
     return cache[account_id]
 
 
-def order_body(account: AccountRow, order_id: int, event: str, order: Order) -> str:
+def order_body(account: AccountRow, order_id: int, event: str, order: Order,
+               terms: dict[str, str | None] | None = None) -> str:
     """The JSON sent to subscribers: the canonical order (without the raw payload),
-    with the account, its platform and the hub's order id."""
+    with the account, its platform, the hub's order id and the connection's terms
+    recorded on the order (who is billed for shipments, carrier account, shipping
+    rules, who handles tickets)."""
     return json.dumps({"event": event, "account": account.name, "platform": account.platform,
                        "order_id": order_id,
-                       "order": order.model_dump(mode="json", exclude={"raw"})},
+                       "order": order.model_dump(mode="json", exclude={"raw"}),
+                       "terms": terms},
                       separators=(",", ":"))
+
+
+def _queue(s: Session, account: AccountRow, event: str, order_id: int, body: str) -> int:
+    wanted = [sub for sub in _subscriptions(s, account.id or 0) if event in (sub.events or EVENTS)]
+    for sub in wanted:
+        s.add(WebhookDelivery(subscription_id=sub.id or 0, account_id=account.id or 0,
+                              event=event, order_id=order_id,
+                              delivery_id=uuid.uuid4().hex, body=body))
+    return len(wanted)
+
+
+def enqueue_row_event(s: Session, account: AccountRow, order: OrderRow, event: str, *,
+                      terms: dict[str, str | None] | None = None, reason: str | None = None) -> int:
+    """Queue ``event`` (``order.released``) about a stored order, in the caller's transaction.
+
+    The body names the order as the hub holds it: ids, number, platform status,
+    canonical state, total, the recorded terms and the reason.
+    """
+    body = json.dumps({
+        "event": event, "account": account.name, "platform": account.platform,
+        "order_id": order.id, "reason": reason, "terms": terms,
+        "order": {"platform_order_id": order.platform_order_id, "number": order.number,
+                  "status": order.status, "state": order.state, "currency": order.currency,
+                  "total": str(order.total)}}, separators=(",", ":"))
+    return _queue(s, account, event, order.id or 0, body)
 
 
 def enqueue_order_event(s: Session, account: AccountRow, order: Order, created: bool) -> int:
@@ -271,20 +300,16 @@ def enqueue_order_event(s: Session, account: AccountRow, order: Order, created: 
     Disabled subscriptions still queue: nothing is lost while a receiver is down.
     :return: how many deliveries were queued.
     """
+    from hub.core.connections import order_terms
+
     event = "order.created" if created else "order.updated"
-    wanted = [sub for sub in _subscriptions(s, account.id or 0)
-              if event in (sub.events or EVENTS)]
-    if not wanted:
+    if not any(event in (sub.events or EVENTS) for sub in _subscriptions(s, account.id or 0)):
         return 0
     order_id = s.exec(select(OrderRow.id).where(
         OrderRow.account_id == account.id,
         OrderRow.platform_order_id == order.platform_order_id)).one()
-    body = order_body(account, order_id or 0, event, order)
-    for sub in wanted:
-        s.add(WebhookDelivery(subscription_id=sub.id or 0, account_id=account.id or 0,
-                              event=event, order_id=order_id or 0,
-                              delivery_id=uuid.uuid4().hex, body=body))
-    return len(wanted)
+    body = order_body(account, order_id or 0, event, order, order_terms(s, order_id or 0))
+    return _queue(s, account, event, order_id or 0, body)
 
 
 def enqueue_state_event(s: Session, account: AccountRow, order: OrderRow, event: str,

@@ -280,6 +280,20 @@ class PluginHost:
     def create_sandbox(self, platform: str, options: Any) -> Any:
         return self.call("create_sandbox", platform, options=options)
 
+    # ---- connections ----
+    async def revoke_authorization(self, account: Any) -> bool | None:
+        """The plugin's revoke (None when it has none: the platform offers no revocation)."""
+        if not self.implements("revoke_authorization", account.platform):
+            return None
+        return bool(await self.call("revoke_authorization", account.platform, account=account))
+
+    async def store_currency(self, account: Any) -> str | None:
+        """The store's currency as the platform reports it (None when the plugin cannot say)."""
+        if not self.implements("store_currency", account.platform):
+            return None
+        code = await self.call("store_currency", account.platform, account=account)
+        return str(code).upper() if code else None
+
     # --- broadcast -----------------------------------------------------------
     def order_imported(self, account: Any, order: Any, created: bool) -> None:
         self._broadcast("order_imported", account=account, order=order, created=created)

@@ -22,7 +22,18 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
-from hub.core.api import docs, errors, inbound, inventory, invoices, oauth, ops, orders, runs
+from hub.core.api import (
+    connections,
+    docs,
+    errors,
+    inbound,
+    inventory,
+    invoices,
+    oauth,
+    ops,
+    orders,
+    runs,
+)
 from hub.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -64,6 +75,7 @@ def create_server(app: HubApp, *, daemon: Any = None, base_url: str | None = Non
     errors.install(api)
     docs.install(api)
     for router in (inbound.router, oauth.callback_router, oauth.api_router, orders.router,
-                   inventory.router, runs.router, ops.router, invoices.router):
+                   inventory.router, runs.router, ops.router, invoices.router,
+                   connections.router, connections.orders_router):
         api.include_router(router)
     return api

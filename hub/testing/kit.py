@@ -79,8 +79,12 @@ class PlatformKit(MappingSuite, PagingSuite, WebhookSuite, KitBase):
 
         Fix: give every ``SettingSpec`` a description, mark credentials ``secret=True``,
         offer a ``base_url`` setting (so accounts can point at a sandbox), and list the
-        eligible and excluded order statuses when the plugin imports orders.
+        eligible and excluded order statuses when the plugin imports orders. Declare
+        ``Capability.REVOKE`` exactly when you implement ``revoke_authorization``, and
+        mark a ``store_key=True`` setting ``secret=True`` too.
         """
+        from hub.core.plugins import get_host
+
         self._check("test_platform_info_is_complete")
         info = self._info()
         assert info.display_name and info.capabilities
@@ -88,6 +92,10 @@ class PlatformKit(MappingSuite, PagingSuite, WebhookSuite, KitBase):
         assert info.setting("base_url") is not None, "add a base_url setting"
         if Capability.ORDERS in info.capabilities:
             assert info.eligible_statuses, "declare eligible_statuses"
+        revokes = get_host().implements("revoke_authorization", self.platform)
+        assert (Capability.REVOKE in info.capabilities) == revokes, (
+            "declare Capability.REVOKE exactly when revoke_authorization is implemented")
+        assert all(s.secret for s in info.settings if s.store_key), "a store key must be secret"
 
     @kit_test
     def test_secret_settings_are_redacted_everywhere(self, harness: SandboxHarness,

@@ -108,7 +108,9 @@ def test_order_events_are_queued_with_the_order_and_carry_the_canonical_order(
     with app.db.session() as s:
         hub_ids = {o.platform_order_id: o.id for o in s.exec(select(Order))}
     body = json.loads(queued[0].body)
-    assert set(body) == {"event", "account", "platform", "order_id", "order"}
+    assert set(body) == {"event", "account", "platform", "order_id", "order", "terms"}
+    assert body["terms"] == {"shipment_billing": "hub", "tickets_handled_by": "hub",
+                             "carrier_account": None, "shipping_rules": None}
     assert (body["event"], body["account"], body["platform"]) == ("order.created", "main", "fakeshop")
     assert body["order_id"] == hub_ids[body["order"]["platform_order_id"]]
     assert "raw" not in body["order"] and body["order"]["total"] == {"amount": "44.00",

@@ -19,6 +19,9 @@ def test_demo_runs_the_whole_cycle_and_exits_0(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     table = done.stdout
     assert "account" in table and "imported" in table and f"data: {data}" in table
+    # one store re-imports an order by reference, then is disconnected (seeds 000 and 004)
+    assert "imported again as a new order (1)" in done.stderr
+    assert "woocommerce-outlet: disconnected: released" in done.stderr
     lines = table.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("---")) + 1
     rows = [line.split() for line in lines[start:] if line.strip() and not line.startswith(" ")]

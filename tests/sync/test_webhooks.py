@@ -124,3 +124,21 @@ def test_secret_headers_are_never_stored(app: HubApp, account: str) -> None:
     with app.db.session() as s:
         stored = s.get(InboundEvent, received.event_id)
     assert stored is not None and stored.headers == {"x-delivery-id": "d-8"}
+
+
+def test_deliveries_for_a_disabled_account_change_nothing(app: HubApp, account: str) -> None:
+    from hub.core.connections import disconnect
+    from hub.core.storage.models import InboundEvent
+
+    assert post(app, json.dumps(make_order(1)).encode()).status_code == 202
+    asyncio.run(disconnect(app, "main", wipe=False))
+    [released] = orders(app)
+    assert released.state == "released"
+    changed = make_order(1, status="processing")
+    assert post(app, json.dumps(changed).encode()).status_code == 202
+    assert post(app, json.dumps(make_order(2)).encode()).status_code == 202
+    [still] = orders(app)  # no new order, and the released one is not touched
+    assert (still.state, still.status) == ("released", released.status)
+    with app.db.session() as s:
+        statuses = [e.status for e in s.exec(select(InboundEvent).order_by(InboundEvent.id))]
+    assert statuses == ["done", "ignored", "ignored"]

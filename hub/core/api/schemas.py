@@ -157,6 +157,15 @@ class Totals(BaseModel):
     total: Decimal
 
 
+class TermsOut(BaseModel):
+    """The connection's terms recorded on the order when it was imported (seed 004)."""
+
+    shipment_billing: str = Field(description="who is billed for the shipments: hub or store")
+    tickets_handled_by: str = Field(description="which side handles support tickets: hub or store")
+    carrier_account: str | None
+    shipping_rules: str | None
+
+
 class OrderDetail(OrderSummary):
     deducted_at: datetime | None
     customer: CustomerOut | None
@@ -168,6 +177,8 @@ class OrderDetail(OrderSummary):
     lines: list[LineOut]
     shipments: list[ShipmentOut]
     events: list[EventOut]
+    terms: TermsOut | None = Field(None, description=(
+        "the connection's terms when the order came in (null: imported before terms existed)"))
 
 
 class Deducted(BaseModel):

@@ -23,6 +23,7 @@ from hub.core.api.schemas import (
     RunList,
     RunSummary,
     ShipmentOut,
+    TermsOut,
     Totals,
 )
 from hub.core.storage import queries
@@ -84,7 +85,15 @@ def order_detail(db: Database, order_id: int) -> OrderDetail:
                    for ln in parts["lines"]],
             shipments=[shipment_out(sh) for sh in parts["shipments"]],
             events=[EventOut(at=ev.at, kind=ev.kind, message=ev.message, source=ev.source)
-                    for ev in parts["events"]])
+                    for ev in parts["events"]],
+            terms=_terms(s, order.id or 0))
+
+
+def _terms(s: Any, order_id: int) -> TermsOut | None:
+    from hub.core.connections import order_terms
+
+    terms = order_terms(s, order_id)
+    return None if terms is None else TermsOut.model_validate(terms)
 
 
 def run_summary(run: SyncRun, account: str) -> RunSummary:

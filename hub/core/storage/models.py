@@ -381,4 +381,6 @@ class ApiKey(SQLModel, table=True):
 
 
 # tables of their own modules, imported so that ``SQLModel.metadata`` holds them
+# ---- connections and re-imports (tables in their own module; imported so metadata sees them) ----
+from hub.core.storage.connections import OrderLink, OrderTerms  # noqa: E402,F401
 from hub.core.storage.invoices import Invoice  # noqa: E402,F401

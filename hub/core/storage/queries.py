@@ -44,6 +44,14 @@ def record_authorized(db: Database, account_id: int, at: datetime | None = None)
     return at
 
 
+def forget_authorized(db: Database, account_id: int) -> None:
+    """Forget that the account passed ``authorize`` (its credentials were wiped)."""
+    with db.session() as s:
+        row = s.get(HubSetting, _authorized_key(account_id))
+        if row is not None:
+            s.delete(row)
+
+
 def authorized_at(s: Session, account: Account) -> datetime | None:
     """When ``account`` last passed ``authorize``; None when never (or before this account existed:
     an id reused after a removal does not inherit the old account's authorization)."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
+from hub.core.connections import forget_order
 from hub.core.storage.columns import now
 from hub.core.storage.models import Account as AccountRow
 from hub.core.storage.models import (
@@ -24,13 +25,12 @@ from hub.core.storage.models import (
     OrderLine,
     OutboxItem,
     Shipment,
-    StockReservation,
 )
 from hub.core.sync.invoicing import active_invoices, for_shipment
 from hub.core.sync.invoicing import delete_for_order as delete_invoices
 from hub.core.sync.lifecycle import change_state, current_state
 from hub.core.sync.push import enqueue
-from hub.core.sync.stock import debit_level
+from hub.core.sync.stock import give_back
 from hub.errors import ConfigError, NotFound
 from hub.lifecycle import FINAL, OrderState, refusal
 from hub.types import Shipment as CanonicalShipment
@@ -248,10 +248,7 @@ def delete(app: HubApp, order_id: int) -> Order:
     """Delete the hub's copy so the order can be imported again; undeducted stock goes back."""
     with app.db.session() as s:
         order = get_order(s, order_id)
-        for res in s.exec(select(StockReservation).where(StockReservation.order_id == order_id)):
-            if order.stock_deducted_at is None:
-                debit_level(s, res.product_id, res.warehouse_id, -res.quantity)
-            s.delete(res)
+        give_back(s, order_id, deducted=order.stock_deducted_at is not None)
         delete_invoices(s, order_id)
         shipments = s.exec(select(Shipment).where(Shipment.order_id == order_id)).all()
         for shipment in shipments:
@@ -263,6 +260,7 @@ def delete(app: HubApp, order_id: int) -> Order:
             s.delete(line)
         for event in s.exec(select(OrderEvent).where(OrderEvent.order_id == order_id)).all():
             s.delete(event)
+        forget_order(s, order_id)
         s.flush()  # children first: the tables have no ORM relationships to order the deletes
         s.delete(order)
     return order

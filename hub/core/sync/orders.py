@@ -24,9 +24,11 @@ from sqlmodel import Session, select
 
 from hub.account import Account
 from hub.core import outbound
+from hub.core.connections import back_office_currency, link_reimported, terms_of, terms_rows
 from hub.core.http.redact import redact
 from hub.core.storage.bulk import among, insert_rows
 from hub.core.storage.columns import now
+from hub.core.storage.connections import OrderTerms
 from hub.core.storage.models import Account as AccountRow
 from hub.core.storage.models import Order as OrderRow
 from hub.core.storage.models import OrderEvent, OrderLine, ProductLink, SyncCursor
@@ -37,6 +39,7 @@ from hub.core.sync.prefetch import aclose, chain
 from hub.core.sync.rules import Eligibility, data_reason
 from hub.core.sync.stock import reserve, reserve_new, sales_warehouse_id
 from hub.errors import ConfigError, HubError
+from hub.lifecycle import OrderState
 from hub.types import Order, OrderPage, OrderPeek, PlatformInfo
 from hub.types import Product as CanonicalProduct
 
@@ -90,7 +93,10 @@ class OrderWriter:
         self.account = account
         self.info = info
         self.rules = Eligibility.for_account(account, info)
-        self.currency = app.currency
+        self.currency = back_office_currency(app, account.core)
+        self.currency_owner = ("the account's back-office" if account.core.back_office_currency
+                               else "the hub's")
+        self.terms = terms_of(account.core)  # recorded on each new order
         self.product_key = account.setting("product_key", "sku") or "sku"
         self.can_fetch_products = (app.host.implements("fetch_products", row.platform)
                                    and app.host.implements("map_product", row.platform))
@@ -219,7 +225,8 @@ class OrderWriter:
                 row = existing.get(order.platform_order_id)
                 if row is None:
                     reason = self.rules.status_reason(order) or data_reason(
-                        order, currency=self.currency, contact_required=self.rules.contact_required)
+                        order, currency=self.currency, contact_required=self.rules.contact_required,
+                        currency_owner=self.currency_owner)
                     if reason:
                         result.counts.add(runs.SKIPPED, reason)
                         items.append((order.platform_order_id, runs.SKIPPED, reason))
@@ -227,7 +234,10 @@ class OrderWriter:
                         new.append((order, fingerprint(order)))
                     continue
                 digest = fingerprint(order)
-                if row.fingerprint == digest or order.updated_at < row.platform_updated_at:
+                if row.state == OrderState.RELEASED:
+                    # handed back to the store on a disconnect: the hub no longer follows it
+                    result.counts.add(runs.UNCHANGED)
+                elif row.fingerprint == digest or order.updated_at < row.platform_updated_at:
                     # same content, or an older copy arriving late (a retried webhook,
                     # a slow page): the hub keeps the newest state it has seen
                     result.counts.add(runs.UNCHANGED)
@@ -298,6 +308,9 @@ class OrderWriter:
                 OrderRow.account_id == account_id,
                 among(OrderRow.platform_order_id, [o.platform_order_id for o, _ in new])))}
         order_ids: list[int] = [stored[order.platform_order_id] or 0 for order, _ in new]
+        insert_rows(s, OrderTerms, terms_rows(list(order_ids), self.terms))
+        link_reimported(s, account_id, [(order.platform_order_id, order_id)
+                                        for (order, _), order_id in zip(new, order_ids, strict=True)])
         lines: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
         wanted: dict[int, dict[int, Decimal]] = {}

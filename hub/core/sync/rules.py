@@ -42,8 +42,13 @@ class Eligibility:
         return status in self.excluded
 
 
-def data_reason(order: Order, *, currency: str, contact_required: bool) -> str | None:
-    """Rules on the order's content: lines, customer, contact data, currency."""
+def data_reason(order: Order, *, currency: str, contact_required: bool,
+                currency_owner: str = "the hub's") -> str | None:
+    """Rules on the order's content: lines, customer, contact data, currency.
+
+    ``currency`` is the account's back-office currency; ``currency_owner`` names
+    whose it is in the reason (the hub's, or the account's own).
+    """
     if not order.lines:
         return "no line items"
     customer = order.customer
@@ -52,5 +57,5 @@ def data_reason(order: Order, *, currency: str, contact_required: bool) -> str |
     if contact_required and not customer.unspecified and not (customer.email or customer.phone):
         return "customer has neither email nor phone"
     if order.currency.upper() != currency.upper():
-        return f"currency {order.currency.upper()} differs from the hub's {currency.upper()}"
+        return f"currency {order.currency.upper()} differs from {currency_owner} {currency.upper()}"
     return None

@@ -106,6 +106,21 @@ def reserve(session: Session, order_id: int, warehouse_id: int | None,
             session.add(row)
 
 
+def give_back(session: Session, order_id: int, *, deducted: bool) -> int:
+    """Drop the order's reservation; undeducted stock goes back to its warehouse.
+
+    Stock the back office already deducted stays deducted (the goods left the
+    shelf for that order). :return: the units given back.
+    """
+    returned = 0
+    for res in session.exec(select(StockReservation).where(StockReservation.order_id == order_id)):
+        if not deducted:
+            debit_level(session, res.product_id, res.warehouse_id, -res.quantity)
+            returned += res.quantity
+        session.delete(res)
+    return returned
+
+
 def reserve_new(session: Session, warehouse_id: int | None,
                 wanted: dict[int, dict[int, Decimal]]) -> None:
     """Debit the sales warehouse for orders that have no reservation yet (a page of new orders).

@@ -144,6 +144,8 @@ async def process(app: HubApp, event_id: int) -> str:
         if event is None or event.status == "done":
             return "done"
         row = app.accounts.row_by_id(event.account_id)
+    if not row.enabled:  # disconnected or disabled: its flows stop, late deliveries included
+        return _finish(app, event_id, "ignored", f"account '{row.name}' is disabled")
     account = app.accounts.open(row)
     body = event.body.encode()
     try:
@@ -167,6 +169,15 @@ async def process(app: HubApp, event_id: int) -> str:
     if error:
         log.warning("webhook event %s for %s: %s", event_id, row.name, error,
                     extra={"account": row.name})
+    return status
+
+
+def _finish(app: HubApp, event_id: int, status: str, error: str | None) -> str:
+    with app.db.session() as s:
+        stored = s.get(InboundEvent, event_id)
+        if stored is not None:
+            stored.status, stored.error, stored.processed_at = status, error, now()
+            s.add(stored)
     return status
 
 

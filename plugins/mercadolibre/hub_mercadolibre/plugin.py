@@ -152,3 +152,20 @@ def create_sandbox(options: SandboxOptions) -> MercadoLibreSandbox:
     from hub_mercadolibre.sandbox import MercadoLibreSandbox
 
     return MercadoLibreSandbox(options)
+
+
+# ---- connections ----
+@hub.hookimpl
+async def revoke_authorization(account: Account) -> bool:
+    """Revoke the app's grant on the platform (see :mod:`hub_mercadolibre.disconnect`)."""
+    from hub_mercadolibre import disconnect
+
+    return await disconnect.revoke(account)
+
+
+@hub.hookimpl
+async def store_currency(account: Account) -> str | None:
+    """The store's currency (see :mod:`hub_mercadolibre.disconnect`)."""
+    from hub_mercadolibre import disconnect
+
+    return await disconnect.store_currency(account)

@@ -51,7 +51,7 @@ SETTINGS = [
     SettingSpec(name="api_version", default=DEFAULT_API_VERSION,
                 description="GraphQL Admin API version (YYYY-MM) the plugin pins; queries and "
                             "mutations are written for 2026-07 and adapt to 2026-01/2026-04."),
-    SettingSpec(name="access_token", secret=True,
+    SettingSpec(name="access_token", secret=True, store_key=True,
                 description="Admin API access token of a custom app (shpat_...). When set, "
                             "`hub accounts authorize` only verifies it; leave empty to use "
                             "OAuth with client_id/client_secret."),
@@ -107,7 +107,7 @@ INFO = PlatformInfo(
     name=NAME,
     display_name="Shopify",
     capabilities=[Capability.ORDERS, Capability.PRODUCTS, Capability.STOCK, Capability.PRICE,
-                  Capability.TRACKING, Capability.WEBHOOKS, Capability.OAUTH],
+                  Capability.TRACKING, Capability.WEBHOOKS, Capability.OAUTH, Capability.REVOKE],
     settings=SETTINGS,
     eligible_statuses=ELIGIBLE_STATUSES,
     excluded_statuses=EXCLUDED_STATUSES,

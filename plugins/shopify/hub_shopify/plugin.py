@@ -147,3 +147,20 @@ def create_sandbox(options: SandboxOptions) -> ShopifySandbox:
     from hub_shopify.sandbox import ShopifySandbox
 
     return ShopifySandbox(options)
+
+
+# ---- connections ----
+@hub.hookimpl
+async def revoke_authorization(account: Account) -> bool:
+    """Revoke the app's grant on the platform (see :mod:`hub_shopify.disconnect`)."""
+    from hub_shopify import disconnect
+
+    return await disconnect.revoke(account)
+
+
+@hub.hookimpl
+async def store_currency(account: Account) -> str | None:
+    """The store's currency (see :mod:`hub_shopify.disconnect`)."""
+    from hub_shopify import disconnect
+
+    return await disconnect.store_currency(account)

@@ -21,12 +21,12 @@ SETTINGS = [
     SettingSpec(name="account_name", required=True,
                 description="The VTEX account name: the {account} in "
                             "https://{account}.vtexcommercestable.com.br."),
-    SettingSpec(name="app_key", secret=True, required=True,
+    SettingSpec(name="app_key", secret=True, required=True, store_key=True,
                 description="App key (X-VTEX-API-AppKey) with the roles: List orders, "
                             "Feed v3 and Hook Admin, Notify invoice, Change order workflow status, "
                             "Logistics inventory, Modify prices, Catalog read. Use a key for the "
                             "hub alone: VTEX keeps one order feed per app key."),
-    SettingSpec(name="app_token", secret=True, required=True,
+    SettingSpec(name="app_token", secret=True, required=True, store_key=True,
                 description="App token (X-VTEX-API-AppToken) paired with app_key."),
     SettingSpec(name="base_url", kind="url",
                 description="Override of https://{account}.vtexcommercestable.com.br (a sandbox)."),

@@ -157,3 +157,12 @@ def create_sandbox(options: SandboxOptions) -> VtexSandbox:
     from hub_vtex.sandbox import VtexSandbox
 
     return VtexSandbox(options)
+
+
+# ---- connections (VTEX app keys cannot be revoked by the app: no revoke_authorization) ----
+@hub.hookimpl
+async def store_currency(account: Account) -> str | None:
+    """The main trade policy's currency (see :mod:`hub_vtex.currency`)."""
+    from hub_vtex import currency
+
+    return await currency.store_currency(account)

@@ -19,11 +19,11 @@ SETTINGS = [
                             "lives under /wp-json/wc/v3)."),
     # Not `required`: left empty, `hub accounts authorize` gets keys from the store
     # (app-authorization flow) and stores them as credentials.
-    SettingSpec(name="consumer_key", secret=True,
+    SettingSpec(name="consumer_key", secret=True, store_key=True,
                 description="REST API consumer key (ck_...) with Read/Write permission, from "
                             "WooCommerce > Settings > Advanced > REST API; leave empty to get "
                             "keys with `hub accounts authorize`."),
-    SettingSpec(name="consumer_secret", secret=True,
+    SettingSpec(name="consumer_secret", secret=True, store_key=True,
                 description="REST API consumer secret (cs_...), paired with consumer_key."),
     SettingSpec(name="webhook_secret", secret=True,
                 description="The secret set on the store's webhooks; incoming deliveries "

@@ -148,3 +148,11 @@ def create_sandbox(options: SandboxOptions) -> WooCommerceSandbox:
     from hub_woocommerce.sandbox import WooCommerceSandbox
 
     return WooCommerceSandbox(options)
+
+
+# ---- connections (WooCommerce REST keys cannot be deleted through the API: no
+# revoke_authorization; the store owner deletes them under Settings > Advanced > REST API) ----
+@hub.hookimpl
+async def store_currency(account: Account) -> str | None:
+    """The store's currency (``/data/currencies/current``, or the ``currency`` setting)."""
+    return await WooClient(account).currency()

@@ -1,7 +1,7 @@
 """invoice: invoices as their own record (number, key, value, NF-e XML, lines, status)
 
 Revision ID: 0004b_invoices
-Revises: 0003_order_state
+Revises: 0004_status_flow
 Create Date: 2026-12-05 13:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import hub.core.storage.columns
 
 revision = '0004b_invoices'
-down_revision = '0003_order_state'
+down_revision = '0004_status_flow'
 branch_labels = None
 depends_on = None
 

@@ -141,6 +141,16 @@ def build(sb: MercadoLibreSandbox) -> ASGIApp:
         joiner = "&" if "?" in redirect else "?"
         return RedirectResponse(f"{redirect}{joiner}{urlencode(params)}", status_code=302)
 
+    async def revoke_grant(request: Request) -> Response:
+        """``DELETE /users/{user_id}/applications/{app_id}``: the seller's grant to the app ends."""
+        if not own(request) or str(request.path_params["user_id"]) != str(sb.seller_id):
+            return error(403, "forbidden", "the token does not belong to this user")
+        if request.path_params["app_id"] != sb.client_id:
+            return error(404, "not_found", "the user has not authorized this application")
+        sb.tokens.issuer.revoke(str(sb.seller_id))
+        sb.revoked_grants += 1
+        return JSONResponse({"user_id": sb.seller_id, "app_id": sb.client_id, "status": "revoked"})
+
     async def token(request: Request) -> Response:
         if not is_form(request):
             return error(400, "invalid_request", "the token request needs a form body")
@@ -417,6 +427,7 @@ def build(sb: MercadoLibreSandbox) -> ASGIApp:
         Route("/oauth/token", token, methods=["POST"]),
         Route("/users/{user_id}", authed(user)),
         Route("/users/{user_id}/items/search", authed(items_search)),
+        Route("/users/{user_id}/applications/{app_id}", authed(revoke_grant), methods=["DELETE"]),
         Route("/orders/search", authed(orders_search)),
         Route("/orders/{order_id:int}", authed(order)),
         Route("/packs/{pack_id:int}", authed(pack)),

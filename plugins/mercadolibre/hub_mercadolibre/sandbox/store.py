@@ -101,6 +101,7 @@ class MercadoLibreSandbox(Sandbox):
         }
         self.client_id = str(rng.randrange(10**15, 10**16))
         self.client_secret = "".join(rng.choices(string.ascii_letters + string.digits, k=32))
+        self.revoked_grants = 0  # DELETE /users/{id}/applications/{app} calls that ended the grant
         self.tokens = TokenServer(self.client_id, self.client_secret, self.seller_id, self.now,
                                   self.options.token_ttl or TOKEN_TTL)
         self.items = catalog.build(rng, SITE_ID, self.seller_id, self.epoch - timedelta(days=400),

@@ -22,7 +22,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 SHOP_CURRENCY = "USD"
-RATES = {"USD": Decimal(1), "EUR": Decimal("0.92"), "CAD": Decimal("1.37")}
+RATES = {"USD": Decimal(1), "EUR": Decimal("0.92"), "CAD": Decimal("1.37"), "GBP": Decimal("0.79"),
+         "BRL": Decimal("5.40"), "MXN": Decimal("17.10"), "AUD": Decimal("1.52"),
+         "JPY": Decimal("150")}
+"""Units of each currency per US dollar (a currency not listed converts 1:1)."""
 CENT = Decimal("0.01")
 TAX_RATE = Decimal("0.08")
 SHIPPING = [("Standard", Decimal("5.00")), ("Express", Decimal("14.90")),
@@ -74,10 +77,13 @@ def iso(value: datetime) -> str:
     return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def bag(amount: Decimal, presentment: str = SHOP_CURRENCY) -> dict[str, Any]:
-    """A MoneyBag: the shop's amount and the buyer's (converted, rounded to the cent)."""
-    shown = (amount * RATES[presentment]).quantize(CENT, ROUND_HALF_UP)
-    return {"shopMoney": {"amount": str(amount.quantize(CENT)), "currencyCode": SHOP_CURRENCY},
+def bag(amount: Decimal, presentment: str = SHOP_CURRENCY, shop: str = SHOP_CURRENCY
+        ) -> dict[str, Any]:
+    """A MoneyBag: the shop's amount (in ``shop``, its currency) and the buyer's (converted,
+    rounded to the cent)."""
+    rate = RATES.get(presentment, Decimal(1)) / RATES.get(shop, Decimal(1))
+    shown = (amount * rate).quantize(CENT, ROUND_HALF_UP)
+    return {"shopMoney": {"amount": str(amount.quantize(CENT)), "currencyCode": shop},
             "presentmentMoney": {"amount": str(shown), "currencyCode": presentment}}
 
 
@@ -86,6 +92,8 @@ class Store:
     """All objects of the shop, by gid, plus id counters."""
 
     rng: random.Random
+    currency: str = SHOP_CURRENCY
+    """The shop's currency (``SandboxOptions.currency``; USD by default)."""
     products: dict[str, dict[str, Any]] = field(default_factory=dict)
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -182,18 +190,19 @@ class Store:
         rng = self.rng
         gid, legacy = self.new_id("Order", 5_500_000_000)
         financial, fulfillment, cancelled = KINDS[kind][0]
-        presentment = rng.choice(["USD"] * 8 + ["EUR", "CAD"])
+        others = [c for c in ("USD", "EUR", "CAD") if c != self.currency][:2]
+        presentment = rng.choice([self.currency] * 8 + others)
         method, shipping_cost = rng.choice(SHIPPING)
         order: dict[str, Any] = {
             "__typename": "Order", "id": gid, "legacyResourceId": legacy,
             "name": f"#{1000 + len(self.orders) + 1}", "createdAt": iso(created),
             "updatedAt": iso(updated), "processedAt": iso(created),
             "cancelledAt": iso(updated) if cancelled else None, "closedAt": None,
-            "test": False, "tags": [], "currencyCode": SHOP_CURRENCY,
+            "test": False, "tags": [], "currencyCode": self.currency,
             "presentmentCurrencyCode": presentment, "displayFinancialStatus": financial,
             "displayFulfillmentStatus": fulfillment, "_presentment": presentment,
             "shippingLine": {"id": None, "title": method, "code": method.lower(),
-                             "originalPriceSet": bag(shipping_cost, presentment)},
+                             "originalPriceSet": bag(shipping_cost, presentment, self.currency)},
             "_lines": [], "_fulfillment_orders": [], "_fulfillments": []}
         self._buyer(order, buyer, pickup=method == "Local pickup")
         count = lines if lines is not None else (12 if rng.random() < 0.07
@@ -216,8 +225,8 @@ class Store:
                     "currentQuantity": 0 if removed else quantity,
                     "_variant": variant["id"], "_product": product["id"],
                     "_unit": unit, "_discount": discount,
-                    "originalUnitPriceSet": bag(unit, presentment),
-                    "totalDiscountSet": bag(discount, presentment)}
+                    "originalUnitPriceSet": bag(unit, presentment, self.currency),
+                    "totalDiscountSet": bag(discount, presentment, self.currency)}
             self.line_items[lgid] = line
             order["_lines"].append(lgid)
         self.retotal(order, shipping_cost)
@@ -236,12 +245,12 @@ class Store:
         discounts = sum((ln["_discount"] for ln in lines), Decimal(0))
         tax = (subtotal * TAX_RATE).quantize(CENT, ROUND_HALF_UP)
         total = subtotal + shipping + tax
-        order.update(currentSubtotalPriceSet=bag(subtotal, presentment),
-                     currentTotalDiscountsSet=bag(discounts, presentment),
-                     currentTotalTaxSet=bag(tax, presentment),
-                     currentTotalPriceSet=bag(total, presentment),
-                     currentShippingPriceSet=bag(shipping, presentment),
-                     totalPriceSet=bag(total, presentment))
+        order.update(currentSubtotalPriceSet=bag(subtotal, presentment, self.currency),
+                     currentTotalDiscountsSet=bag(discounts, presentment, self.currency),
+                     currentTotalTaxSet=bag(tax, presentment, self.currency),
+                     currentTotalPriceSet=bag(total, presentment, self.currency),
+                     currentShippingPriceSet=bag(shipping, presentment, self.currency),
+                     totalPriceSet=bag(total, presentment, self.currency))
 
     def _fulfillment_state(self, order: dict[str, Any], kind: str, when: datetime) -> None:
         fo_gid, _ = self.new_id("FulfillmentOrder", 61_000_000_000)

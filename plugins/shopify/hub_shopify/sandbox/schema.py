@@ -13,7 +13,8 @@ from functools import cache
 
 from graphql import GraphQLSchema, build_schema
 
-CURRENCIES = ("USD", "EUR", "CAD", "GBP", "BRL", "MXN", "AUD", "JPY")
+CURRENCIES = ("USD", "EUR", "CAD", "GBP", "BRL", "MXN", "AUD", "JPY", "ARS", "CLP", "COP", "PEN",
+              "UYU", "CHF")
 COUNTRIES = ("US", "CA", "GB", "DE", "FR", "BR", "MX", "AU", "JP", "ES")
 
 _COMMON = """

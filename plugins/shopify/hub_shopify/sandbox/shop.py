@@ -56,7 +56,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from hub import sign_hmac
+from hub import ConfigError, sign_hmac
 from hub.sandbox import (
     Drift,
     Grant,
@@ -71,10 +71,10 @@ from hub.settings import BACKFILL_DAYS
 from hub_shopify.connect import sign_callback
 from hub_shopify.sandbox import rest
 from hub_shopify.sandbox.costs import CostCalculator
-from hub_shopify.sandbox.data import Store, generate, iso
+from hub_shopify.sandbox.data import SHOP_CURRENCY, Store, generate, iso
 from hub_shopify.sandbox.mutations import MUTATIONS
 from hub_shopify.sandbox.resolvers import Context, attach
-from hub_shopify.sandbox.schema import NEWEST, effective_version, schema_for
+from hub_shopify.sandbox.schema import CURRENCIES, NEWEST, effective_version, schema_for
 
 SHOP = "hub-sandbox"
 DOMAIN = f"{SHOP}.myshopify.com"
@@ -105,7 +105,11 @@ class ShopifySandbox(Sandbox):
                  bulk_seconds: float = 0.0) -> None:
         super().__init__(options)
         self.rng = random.Random(self.options.seed)
-        self.store = Store(self.rng)
+        currency = (self.options.currency or SHOP_CURRENCY).upper()
+        if currency not in CURRENCIES:
+            raise ConfigError(f"the Shopify sandbox has no currency '{currency}'",
+                              hint=f"use one of {', '.join(CURRENCIES)}")
+        self.store = Store(self.rng, currency=currency)
         self.store.build_catalogue(self.epoch - timedelta(days=365))
         generate(self.store, self.options.orders, self.epoch)
         self.customer_data = customer_data
@@ -125,6 +129,7 @@ class ShopifySandbox(Sandbox):
         self.tracking_pushes: list[dict[str, Any]] = []
         self.metafield_writes: list[dict[str, Any]] = []
         self.throttled = 0
+        self.uninstalled = 0  # DELETE api_permissions/current calls that uninstalled the app
         self.requested_costs: list[int] = []
         self.site_url = "http://127.0.0.1"
         self.drift_hook = Drift(self.options.drift_page)
@@ -160,7 +165,7 @@ class ShopifySandbox(Sandbox):
         self.tokens.expire_all()
 
     def eligible_order_ids(self, backfill_days: int = BACKFILL_DAYS) -> set[str]:
-        """Orders a first import (``backfill_days`` back, hub currency USD) must hold."""
+        """Orders a first import (``backfill_days`` back, the hub in the shop's currency) must hold."""
         start = iso(self.now() - timedelta(days=backfill_days))
         out = set()
         for order in self.store.orders.values():
@@ -206,7 +211,7 @@ class ShopifySandbox(Sandbox):
 
     def shop_object(self) -> dict[str, Any]:
         return {"__typename": "Shop", "id": "gid://shopify/Shop/548380009", "name": "Hub Sandbox",
-                "myshopifyDomain": DOMAIN, "currencyCode": "USD",
+                "myshopifyDomain": DOMAIN, "currencyCode": self.store.currency,
                 "ianaTimezone": "America/New_York"}
 
     def lookup(self, gid: str) -> dict[str, Any] | None:
@@ -307,6 +312,7 @@ class ShopifySandbox(Sandbox):
             Route("/admin/oauth/authorize", self._authorize, methods=["GET"]),
             Route("/admin/oauth/access_token", self._access_token, methods=["POST"]),
             Route("/bulk-results/{name}", self._bulk_file, methods=["GET"]),
+            Route("/admin/api_permissions/current.json", self._uninstall, methods=["DELETE"]),
         ])
 
     def _token_ok(self, request: Request) -> bool:
@@ -432,6 +438,15 @@ class ShopifySandbox(Sandbox):
                 "timestamp": str(int(time.time()))}
         back["hmac"] = sign_callback(back, self.client_secret)
         return RedirectResponse(f"{redirect}?{urlencode(back)}", status_code=302)
+
+    async def _uninstall(self, request: Request) -> Response:
+        """``DELETE /admin/api_permissions/current.json``: uninstall the app; its tokens die."""
+        grant, _ = self.tokens.check(request.headers.get("x-shopify-access-token", ""))
+        if grant is None:
+            return JSONResponse({"errors": INVALID_TOKEN}, status_code=401)
+        self.tokens.revoke(grant.subject)
+        self.uninstalled += 1
+        return JSONResponse({})
 
     async def _access_token(self, request: Request) -> Response:
         raw = await request.body()

@@ -363,6 +363,8 @@ class VtexSandbox(Sandbox):
                   r(self.product_skus, "catalog", "catalog"), methods=["GET"]),
             Route("/api/catalog/pvt/stockkeepingunit", r(self.sku_by_ref, "catalog", "catalog"),
                   methods=["GET"]),
+            Route("/api/catalog_system/pvt/saleschannel/list",
+                  r(self.sales_channels, "catalog", "catalog"), methods=["GET"]),
             Route("/api/logistics/pvt/configuration/warehouses",
                   r(self.warehouses, "logistics"), methods=["GET"]),
             Route("/api/logistics/pvt/inventory/skus/{skuId}", r(self.sku_inventory, "logistics"),
@@ -712,6 +714,15 @@ class VtexSandbox(Sandbox):
         if sku is None:
             raise Refused(404, f"SKU with RefId {ref} not found")
         return JSONResponse(catalog.sku_summary(sku))
+
+    async def sales_channels(self, request: Request) -> Response:
+        """The trade policies: the main one sells in the store's currency."""
+        return JSONResponse([{"Id": 1, "Name": "Main", "IsActive": True, "ProductClusterId": None,
+                              "CountryCode": "BRA" if self.currency == "BRL" else "USA",
+                              "CultureInfo": "pt-BR", "TimeZone": "E. South America Standard Time",
+                              "CurrencyCode": self.currency, "CurrencySymbol": "",
+                              "CurrencyLocale": 1046, "CurrencyFormatInfo": {}, "Origin": None,
+                              "Position": 1, "ConditionRule": None, "CurrencyDecimalDigits": 2}])
 
     async def warehouses(self, request: Request) -> Response:
         return JSONResponse([{**w, "warehouseDocks": [{"dockId": "1", "time": "1.00:00:00",
