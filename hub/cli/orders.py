@@ -136,8 +136,12 @@ def show(order_id: int, as_json: bool) -> None:
     click.echo(f"subtotal {format_money(t.subtotal, cur)}  shipping {format_money(t.shipping, cur)}  "
                f"discount {format_money(t.discount, cur)}  tax {format_money(t.tax, cur)}  "
                f"total {format_money(t.total, cur)}")
+    for sh in view.shipments:
+        click.echo(f"shipment {sh.id}: {sh.carrier} {sh.tracking_number}  "
+                   f"{sh.status or 'not tracked yet'}")
     for ev in view.events:
-        click.echo(f"  {ev.at:%Y-%m-%d %H:%M} {ev.kind}: {ev.message}")
+        by = f" [{ev.source}]" if ev.source else ""
+        click.echo(f"  {ev.at:%Y-%m-%d %H:%M} {ev.kind}{by}: {ev.message}")
 
 
 @orders.command("deduct")

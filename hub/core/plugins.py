@@ -263,6 +263,11 @@ class PluginHost:
     async def push_tracking(self, account: Any, shipment: Any) -> Any:
         return await self.call("push_tracking", account.platform, account=account, shipment=shipment)
 
+    async def track_shipments(self, account: Any, shipments: list[Any]) -> list[Any]:
+        result: list[Any] = await self.call("track_shipments", account.platform,
+                                            account=account, shipments=shipments)
+        return result
+
     def verify_webhook(self, account: Any, headers: Mapping[str, str], body: bytes) -> bool:
         return bool(self.call("verify_webhook", account.platform, account=account,
                               headers=headers, body=body))

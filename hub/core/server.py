@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
-from hub.core.api import docs, errors, inbound, inventory, oauth, ops, orders, runs
+from hub.core.api import docs, errors, inbound, inventory, oauth, ops, orders, runs, shipments
 from hub.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -64,6 +64,6 @@ def create_server(app: HubApp, *, daemon: Any = None, base_url: str | None = Non
     errors.install(api)
     docs.install(api)
     for router in (inbound.router, oauth.callback_router, oauth.api_router, orders.router,
-                   inventory.router, runs.router, ops.router):
+                   inventory.router, runs.router, shipments.router, ops.router):
         api.include_router(router)
     return api
