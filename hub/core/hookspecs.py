@@ -64,6 +64,9 @@ PLATFORM_HOOKS = frozenset({
     "track_shipments",
 })
 
+#: platform hooks only carriers implement (a sales channel leaves them out)
+CARRIER_HOOKS = frozenset({"track_shipments"})
+
 
 # --- describing a platform -------------------------------------------------
 
