@@ -55,6 +55,9 @@ _EXPORTS: dict[str, str] = {
     "json_body": "hub.core.jsonutil", "json_object": "hub.core.jsonutil",
     "json_list": "hub.core.jsonutil", "json_objects": "hub.core.jsonutil",
     "header": "hub.core.jsonutil",
+    # carriers
+    "TrackingStatus": "hub.types", "TrackingEvent": "hub.types", "TrackingUpdate": "hub.types",
+    "CarrierInfo": "hub.types",
     # the order lifecycle
     "OrderState": "hub.lifecycle", "parse_state": "hub.lifecycle",
     # listings a platform caps: read as windows, halved while too big
@@ -136,6 +139,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from hub.types import (
         Address,
         Capability,
+        CarrierInfo,
         Customer,
         Delivery,
         Invoice,
@@ -155,6 +159,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         ShipmentRef,
         StateUpdate,
         StockUpdate,
+        TrackingEvent,
+        TrackingStatus,
+        TrackingUpdate,
         Variant,
         WebhookEvent,
         utc,

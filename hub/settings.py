@@ -39,6 +39,9 @@ OVERLAP_MINUTES = 10
 ORDERS_INTERVAL = 120
 """Seconds between the daemon's scheduled order imports of an account."""
 PUSH_INTERVAL = 30
+TRACKING_INTERVAL = 1800
+"""Seconds between a carrier account's tracking polls (carriers cache answers for long:
+Melhor Envio's tracking route for an hour)."""
 
 
 class CoreSettings(BaseModel):
@@ -60,6 +63,8 @@ class CoreSettings(BaseModel):
     orders_interval: int = Field(ORDERS_INTERVAL, ge=0, description="seconds between scheduled order imports")
     push_interval: int = Field(PUSH_INTERVAL, ge=0, description=(
         "seconds between scheduled stock, price and tracking pushes"))
+    tracking_interval: int = Field(TRACKING_INTERVAL, ge=0, description=(
+        "carrier accounts: seconds between scheduled tracking polls"))
     requests_per_second: float | None = Field(None, ge=0, description=(
         "cap on requests per second to the platform for this account (empty or 0: no cap)"))
     concurrency: int = Field(4, ge=1, description="requests in flight at once where a job sends many")

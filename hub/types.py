@@ -317,6 +317,63 @@ class Capability(StrEnum):
     OAUTH = "oauth"
     REVOKE = "revoke"
     """The plugin revokes its grant on the platform when an account is disconnected."""
+    CARRIER = "carrier"
+    """A carrier, not a sales channel: it tracks shipments (``track_shipments``)."""
+
+
+class TrackingStatus(StrEnum):
+    """Where a parcel is, in the hub's words; each carrier maps its own event codes to these."""
+
+    POSTED = "posted"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERY_FAILED = "delivery_failed"
+    AWAITING_PICKUP = "awaiting_pickup"
+    DELIVERED = "delivered"
+    RETURNED = "returned"
+    EXCEPTION = "exception"
+
+
+class TrackingEvent(_Model):
+    """One event of a parcel as the carrier reports it.
+
+    ``code`` is the carrier's own code (Correios ``BDE/01``); with ``at`` it identifies the
+    event, so the hub stores each one once however often it is reported.
+    """
+
+    at: AwareDatetime
+    status: TrackingStatus
+    code: str
+    text: str
+    location: str | None = None
+
+
+class TrackingUpdate(_Model):
+    """What a carrier knows of one tracking number: its events, oldest first.
+
+    ``found`` is False when the carrier does not know the number (yet); ``message`` then
+    says what the carrier answered, and the hub asks again later.
+    """
+
+    tracking_number: str
+    events: list[TrackingEvent] = Field(default_factory=list)
+    found: bool = True
+    message: str | None = None
+
+
+class CarrierInfo(_Model):
+    """What a carrier plugin tracks; part of its :class:`PlatformInfo`.
+
+    ``names`` are the carrier names a shipment may carry (matched case-insensitively,
+    ``"Correios"``, ``"SEDEX"``); ``tracking_formats`` are regular expressions a tracking
+    number must match in full; ``tracking_url`` is the public page, with ``{code}``.
+    """
+
+    names: list[str]
+    tracking_formats: list[str] = Field(default_factory=list)
+    tracking_url: str | None = None
+    batch_size: int = Field(default=50, ge=1)
+    """Tracking numbers per ``track_shipments`` call (the carrier's per-request limit)."""
 
 
 class PlatformInfo(_Model):
@@ -352,6 +409,8 @@ class PlatformInfo(_Model):
     writes_states: list[OrderState] = Field(default_factory=list)
     """The states the plugin can write to the platform (the ``status`` flow); the core
     refuses a push to any other state with the platform's name in the reason."""
+    carrier: CarrierInfo | None = None
+    """Set by carrier plugins (with the ``carrier`` capability): what they can track."""
     reference_keys: list[str] = Field(default_factory=list)
     """Credential fields that are not secret and identify the connection (a seller id, a
     nickname): ``hub accounts show`` lists them. ``expires_at`` and ``scope`` always are."""

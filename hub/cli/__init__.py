@@ -56,9 +56,23 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from hub.cli import accounts, apikeys, daemon, db, demo, orders, plugins, runs, sandbox, stock, webhooks
+    from hub.cli import (
+        accounts,
+        apikeys,
+        daemon,
+        db,
+        demo,
+        orders,
+        plugins,
+        runs,
+        sandbox,
+        shipments,
+        stock,
+        webhooks,
+    )
 
-    for module in (accounts, apikeys, daemon, db, demo, orders, plugins, runs, sandbox, stock, webhooks):
+    for module in (accounts, apikeys, daemon, db, demo, orders, plugins, runs, sandbox, shipments,
+                   stock, webhooks):
         module.register(cli)
 
 

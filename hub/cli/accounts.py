@@ -133,20 +133,25 @@ def enable(name: str) -> None:
 @click.option("--price", type=ON_OFF, help="Push prices.")
 @click.option("--tracking", type=ON_OFF, help="Push tracking and invoices.")
 @click.option("--status", type=ON_OFF, help="Push order states (handling, delivered, cancelled).")
+@click.option("--tracking-in", "tracking_in", type=ON_OFF,
+              help="Carrier accounts: read shipments' tracking from the carrier.")
 @json_option
 def flows(name: str, orders: str | None, stock: str | None, price: str | None,
-          tracking: str | None, status: str | None, as_json: bool) -> None:
+          tracking: str | None, status: str | None, tracking_in: str | None, as_json: bool) -> None:
     """Switch flows on or off for account NAME (writes are off until switched on)."""
+    from hub.core.accounts import FLOW_CAPABILITY
+
     app = get_app()
     changes = {f"flow_{k}": v == "on" for k, v in
                {"orders": orders, "stock": stock, "price": price, "tracking": tracking,
-                "status": status}.items()
+                "status": status, "tracking_in": tracking_in}.items()
                if v is not None}
     if changes:
         row = app.accounts.row(name)
         info = app.host.info(row.platform)
         for flow, on in changes.items():
-            capability = flow.removeprefix("flow_")
+            capability = FLOW_CAPABILITY.get(flow.removeprefix("flow_"),
+                                             flow.removeprefix("flow_"))
             if capability == "status":
                 if on and not (info.writes_states
                                and app.host.implements("push_order_state", row.platform)):

@@ -146,6 +146,9 @@ def show(order_id: int, as_json: bool) -> None:
         click.echo(f"terms: shipments billed to {terms.shipment_billing}, tickets handled by "
                    f"{terms.tickets_handled_by}, carrier account {terms.carrier_account or '-'}, "
                    f"shipping rules {terms.shipping_rules or '-'}")
+    for sh in view.shipments:
+        click.echo(f"shipment {sh.id}: {sh.carrier} {sh.tracking_number}  "
+                   f"{sh.status or 'not tracked yet'}")
     for ev in view.events:
         by = f" [{ev.source}]" if ev.source else ""
         click.echo(f"  {ev.at:%Y-%m-%d %H:%M} {ev.kind}{by}: {ev.message}")

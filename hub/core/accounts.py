@@ -29,12 +29,23 @@ from hub.errors import AuthError, ConfigError, NotFound
 from hub.settings import CORE_SETTING_NAMES as CORE_SETTING_NAMES  # named once, in hub.settings
 from hub.settings import CORE_SETTINGS as CORE_SETTINGS
 from hub.settings import CoreSettings, SettingsView, canonical_values, schema_for
-from hub.types import PlatformInfo, SettingSpec
+from hub.types import Capability, PlatformInfo, SettingSpec
 
 if TYPE_CHECKING:
     from hub.core.deps import CoreServices
 
-FLOWS = ("orders", "stock", "price", "tracking", "status")
+FLOWS = ("orders", "stock", "price", "tracking", "status", "tracking_in")
+
+FLOW_CAPABILITY = {"tracking_in": "carrier"}
+"""The capability a flow needs when it is not named like the flow itself."""
+
+
+def flows_of(info: PlatformInfo | None) -> tuple[str, ...]:
+    """The flows an account of this platform has: a carrier's is ``tracking_in`` alone."""
+    if info is not None and Capability.CARRIER in info.capabilities:
+        return ("tracking_in",)
+    return tuple(f for f in FLOWS if f != "tracking_in")
+
 
 CORE_REFERENCE_KEYS = ("expires_at", "scope")
 """Credential fields every account may show; plugins add theirs (``PlatformInfo.reference_keys``)."""
@@ -154,8 +165,10 @@ class AccountService:
             if s.exec(select(AccountRow).where(AccountRow.name == name)).first():
                 raise ConfigError(f"an account named '{name}' already exists",
                                   hint="choose another --name or run: hub accounts remove " + name)
+            # a carrier imports no orders: it starts with nothing on (tracking_in is its switch)
             row = AccountRow(name=name, platform=platform, settings=plain,
-                             secrets_enc=self.app.box.encrypt(secret) if secret else None)
+                             secrets_enc=self.app.box.encrypt(secret) if secret else None,
+                             flow_orders=Capability.ORDERS in info.capabilities)
             s.add(row)
             s.flush()
             s.refresh(row)
@@ -423,7 +436,7 @@ class AccountService:
         view: dict[str, Any] = {
             "name": row.name, "platform": row.platform, "enabled": row.enabled,
             "paused": row.paused_reason,
-            "flows": {flow: getattr(row, f"flow_{flow}") for flow in FLOWS},
+            "flows": {flow: getattr(row, f"flow_{flow}") for flow in flows_of(info)},
             "authorized": bool(row.credentials_enc),
         }
         if with_settings:

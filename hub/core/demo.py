@@ -108,7 +108,9 @@ class Demo:
         def order(p: str) -> tuple[int, str]:
             return (FIRST_CHOICE.index(p) if p in FIRST_CHOICE else len(FIRST_CHOICE), p)
 
-        self.platforms = sorted(installed, key=order)
+        carriers = {p for p in installed if Capability.CARRIER in host.info(p).capabilities}
+        self.carriers = sorted(carriers)
+        self.platforms = sorted(set(installed) - carriers, key=order)
         self.app = HubApp(Config(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'hub.db'}"),
                           host=host)
         self.sandboxes: dict[str, Sandbox] = {}
@@ -144,7 +146,51 @@ class Demo:
                 self.urls[name] = stack.enter_context(sandbox.serve())
                 self.say(f"{platform} sandbox for '{name}' on {self.urls[name]}")
                 reports.append(self._cycle(platform, name, sandbox))
+        for carrier in self.carriers:
+            reports.append(self._carrier(carrier, stack))
         return DemoResult(self.data_dir, str(self.data_dir / "hub.db"), reports)
+
+    def _carrier(self, platform: str, stack: contextlib.ExitStack) -> AccountReport:
+        """A carrier account tracks one order shipped with it, to delivered."""
+        from sqlmodel import col, select
+
+        from hub.core.authorize import authorize_account
+        from hub.core.storage.models import Order
+        from hub.core.sync.fulfilment import ship
+        from hub.core.sync.tracking_in import poll_tracking
+
+        name = f"{platform}-carrier"
+        report = AccountReport(name=name, platform=platform)
+        try:
+            sandbox = self.host.create_sandbox(platform, SandboxOptions(seed=1))
+            url = stack.enter_context(sandbox.serve())
+            self.say(f"{platform} sandbox (carrier) for '{name}' on {url}")
+            self.app.accounts.add(platform, name, sandbox.account_settings(url))
+            self._run(authorize_account(self.app, name, opener=_browser))
+            self.app.accounts.set_flags(name, flow_tracking_in=True)
+            code = getattr(sandbox, "demo_delivered_code", None)
+            carrier = self.host.info(platform).carrier
+            with self.app.db.session() as s:
+                order = s.exec(select(Order).where(col(Order.state) == "ready")
+                               .order_by(col(Order.id).desc())).first()
+            if order is None or not code or carrier is None:
+                self.say(f"{name}: no open order or scripted parcel to track")
+                return report
+            ship(self.app, order.id or 0, carrier=carrier.names[0], tracking=code)
+            done = self._run(poll_tracking(self.app, name))
+            if done.error:
+                report.errors.append(done.error)
+            report.pushes["tracking"] = int(done.counts.counts["new_events"])
+            with self.app.db.session() as s:
+                state = s.get(Order, order.id).state  # type: ignore[union-attr]
+            self.say(f"{name}: tracked {code} for order {order.number or order.platform_order_id}"
+                     f" (run {done.run_id} {done.status}); the order is now {state}")
+        except Exception as exc:
+            from hub.core.http.redact import redact
+
+            report.errors.append(redact(f"{type(exc).__name__}: {exc}"))
+            self.say(f"{name}: failed: {report.errors[-1]}")
+        return report
 
     def _run(self, coro: Any) -> Any:
         async def main() -> Any:

@@ -48,8 +48,10 @@ if TYPE_CHECKING:
         Product,
         PushResult,
         Shipment,
+        ShipmentRef,
         StateUpdate,
         StockUpdate,
+        TrackingUpdate,
         WebhookEvent,
     )
 
@@ -62,8 +64,12 @@ PLATFORM_HOOKS = frozenset({
     "fetch_products", "map_product", "push_stock", "push_price", "push_tracking",
     "verify_webhook", "parse_webhook", "create_sandbox",
     "push_order_state",
+    "track_shipments",
 })
 PLATFORM_HOOKS |= {"push_invoice"}  # invoices (appended, see the end of this module)
+
+#: platform hooks only carriers implement (a sales channel leaves them out)
+CARRIER_HOOKS = frozenset({"track_shipments"})
 
 
 # --- describing a platform -------------------------------------------------
@@ -358,7 +364,7 @@ def sync_failed(account: Account, flow: str, run_id: int, error: str) -> None:
     """Event: a sync run failed.
 
     :param account: the account of the run.
-    :param flow: orders, stock, price or tracking.
+    :param flow: orders, stock, price, tracking or tracking_in.
     :param run_id: see ``hub runs show RUN_ID``.
     :param error: the one-line error (secrets already redacted).
 
@@ -480,3 +486,26 @@ async def store_currency(account: Account) -> str | None:
 
 
 PLATFORM_HOOKS = PLATFORM_HOOKS | {"revoke_authorization", "store_currency"}
+# ---- carriers ----
+
+@hookspec(firstresult=True)
+async def track_shipments(account: Account, shipments: list[ShipmentRef]) -> list[TrackingUpdate]:
+    """Read what the carrier knows of these shipments: each one's events so far.
+
+    :param account: the carrier account (its ``tracking_in`` flow is on).
+    :param shipments: at most ``PlatformInfo.carrier.batch_size`` shipments the hub
+        routed to this carrier (by carrier name or tracking-number format); send them
+        in as few requests as the carrier allows (Correios takes 50 codes at once).
+    :return: one :class:`hub.TrackingUpdate` per tracking number asked, with the
+        events the carrier reports (any order; the hub sorts them and stores each
+        ``(code, at)`` once). A number the carrier does not know comes back with
+        ``found=False`` and the carrier's message, not as an exception. Raise only
+        for what stops the whole call (bad credentials, the carrier down): the core
+        retries it like any platform call.
+
+    Map every carrier event to a :class:`hub.TrackingStatus`; the hub moves the
+    order to ``delivered`` or ``returned`` from those statuses, so a code you are
+    unsure of maps to ``in_transit`` or ``exception``, never to ``delivered``.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """

@@ -57,7 +57,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hub.outbound")
 
-EVENTS = ("order.created", "order.updated", "order.cancelled", "order.released")
+EVENTS = ("order.created", "order.updated", "order.cancelled", "order.released",
+          "shipment.updated", "order.delivered")
 MAX_CONSECUTIVE_FAILURES = 10
 BACKOFF_BASE = 10.0  # seconds before the first retry
 BACKOFF_CAP = 3600.0  # never wait more than an hour between attempts
@@ -332,6 +333,29 @@ def enqueue_state_event(s: Session, account: AccountRow, order: OrderRow, event:
     for sub in wanted:
         s.add(WebhookDelivery(subscription_id=sub.id or 0, account_id=account.id or 0,
                               event=event, order_id=order.id or 0,
+                              delivery_id=uuid.uuid4().hex, body=body))
+    return len(wanted)
+
+
+def enqueue_event(s: Session, account: AccountRow, event: str, order_id: int,
+                  payload: dict[str, Any]) -> int:
+    """Queue ``event`` about hub order ``order_id`` for the account's subscriptions that want
+    it, in the caller's transaction. The body is ``payload`` with the event, account,
+    platform and order id added (the shape :func:`order_body` uses).
+
+    :return: how many deliveries were queued.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"unknown outbound event {event!r}")
+    wanted = [sub for sub in _subscriptions(s, account.id or 0)
+              if event in (sub.events or EVENTS)]
+    if not wanted:
+        return 0
+    body = json.dumps({"event": event, "account": account.name, "platform": account.platform,
+                       "order_id": order_id, **payload}, separators=(",", ":"), default=str)
+    for sub in wanted:
+        s.add(WebhookDelivery(subscription_id=sub.id or 0, account_id=account.id or 0,
+                              event=event, order_id=order_id,
                               delivery_id=uuid.uuid4().hex, body=body))
     return len(wanted)
 

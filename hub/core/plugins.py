@@ -268,6 +268,10 @@ class PluginHost:
                                update=update)
     async def push_invoice(self, account: Any, invoice: Any) -> Any:
         return await self.call("push_invoice", account.platform, account=account, invoice=invoice)
+    async def track_shipments(self, account: Any, shipments: list[Any]) -> list[Any]:
+        result: list[Any] = await self.call("track_shipments", account.platform,
+                                            account=account, shipments=shipments)
+        return result
 
     def verify_webhook(self, account: Any, headers: Mapping[str, str], body: bytes) -> bool:
         return bool(self.call("verify_webhook", account.platform, account=account,

@@ -34,6 +34,7 @@ from hub.core.outbound import deliver_due
 from hub.core.sync.orders import import_orders
 from hub.core.sync.push import push_all
 from hub.core.sync.runs import prune
+from hub.core.sync.tracking_in import poll_tracking
 from hub.core.sync.webhooks import drain
 from hub.errors import ConfigError, HubError
 from hub.settings import CORE_SETTINGS, SettingsView
@@ -64,7 +65,7 @@ class Daemon:
         self.scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={
             "max_instances": 1, "coalesce": True, "misfire_grace_time": 60})
         self.running: set[asyncio.Task[Any]] = set()
-        self.jobs: dict[str, tuple[int, int]] = {}
+        self.jobs: dict[str, tuple[int, int, int]] = {}
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -133,7 +134,7 @@ class Daemon:
 
     def sync_jobs(self) -> None:
         """Add jobs for new accounts, drop those of disabled ones, follow interval changes."""
-        wanted: dict[str, tuple[int, int]] = {}
+        wanted: dict[str, tuple[int, int, int]] = {}
         for row in self.app.accounts.rows():
             if not row.enabled or row.paused_reason:
                 continue
@@ -142,15 +143,17 @@ class Daemon:
             # 0: no job for a flow the account switched off
             core = SettingsView(CORE_SCHEMA, settings).core  # defaults named once, in hub.settings
             wanted[row.name] = (core.orders_interval if row.flow_orders else 0,
-                                core.push_interval if pushes else 0)
+                                core.push_interval if pushes else 0,
+                                core.tracking_interval if row.flow_tracking_in else 0)
         for name in set(self.jobs) - set(wanted):
-            for flow in ("orders", "push"):
+            for flow in ("orders", "push", "tracking_in"):
                 if self.scheduler.get_job(f"{flow}:{name}"):
                     self.scheduler.remove_job(f"{flow}:{name}")
-        for name, (orders_every, push_every) in wanted.items():
-            if self.jobs.get(name) == (orders_every, push_every):
+        for name, (orders_every, push_every, track_every) in wanted.items():
+            if self.jobs.get(name) == (orders_every, push_every, track_every):
                 continue
-            for flow, every in (("orders", orders_every), ("push", push_every)):
+            for flow, every in (("orders", orders_every), ("push", push_every),
+                                ("tracking_in", track_every)):
                 if not every and self.scheduler.get_job(f"{flow}:{name}"):
                     self.scheduler.remove_job(f"{flow}:{name}")
             if orders_every:
@@ -159,6 +162,9 @@ class Daemon:
             if push_every:
                 self._add(name, "push", push_every,
                           functools.partial(push_all, self.app, name, trigger="scheduled"))
+            if track_every:
+                self._add(name, "tracking_in", track_every,
+                          functools.partial(poll_tracking, self.app, name, trigger="scheduled"))
         self.jobs = wanted
 
     def _add(self, name: str, flow: str, every: int,

@@ -33,6 +33,7 @@ from hub.core.api import (
     ops,
     orders,
     runs,
+    shipments,
 )
 from hub.errors import ConfigError
 
@@ -75,7 +76,7 @@ def create_server(app: HubApp, *, daemon: Any = None, base_url: str | None = Non
     errors.install(api)
     docs.install(api)
     for router in (inbound.router, oauth.callback_router, oauth.api_router, orders.router,
-                   inventory.router, runs.router, ops.router, invoices.router,
+                   inventory.router, runs.router, shipments.router, ops.router, invoices.router,
                    connections.router, connections.orders_router):
         api.include_router(router)
     return api

@@ -129,6 +129,16 @@ class LineOut(BaseModel):
     product_id: int | None
 
 
+class TrackingEventOut(BaseModel):
+    """One carrier event of a shipment (``status`` is the hub's word, ``code`` the carrier's)."""
+
+    at: datetime
+    status: str
+    code: str
+    text: str
+    location: str | None
+
+
 class ShipmentOut(BaseModel):
     id: int
     carrier: str
@@ -139,6 +149,18 @@ class ShipmentOut(BaseModel):
     invoice_date: datetime | None
     invoice_value: Decimal | None
     created_at: datetime
+    status: str | None = Field(None, description="the latest tracking status a carrier reported")
+    status_at: datetime | None = None
+    tracking: list[TrackingEventOut] = Field(default_factory=list,
+                                             description="the carrier's events, oldest first")
+
+
+class ShipmentRow(ShipmentOut):
+    """A shipment in a list: with its order and the order's account."""
+
+    order_id: int
+    account: str
+    order_state: str
 
 
 class EventOut(BaseModel):

@@ -23,12 +23,15 @@ from hub.core.api.schemas import (
     RunList,
     RunSummary,
     ShipmentOut,
+    ShipmentRow,
     TermsOut,
     Totals,
+    TrackingEventOut,
 )
 from hub.core.storage import queries
 from hub.core.storage.db import Database
 from hub.core.storage.models import Account, Order, Shipment, SyncRun
+from hub.core.storage.tracking import ShipmentEvent
 from hub.errors import NotFound
 
 
@@ -41,11 +44,26 @@ def order_summary(order: Order, account: str) -> OrderSummary:
                         deducted=order.stock_deducted_at is not None)
 
 
-def shipment_out(sh: Shipment) -> ShipmentOut:
+def shipment_out(sh: Shipment, tracking: list[ShipmentEvent] | None = None) -> ShipmentOut:
     return ShipmentOut(id=sh.id or 0, carrier=sh.carrier, tracking_number=sh.tracking_number,
                        tracking_url=sh.tracking_url, invoice_number=sh.invoice_number,
                        invoice_key=sh.invoice_key, invoice_date=sh.invoice_date,
-                       invoice_value=sh.invoice_value, created_at=sh.created_at)
+                       invoice_value=sh.invoice_value, created_at=sh.created_at,
+                       status=sh.status, status_at=sh.status_at,
+                       tracking=[TrackingEventOut(at=e.at, status=e.status, code=e.code,
+                                                  text=e.text, location=e.location)
+                                 for e in tracking or []])
+
+
+def list_shipments(db: Database, *, account_id: int | None = None, status: str | None = None,
+                   limit: int = 100) -> list[ShipmentRow]:
+    """Shipments newest first, each with its tracking events, order and account."""
+    with db.session() as s:
+        rows = queries.list_shipments(s, account_id=account_id, status=status, limit=limit)
+        tracking = queries.shipment_events(s, [sh.id or 0 for sh, _, _ in rows])
+        return [ShipmentRow(**shipment_out(sh, tracking[sh.id or 0]).model_dump(),
+                            order_id=order.id or 0, account=name, order_state=order.state)
+                for sh, order, name in rows]
 
 
 def list_orders(db: Database, *, account_id: int | None = None, platform: str | None = None,
@@ -83,7 +101,8 @@ def order_detail(db: Database, order_id: int) -> OrderDetail:
             lines=[LineOut(sku=ln.sku, name=ln.name, quantity=ln.quantity, unit_price=ln.unit_price,
                            total=ln.total, tax=ln.tax, product_id=ln.product_id)
                    for ln in parts["lines"]],
-            shipments=[shipment_out(sh) for sh in parts["shipments"]],
+            shipments=[shipment_out(sh, parts["tracking"][sh.id or 0])
+                       for sh in parts["shipments"]],
             events=[EventOut(at=ev.at, kind=ev.kind, message=ev.message, source=ev.source)
                     for ev in parts["events"]],
             terms=_terms(s, order.id or 0))

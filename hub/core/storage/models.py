@@ -53,6 +53,8 @@ class Account(SQLModel, table=True):
     flow_tracking: bool = False
     flow_status: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     """Push order states (handling, delivered, cancelled...) to the platform."""
+    flow_tracking_in: bool = False
+    """A carrier account: read shipments' tracking from the carrier."""
     sales_warehouse_id: int | None = Field(default=None, foreign_key="warehouse.id")
     created_at: datetime = _dt(default_factory=now)
     updated_at: datetime = _dt(default_factory=now)
@@ -239,6 +241,11 @@ class Shipment(SQLModel, table=True):
     invoice_date: datetime | None = _dt(default=None)
     invoice_value: Decimal | None = _money(default=None)
     created_at: datetime = _dt(default_factory=now)
+    status: str | None = Field(default=None, index=True, max_length=20)
+    """The latest :class:`hub.TrackingStatus` a carrier reported (None: not tracked yet)."""
+    status_at: datetime | None = _dt(default=None)
+    checked_at: datetime | None = _dt(default=None)
+    """When a carrier account last asked about it."""
 
 
 class OutboxItem(SQLModel, table=True):
@@ -384,3 +391,6 @@ class ApiKey(SQLModel, table=True):
 # ---- connections and re-imports (tables in their own module; imported so metadata sees them) ----
 from hub.core.storage.connections import OrderLink, OrderTerms  # noqa: E402,F401
 from hub.core.storage.invoices import Invoice  # noqa: E402,F401
+
+# tables of their own concern, in their own modules (imported so metadata sees them)
+from hub.core.storage.tracking import ShipmentEvent  # noqa: E402,F401

@@ -26,6 +26,7 @@ from hub.core.storage.models import (
     Shipment,
     SyncRun,
 )
+from hub.core.storage.tracking import ShipmentEvent
 
 FAILED_RUNS = ("failed", "partial")
 
@@ -97,17 +98,44 @@ def list_orders(s: Session, filters: Sequence[Any], *, limit: int | None, offset
 
 
 def order_parts(s: Session, order: Order) -> dict[str, Any]:
-    """What one order's detail needs besides the row: account, customer, lines, shipments, events."""
+    """What one order's detail needs besides the row: account, customer, lines, shipments
+    (with their carriers' tracking events, under ``tracking`` by shipment id), events."""
+    shipments = list(s.exec(select(Shipment).where(Shipment.order_id == order.id)
+                            .order_by(col(Shipment.id))))
     return {
         "account": s.get(Account, order.account_id),
         "customer": s.get(Customer, order.customer_id) if order.customer_id else None,
         "lines": list(s.exec(select(OrderLine).where(OrderLine.order_id == order.id)
                              .order_by(col(OrderLine.id)))),
-        "shipments": list(s.exec(select(Shipment).where(Shipment.order_id == order.id)
-                                 .order_by(col(Shipment.id)))),
+        "shipments": shipments,
+        "tracking": shipment_events(s, [sh.id or 0 for sh in shipments]),
         "events": list(s.exec(select(OrderEvent).where(OrderEvent.order_id == order.id)
                               .order_by(col(OrderEvent.id)))),
     }
+
+
+def shipment_events(s: Session, shipment_ids: Sequence[int]) -> dict[int, list[ShipmentEvent]]:
+    """Carriers' tracking events of these shipments, oldest first, by shipment id."""
+    found: dict[int, list[ShipmentEvent]] = {i: [] for i in shipment_ids}
+    if shipment_ids:
+        for event in s.exec(select(ShipmentEvent).where(
+                col(ShipmentEvent.shipment_id).in_(shipment_ids))
+                .order_by(col(ShipmentEvent.at), col(ShipmentEvent.id))):
+            found[event.shipment_id].append(event)
+    return found
+
+
+def list_shipments(s: Session, *, account_id: int | None = None, status: str | None = None,
+                   limit: int = 100) -> list[tuple[Shipment, Order, str]]:
+    """Shipments newest first, with their order and the order's account name."""
+    query = (select(Shipment, Order, Account.name).join(Order, col(Order.id) == Shipment.order_id)
+             .join(Account, col(Account.id) == Order.account_id))
+    if account_id is not None:
+        query = query.where(Order.account_id == account_id)
+    if status is not None:
+        query = query.where(Shipment.status == status)
+    rows = s.exec(query.order_by(col(Shipment.id).desc()).limit(limit)).all()
+    return [(sh, order, name) for sh, order, name in rows]
 
 
 # --- runs -------------------------------------------------------------------------------

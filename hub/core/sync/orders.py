@@ -557,4 +557,4 @@ def check_flow(row: AccountRow, flow: str) -> None:
         raise ConfigError(f"account '{row.name}' is paused: {row.paused_reason}")
     if not getattr(row, f"flow_{flow}"):
         raise ConfigError(f"the {flow} flow is off for account '{row.name}'",
-                          hint=f"run: hub accounts flows {row.name} --{flow} on")
+                          hint=f"run: hub accounts flows {row.name} --{flow.replace('_', '-')} on")
