@@ -55,6 +55,10 @@ _EXPORTS: dict[str, str] = {
     "json_body": "hub.core.jsonutil", "json_object": "hub.core.jsonutil",
     "json_list": "hub.core.jsonutil", "json_objects": "hub.core.jsonutil",
     "header": "hub.core.jsonutil",
+    # support tickets (SAC): questions, post-sale messages, claims
+    "Ticket": "hub.tickets", "TicketKind": "hub.tickets", "TicketStatus": "hub.tickets",
+    "TicketAuthor": "hub.tickets", "TicketMessage": "hub.tickets", "TicketBuyer": "hub.tickets",
+    "TicketPage": "hub.tickets", "TicketReply": "hub.tickets", "scan_tickets": "hub.core.http.listing",
 }
 
 __all__ = ["__version__", "hookimpl", *_EXPORTS]
@@ -87,6 +91,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         paged_listing,
         paginate,
         scan_orders,
+        scan_tickets,
     )
     from hub.core.http.paging import PageGuard, numbered_pages
     from hub.core.http.ratelimit import RateLimiter
@@ -110,6 +115,16 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         TransientError,
     )
     from hub.money import cents_to_decimal, parse_datetime, parse_decimal
+    from hub.tickets import (
+        Ticket,
+        TicketAuthor,
+        TicketBuyer,
+        TicketKind,
+        TicketMessage,
+        TicketPage,
+        TicketReply,
+        TicketStatus,
+    )
     from hub.types import (
         Address,
         Capability,

@@ -274,7 +274,8 @@ class WebhookEvent(_Model):
 
     Either ``payload`` holds a full order payload to parse (the platform sent
     the order), or ``order_id`` names an order the core must re-fetch with
-    ``fetch_order`` (the platform only notified). ``dedupe_key`` is the
+    ``fetch_order`` (the platform only notified), or ``ticket_id`` names a
+    support ticket to re-fetch with ``fetch_ticket``. ``dedupe_key`` is the
     platform's delivery id when it sends one.
     """
 
@@ -283,6 +284,9 @@ class WebhookEvent(_Model):
     payload: dict[str, Any] | None = None
     dedupe_key: str | None = None
     ignore: bool = False
+    ticket_id: str | None = None
+    """A support ticket (``Ticket.platform_ticket_id``) the core must re-fetch with
+    ``fetch_ticket``: the platform announced a new or changed question, message or claim."""
 
 
 class SettingSpec(_Model):
@@ -307,6 +311,7 @@ class Capability(StrEnum):
     TRACKING = "tracking"
     WEBHOOKS = "webhooks"
     OAUTH = "oauth"
+    TICKETS = "tickets"
 
 
 class PlatformInfo(_Model):

@@ -32,7 +32,7 @@ from hub.types import PlatformInfo, SettingSpec
 if TYPE_CHECKING:
     from hub.core.deps import CoreServices
 
-FLOWS = ("orders", "stock", "price", "tracking")
+FLOWS = ("orders", "stock", "price", "tracking", "tickets")
 
 CORE_REFERENCE_KEYS = ("expires_at", "scope")
 """Credential fields every account may show; plugins add theirs (``PlatformInfo.reference_keys``)."""

@@ -35,6 +35,7 @@ import random
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -53,11 +54,12 @@ from hub.errors import ConfigError, NotFound
 
 if TYPE_CHECKING:
     from hub.core.app import HubApp
+    from hub.tickets import Ticket
     from hub.types import Order
 
 log = logging.getLogger("hub.outbound")
 
-EVENTS = ("order.created", "order.updated")
+EVENTS = ("order.created", "order.updated", "ticket.created", "ticket.updated")
 MAX_CONSECUTIVE_FAILURES = 10
 BACKOFF_BASE = 10.0  # seconds before the first retry
 BACKOFF_CAP = 3600.0  # never wait more than an hour between attempts
@@ -272,19 +274,45 @@ def enqueue_order_event(s: Session, account: AccountRow, order: Order, created: 
     :return: how many deliveries were queued.
     """
     event = "order.created" if created else "order.updated"
-    wanted = [sub for sub in _subscriptions(s, account.id or 0)
-              if event in (sub.events or EVENTS)]
-    if not wanted:
+    if not _wanting(s, account, event):
         return 0
     order_id = s.exec(select(OrderRow.id).where(
         OrderRow.account_id == account.id,
         OrderRow.platform_order_id == order.platform_order_id)).one()
-    body = order_body(account, order_id or 0, event, order)
+    return _enqueue(s, account, event, order_id or 0,
+                    lambda: order_body(account, order_id or 0, event, order))
+
+
+def _wanting(s: Session, account: AccountRow, event: str) -> list[WebhookSubscription]:
+    return [sub for sub in _subscriptions(s, account.id or 0) if event in (sub.events or EVENTS)]
+
+
+def _enqueue(s: Session, account: AccountRow, event: str, subject_id: int,
+             body: Callable[[], str]) -> int:
+    """Queue ``event`` (its body built once) for every subscription of the account wanting it."""
+    wanted = _wanting(s, account, event)
+    if not wanted:
+        return 0
+    text = body()
     for sub in wanted:
         s.add(WebhookDelivery(subscription_id=sub.id or 0, account_id=account.id or 0,
-                              event=event, order_id=order_id or 0,
-                              delivery_id=uuid.uuid4().hex, body=body))
+                              event=event, order_id=subject_id,
+                              delivery_id=uuid.uuid4().hex, body=text))
     return len(wanted)
+
+
+def enqueue_ticket_event(s: Session, account: AccountRow, ticket_id: int, ticket: Ticket,
+                         created: bool) -> int:
+    """Queue ``ticket.created`` / ``ticket.updated`` (the canonical ticket without its raw
+    payload, with the hub's ``ticket_id``) in the caller's transaction, like order events.
+
+    The delivery's ``order_id`` column holds the hub's ticket id for these events.
+    """
+    event = "ticket.created" if created else "ticket.updated"
+    return _enqueue(s, account, event, ticket_id, lambda: json.dumps(
+        {"event": event, "account": account.name, "platform": account.platform,
+         "ticket_id": ticket_id, "ticket": ticket.model_dump(mode="json", exclude={"raw"})},
+        separators=(",", ":")))
 
 
 # --- delivering --------------------------------------------------------------------

@@ -51,6 +51,7 @@ class Account(SQLModel, table=True):
     flow_stock: bool = False
     flow_price: bool = False
     flow_tracking: bool = False
+    flow_tickets: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     sales_warehouse_id: int | None = Field(default=None, foreign_key="warehouse.id")
     created_at: datetime = _dt(default_factory=now)
     updated_at: datetime = _dt(default_factory=now)
@@ -372,3 +373,6 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = _dt(default_factory=now)
     last_used_at: datetime | None = _dt(default=None)
     revoked_at: datetime | None = _dt(default=None)
+
+
+from hub.core.storage import tickets as _tickets  # noqa: E402,F401  (support tickets: metadata sees them)

@@ -121,6 +121,9 @@ class MercadoLibreSandbox(Sandbox):
         self.items_offset_cap = 1000
         self.drift_hook = Drift(self.options.drift_page, self.drift)
         self.notifications_sent = 0
+        from hub_mercadolibre.sandbox.tickets import TicketDesk
+
+        self.desk = TicketDesk(self)  # questions, post-sale messages, claims
 
     @property
     def rate_per_second(self) -> float:
