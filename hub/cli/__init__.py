@@ -60,6 +60,9 @@ def _register() -> None:
 
     for module in (accounts, apikeys, daemon, db, demo, orders, plugins, runs, sandbox, stock, webhooks):
         module.register(cli)
+    from hub.cli import tickets
+
+    tickets.register(cli)
 
 
 _register()

@@ -129,13 +129,15 @@ def disable(name: str) -> None:
 @click.option("--stock", type=ON_OFF, help="Push stock levels.")
 @click.option("--price", type=ON_OFF, help="Push prices.")
 @click.option("--tracking", type=ON_OFF, help="Push tracking and invoices.")
+@click.option("--tickets", type=ON_OFF, help="Download buyers' tickets and send replies.")
 @json_option
 def flows(name: str, orders: str | None, stock: str | None, price: str | None,
-          tracking: str | None, as_json: bool) -> None:
+          tracking: str | None, as_json: bool, tickets: str | None = None) -> None:
     """Switch flows on or off for account NAME (writes are off until switched on)."""
     app = get_app()
     changes = {f"flow_{k}": v == "on" for k, v in
-               {"orders": orders, "stock": stock, "price": price, "tracking": tracking}.items()
+               {"orders": orders, "stock": stock, "price": price, "tracking": tracking,
+                "tickets": tickets}.items()
                if v is not None}
     if changes:
         row = app.accounts.row(name)

@@ -34,7 +34,7 @@ from hub.core.storage.tickets import TicketReply as ReplyRow
 from hub.core.sync import runs
 from hub.core.sync.orders import _error_text, advance_cursor, check_flow, get_cursor
 from hub.core.sync.prefetch import aclose
-from hub.errors import ConfigError, HubError, NotFound
+from hub.errors import ConfigError, Fault, HubError, NotFound
 from hub.tickets import Ticket, TicketAuthor, TicketPage, TicketReply, TicketStatus
 from hub.types import PushOutcome, PushResult
 
@@ -252,6 +252,13 @@ async def refresh_announced_ticket(app: HubApp, row: AccountRow, ticket_id: str)
 class ReplyRefused(HubError):
     """A reply the hub will not send, or the platform did not take; the message says why."""
 
+    fault = Fault.DATA
+    exit_code = 1
+
+
+class NotDownloaded(ReplyRefused, NotFound):
+    """The seed's rule: the hub writes only to tickets it first downloaded from the channel."""
+
 
 @dataclass
 class ReplyResult:
@@ -264,7 +271,7 @@ class ReplyResult:
 def find_ticket(s: Session, app: HubApp, ref: str) -> TicketRow:
     """A downloaded ticket by the hub's id or ``ACCOUNT:PLATFORM_TICKET_ID``.
 
-    :raises ReplyRefused: no such ticket was downloaded from a channel (the seed's rule).
+    :raises NotDownloaded: no such ticket was downloaded from a channel (the seed's rule).
     """
     row: TicketRow | None = None
     if ref.isdigit():
@@ -279,7 +286,7 @@ def find_ticket(s: Session, app: HubApp, ref: str) -> TicketRow:
             row = s.exec(select(TicketRow).where(TicketRow.account_id == account_id,
                                                  TicketRow.platform_ticket_id == platform_id)).first()
     if row is None:
-        raise ReplyRefused(f"ticket {ref} was never downloaded from a channel: the hub replies only "
+        raise NotDownloaded(f"ticket {ref} was never downloaded from a channel: the hub replies only "
                            "to tickets it downloaded first",
                            hint="run: hub tickets import --account NAME, then hub tickets list")
     return row
@@ -411,7 +418,7 @@ def show_ticket(app: HubApp, ref: str) -> dict[str, Any]:
     with app.db.session() as s:
         try:
             row = find_ticket(s, app, ref)
-        except ReplyRefused:
+        except NotDownloaded:
             raise NotFound(f"no ticket {ref}", hint="run: hub tickets list") from None
         name = app.accounts.row_by_id(row.account_id).name
         view = summary(row, name)
