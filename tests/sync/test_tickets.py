@@ -230,3 +230,57 @@ def test_api_reply_and_metrics(h: SandboxHarness) -> None:
     assert bad.status_code == 422 and "e-mail" in bad.json()["detail"]
     assert missing.status_code == 404 and "never downloaded" in missing.json()["detail"]
     assert shown.json()["messages"][-1]["text"] == "Sale mañana."
+
+
+def test_a_bad_payload_is_quarantined_and_the_rest_goes_on(h: SandboxHarness) -> None:
+    desk = h.sandbox.desk  # type: ignore[attr-defined]
+    broken = desk.ask("¿Color?")
+    desk.questions[broken]["date_created"] = "yesterday"  # a question the plugin cannot read
+    result = h.run(service.import_tickets(h.app, "main"))
+    assert result.status == "partial"
+    assert result.counts.counts["quarantined"] == 1 and result.counts.counts["imported"] == 6
+    assert f"question:{broken}" not in {t.platform_ticket_id for t in rows(h)}
+
+
+def test_ticket_events_go_to_outbound_subscribers(h: SandboxHarness) -> None:
+    from hub.core import outbound
+    from hub.core.storage.models import WebhookDelivery
+
+    outbound.add_subscription(h.app, "main", "https://erp.example.com/hook",
+                              events=["ticket.created", "ticket.updated"])
+    h.run(service.import_tickets(h.app, "main"))
+    question = next(t for t in rows(h) if t.kind == "question")
+    h.run(service.reply(h.app, str(question.id), "Sí."))
+    with h.app.db.session() as s:
+        deliveries = list(s.exec(select(WebhookDelivery)))
+    created = [d for d in deliveries if d.event == "ticket.created"]
+    updated = [json.loads(d.body) for d in deliveries if d.event == "ticket.updated"]
+    assert len(created) == 6 and not any(d.event.startswith("order.") for d in deliveries)
+    assert [u["ticket_id"] for u in updated] == [question.id]
+    assert updated[0]["ticket"]["status"] == "answered" and "raw" not in updated[0]["ticket"]
+
+
+def test_flow_off_downloads_nothing_and_the_daemon_schedules_only_when_on(h: SandboxHarness) -> None:
+    from hub.core.scheduler import Daemon
+
+    h.app.accounts.set_flags("main", flow_tickets=False)
+    with pytest.raises(ConfigError, match="tickets flow is off"):
+        h.run(service.import_tickets(h.app, "main"))
+    body = h.sandbox.notification("questions", str(h.sandbox.desk.ask("¿Hay?")))  # type: ignore[attr-defined]
+    received = webhooks.receive(h.app, "mercadolibre", "main", {}, json.dumps(body).encode())
+    assert h.run(webhooks.process(h.app, received.event_id or 0)) == "done"
+    assert rows(h) == []
+
+    async def jobs() -> tuple[set[str], set[str]]:
+        daemon = Daemon(h.app)
+        daemon.scheduler.start(paused=True)
+        daemon.sync_jobs()
+        off = {job.id for job in daemon.scheduler.get_jobs()}
+        h.app.accounts.set_flags("main", flow_tickets=True)
+        daemon.sync_jobs()
+        on = {job.id for job in daemon.scheduler.get_jobs()}
+        daemon.scheduler.shutdown(wait=False)
+        return off, on
+
+    off, on = asyncio.run(jobs())
+    assert "tickets:main" not in off and "tickets:main" in on

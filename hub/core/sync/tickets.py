@@ -32,7 +32,7 @@ from hub.core.storage.tickets import Ticket as TicketRow
 from hub.core.storage.tickets import TicketMessage as MessageRow
 from hub.core.storage.tickets import TicketReply as ReplyRow
 from hub.core.sync import runs
-from hub.core.sync.orders import _error_text, advance_cursor, check_flow, get_cursor
+from hub.core.sync.orders import advance_cursor, check_flow, get_cursor
 from hub.core.sync.prefetch import aclose
 from hub.errors import ConfigError, Fault, HubError, NotFound
 from hub.tickets import Ticket, TicketAuthor, TicketPage, TicketReply, TicketStatus
@@ -65,6 +65,14 @@ def waiting_since(ticket: Ticket) -> datetime | None:
     return ticket.created_at if ticket.status == TicketStatus.OPEN and answered is None else None
 
 
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return redact(f"invalid ticket: {where}: {first.get('msg')}")
+    return redact(str(exc) or type(exc).__name__)
+
+
 def _payload_key(payload: dict[str, Any]) -> str:
     value = payload.get("ticket_id") or payload.get("id")
     return str(value) if value not in (None, "") else "?"
@@ -91,8 +99,7 @@ class TicketWriter:
                 if not isinstance(ticket, Ticket):
                     raise HubError(f"parse_ticket returned {type(ticket).__name__}, not hub.Ticket")
             except (HubError, ValidationError, ValueError, KeyError, TypeError, AttributeError) as exc:
-                bad.append((_payload_key(payload), _error_text(exc).replace("invalid order",
-                                                                            "invalid ticket"), payload))
+                bad.append((_payload_key(payload), _error_text(exc), payload))
                 continue
             seen = tickets.get(ticket.platform_ticket_id)
             if seen is None or ticket.updated_at >= seen.updated_at:
