@@ -385,7 +385,8 @@ def fetch_tickets(account: Account, since: datetime) -> AsyncIterator[TicketPage
 
     Implement it as an ``async def`` generator yielding :class:`hub.TicketPage`,
     with the same contract as :func:`fetch_orders`: raw payloads (the core parses
-    each with :func:`parse_ticket`, so one bad payload never stops the batch),
+    each with :func:`parse_ticket`, so one bad payload never stops the batch; a
+    payload's ``ticket_id`` or ``id`` key names it in the run's quarantine),
     and a ``checkpoint`` only where every ticket changed before it has been
     yielded. The core commits each page before asking for the next, keeps one
     copy per ``Ticket.platform_ticket_id`` (a ticket listed twice, or again on

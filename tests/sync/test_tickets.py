@@ -240,6 +240,10 @@ def test_a_bad_payload_is_quarantined_and_the_rest_goes_on(h: SandboxHarness) ->
     assert result.status == "partial"
     assert result.counts.counts["quarantined"] == 1 and result.counts.counts["imported"] == 6
     assert f"question:{broken}" not in {t.platform_ticket_id for t in rows(h)}
+    with h.app.db.session() as s:
+        from hub.core.storage.models import RunItem
+        item = s.exec(select(RunItem).where(RunItem.outcome == "quarantined")).one()
+    assert item.key == f"question:{broken}" and item.reason and "date" in item.reason
 
 
 def test_ticket_events_go_to_outbound_subscribers(h: SandboxHarness) -> None:

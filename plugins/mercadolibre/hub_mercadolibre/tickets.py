@@ -96,7 +96,8 @@ async def thread(client: MeliClient, pack_id: str) -> dict[str, Any] | None:
         messages.extend(page.fresh)
     if not messages and not status:
         return None
-    return {"kind": "message", "pack_id": pack_id, "seller_id": client.seller_id,
+    return {"ticket_id": f"pack:{pack_id}", "kind": "message", "pack_id": pack_id,
+            "seller_id": client.seller_id,
             "conversation_status": status, "messages": messages}
 
 
@@ -105,12 +106,13 @@ async def fetch(client: MeliClient, ticket_id: str) -> dict[str, Any] | None:
     kind, _, rest = ticket_id.partition(":")
     if kind == "question" and numeric_id(rest):
         found = await client.get_object(f"/questions/{rest}", {"api_version": 4}, missing_ok=True)
-        return {"kind": "question", "question": found} if found else None
+        return {"ticket_id": ticket_id, "kind": "question", "question": found} if found else None
     if kind == "pack" and numeric_id(rest):
         return await thread(client, rest)
     if kind == "claim" and numeric_id(rest):
         found = await client.get_object(f"/post-purchase/v1/claims/{rest}", missing_ok=True)
-        return {"kind": "claim", "claim": found, "seller_id": client.seller_id} if found else None
+        return ({"ticket_id": ticket_id, "kind": "claim", "claim": found,
+                 "seller_id": client.seller_id} if found else None)
     if kind == "message" and rest and re.fullmatch(r"[\w-]+", rest):
         found = await client.get_object(f"/messages/{rest}", {"tag": "post_sale"}, missing_ok=True)
         for message in (found or {}).get("messages") or []:
@@ -124,7 +126,8 @@ async def fetch(client: MeliClient, ticket_id: str) -> dict[str, Any] | None:
 async def scan(client: MeliClient, since: datetime) -> AsyncIterator[TicketPage]:
     """Questions waiting for an answer, threads with unread messages and open claims, each once.
 
-    The three listings share one guard; records carry their ticket id as ``_key``.
+    The three listings share one guard; records (and payloads) carry their ticket id as
+    ``ticket_id``, which also names a payload the core quarantines.
     The checkpoint (last page) is the moment the scan started on Mercado Libre's clock.
     """
     seller = client.seller_id
@@ -138,14 +141,14 @@ async def scan(client: MeliClient, since: datetime) -> AsyncIterator[TicketPage]
 
         def parse(response: httpx.Response) -> ListingPage[dict[str, Any]]:
             body = json_object(response, "GET /questions/search")
-            found = [{"_key": f"question:{q.get('id')}", "kind": "question", "question": q}
+            found = [{"ticket_id": f"question:{q.get('id')}", "kind": "question", "question": q}
                      for q in body.get("questions") or [] if isinstance(q, dict)]
             total = body.get("total")
             return ListingPage(found, total=total if isinstance(total, int) else None,
                                when=platform_time(response))
 
         return paginate(fetch_page, parse, Offsets(QUESTIONS_LIMIT), guard=guard,
-                        key=lambda r: r["_key"], scope=("questions", sweep))
+                        key=lambda r: r["ticket_id"], scope=("questions", sweep))
 
     def claims(guard: PageGuard, sweep: int) -> AsyncIterator[ListingPage[dict[str, Any]]]:
         async def fetch_page(offset: int) -> httpx.Response:
@@ -154,13 +157,13 @@ async def scan(client: MeliClient, since: datetime) -> AsyncIterator[TicketPage]
 
         def parse(response: httpx.Response) -> ListingPage[dict[str, Any]]:
             body = json_object(response, "GET /post-purchase/v1/claims/search")
-            found = [{"_key": f"claim:{c.get('id')}", "kind": "claim", "claim": c,
+            found = [{"ticket_id": f"claim:{c.get('id')}", "kind": "claim", "claim": c,
                       "seller_id": seller} for c in body.get("data") or [] if isinstance(c, dict)]
             total = (body.get("paging") or {}).get("total")
             return ListingPage(found, total=total if isinstance(total, int) else None)
 
         return paginate(fetch_page, parse, Offsets(CLAIMS_LIMIT), guard=guard,
-                        key=lambda r: r["_key"], scope=("claims", sweep))
+                        key=lambda r: r["ticket_id"], scope=("claims", sweep))
 
     def unread(guard: PageGuard, sweep: int) -> AsyncIterator[ListingPage[dict[str, Any]]]:
         async def fetch_page(_: Any) -> httpx.Response:
@@ -172,11 +175,11 @@ async def scan(client: MeliClient, since: datetime) -> AsyncIterator[TicketPage]
             for entry in body.get("results") or []:
                 match = PACK_RESOURCE.match(str((entry or {}).get("resource") or ""))
                 if match:
-                    found.append({"_key": f"pack:{match.group(1)}", "kind": "unread",
+                    found.append({"ticket_id": f"pack:{match.group(1)}", "kind": "unread",
                                   "pack_id": match.group(1)})
             return ListingPage(found)  # one answer, no paging (up to 1,000 conversations)
 
-        return paginate(fetch_page, parse, Cursors(), guard=guard, key=lambda r: r["_key"],
+        return paginate(fetch_page, parse, Cursors(), guard=guard, key=lambda r: r["ticket_id"],
                         scope=("unread", sweep))
 
     async def read(guard: PageGuard, sweep: int) -> AsyncIterator[ListingPage[dict[str, Any]]]:
@@ -187,7 +190,7 @@ async def scan(client: MeliClient, since: datetime) -> AsyncIterator[TicketPage]
     async def payloads(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         threads = [r["pack_id"] for r in records if r["kind"] == "unread"]
         read_threads = await client.bounded(thread(client, pack_id) for pack_id in threads)
-        found = [{k: v for k, v in r.items() if k != "_key"} for r in records if r["kind"] != "unread"]
+        found = [r for r in records if r["kind"] != "unread"]
         return found + [t for t in read_threads if t is not None]
 
     async for page in scan_tickets(read, since=since, sorted_by=SortedBy.STABLE,
