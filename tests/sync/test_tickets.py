@@ -288,3 +288,29 @@ def test_flow_off_downloads_nothing_and_the_daemon_schedules_only_when_on(h: San
 
     off, on = asyncio.run(jobs())
     assert "tickets:main" not in off and "tickets:main" in on
+
+
+def test_a_webhook_racing_an_import_still_gives_one_ticket(h: SandboxHarness) -> None:
+    from hub.core.sync import runs
+
+    desk = h.sandbox.desk  # type: ignore[attr-defined]
+    qid = desk.ask("¿Envían hoy?")
+    row = h.app.accounts.row("main")
+    account = h.app.accounts.open(row)
+    payload = h.run(h.app.host.fetch_ticket(account, f"question:{qid}"))
+    with h.app.db.session() as s:
+        run_id = runs.start_run(s, row.id or 0, "tickets", "manual").id or 0
+    writer = service.TicketWriter(h.app, row, account)
+    fields = writer._fields
+    raced: list[int] = []
+
+    def racing(ticket: Any) -> Any:  # after the writer looked the ticket up and found none
+        if not raced:  # the webhook's refresh commits the same ticket first
+            raced.append(1)
+            service.TicketWriter(h.app, row, account).write([payload], run_id=run_id)
+        return fields(ticket)
+
+    writer._fields = racing  # type: ignore[method-assign]
+    result = writer.write([payload], run_id=run_id)
+    assert raced and result.counts.counts["unchanged"] == 1
+    assert [t.platform_ticket_id for t in rows(h)] == [f"question:{qid}"]

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from hub.account import Account
@@ -108,8 +109,15 @@ class TicketWriter:
 
     def write(self, payloads: list[dict[str, Any]], *, run_id: int,
               checkpoint: datetime | None = None) -> PageResult:
-        result = PageResult()
         tickets, bad = self.parse(payloads)
+        try:
+            return self._commit(tickets, bad, run_id, checkpoint)
+        except IntegrityError:  # a webhook refresh inserted one of them meanwhile: now an update
+            return self._commit(tickets, bad, run_id, checkpoint)
+
+    def _commit(self, tickets: list[Ticket], bad: list[tuple[str, str, dict[str, Any]]],
+                run_id: int, checkpoint: datetime | None) -> PageResult:
+        result = PageResult()
         account_id = self.row.id or 0
         with self.app.db.session() as s:
             for key, reason, payload in bad:
