@@ -112,6 +112,8 @@ def test_flows_switch_per_account(hub_cli) -> None:  # type: ignore[no-untyped-d
     result = hub_cli("accounts", "flows", "main", "--stock", "on", "--json")
     assert result.json() == {"orders": True, "stock": True, "price": False, "tracking": False,
                              "tickets": False}
+    refused = hub_cli("accounts", "flows", "main", "--tickets", "on")
+    assert refused.code == 2 and "does not support the tickets flow" in refused.err
     assert hub_cli("accounts", "disable", "main").code == 0
     refused = hub_cli("orders", "import", "--account", "main")
     assert refused.code == 2 and "account 'main' is disabled" in refused.err

@@ -20,6 +20,7 @@ from hub.core.storage.tickets import Ticket, TicketMessage, TicketReply
 from hub.core.sync import tickets as service
 from hub.core.sync import webhooks
 from hub.errors import ConfigError
+from hub.sandbox import SandboxOptions
 from hub.testing.harness import SandboxHarness
 
 pytest.importorskip("hub_mercadolibre")
@@ -27,7 +28,8 @@ pytest.importorskip("hub_mercadolibre")
 
 @pytest.fixture
 def h(tmp_path: Path) -> Iterator[SandboxHarness]:
-    with SandboxHarness("mercadolibre", tmp_path, flows=("orders", "tickets")) as harness:
+    with SandboxHarness("mercadolibre", tmp_path, SandboxOptions(orders=8),
+                        flows=("orders", "tickets")) as harness:
         yield harness
 
 
