@@ -169,7 +169,6 @@ def test_cli_list_show_reply_and_refusal(h: SandboxHarness, monkeypatch: pytest.
                                          capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     from hub.cli import main
 
-    h.run(service.import_tickets(h.app, "main"))
     monkeypatch.setenv("HUB_DATA_DIR", str(h.app.config.data_dir))
 
     def hub(*args: str) -> tuple[int, str, str]:
@@ -183,6 +182,10 @@ def test_cli_list_show_reply_and_refusal(h: SandboxHarness, monkeypatch: pytest.
         out, err = capsys.readouterr()
         return code, out, err
 
+    code, out, _ = hub("tickets", "import", "--account", "main", "--json")
+    assert code == 0 and json.loads(out)["counts"]["imported"] == 6
+    code, out, _ = hub("runs", "list", "--json")
+    assert code == 0 and '"tickets"' in out
     code, out, _ = hub("tickets", "list", "--status", "open", "--json")
     listed: list[dict[str, Any]] = json.loads(out)
     assert code == 0 and {t["kind"] for t in listed} == {"question", "message", "claim"}
