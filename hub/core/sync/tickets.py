@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -34,6 +33,7 @@ from hub.core.storage.tickets import TicketMessage as MessageRow
 from hub.core.storage.tickets import TicketReply as ReplyRow
 from hub.core.sync import runs
 from hub.core.sync.orders import advance_cursor, check_flow, get_cursor
+from hub.core.sync.parsing import parse_newest
 from hub.core.sync.prefetch import aclose
 from hub.errors import ConfigError, Fault, HubError, NotFound
 from hub.tickets import Ticket, TicketAuthor, TicketPage, TicketReply, TicketStatus
@@ -66,14 +66,6 @@ def waiting_since(ticket: Ticket) -> datetime | None:
     return ticket.created_at if ticket.status == TicketStatus.OPEN and answered is None else None
 
 
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return redact(f"invalid ticket: {where}: {first.get('msg')}")
-    return redact(str(exc) or type(exc).__name__)
-
-
 def _payload_key(payload: dict[str, Any]) -> str:
     value = payload.get("ticket_id") or payload.get("id")
     return str(value) if value not in (None, "") else "?"
@@ -92,20 +84,9 @@ class TicketWriter:
 
     def parse(self, payloads: list[dict[str, Any]]
               ) -> tuple[list[Ticket], list[tuple[str, str, dict[str, Any]]]]:
-        tickets: dict[str, Ticket] = {}
-        bad: list[tuple[str, str, dict[str, Any]]] = []
-        for payload in payloads:
-            try:
-                ticket = self.app.host.parse_ticket(self.account, payload)
-                if not isinstance(ticket, Ticket):
-                    raise HubError(f"parse_ticket returned {type(ticket).__name__}, not hub.Ticket")
-            except (HubError, ValidationError, ValueError, KeyError, TypeError, AttributeError) as exc:
-                bad.append((_payload_key(payload), _error_text(exc), payload))
-                continue
-            seen = tickets.get(ticket.platform_ticket_id)
-            if seen is None or ticket.updated_at >= seen.updated_at:
-                tickets[ticket.platform_ticket_id] = ticket
-        return list(tickets.values()), bad
+        return parse_newest(payloads, lambda p: self.app.host.parse_ticket(self.account, p), Ticket,
+                            lambda t: t.platform_ticket_id, _payload_key,
+                            hook="parse_ticket", what="ticket")
 
     def write(self, payloads: list[dict[str, Any]], *, run_id: int,
               checkpoint: datetime | None = None) -> PageResult:
