@@ -68,6 +68,10 @@ _EXPORTS: dict[str, str] = {
     "InvoiceDocument": "hub.fiscal", "InvoiceLine": "hub.fiscal", "InvoiceRef": "hub.fiscal",
     "NFe": "hub.fiscal", "NFeError": "hub.fiscal", "NFeItem": "hub.fiscal",
     "parse_nfe": "hub.fiscal", "valid_key": "hub.fiscal",
+    # support tickets (SAC): questions, post-sale messages, claims
+    "Ticket": "hub.tickets", "TicketKind": "hub.tickets", "TicketStatus": "hub.tickets",
+    "TicketAuthor": "hub.tickets", "TicketMessage": "hub.tickets", "TicketBuyer": "hub.tickets",
+    "TicketPage": "hub.tickets", "TicketReply": "hub.tickets", "scan_tickets": "hub.core.http.listing",
 }
 
 __all__ = ["__version__", "hookimpl", *_EXPORTS]
@@ -101,6 +105,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         paged_listing,
         paginate,
         scan_orders,
+        scan_tickets,
         split_windows,
     )
     from hub.core.http.paging import PageGuard, numbered_pages
@@ -136,6 +141,16 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     )
     from hub.lifecycle import OrderState, parse_state
     from hub.money import cents_to_decimal, parse_datetime, parse_decimal
+    from hub.tickets import (
+        Ticket,
+        TicketAuthor,
+        TicketBuyer,
+        TicketKind,
+        TicketMessage,
+        TicketPage,
+        TicketReply,
+        TicketStatus,
+    )
     from hub.types import (
         Address,
         Capability,

@@ -279,7 +279,8 @@ class WebhookEvent(_Model):
 
     Either ``payload`` holds a full order payload to parse (the platform sent
     the order), or ``order_id`` names an order the core must re-fetch with
-    ``fetch_order`` (the platform only notified). ``dedupe_key`` is the
+    ``fetch_order`` (the platform only notified), or ``ticket_id`` names a
+    support ticket to re-fetch with ``fetch_ticket``. ``dedupe_key`` is the
     platform's delivery id when it sends one.
     """
 
@@ -288,6 +289,9 @@ class WebhookEvent(_Model):
     payload: dict[str, Any] | None = None
     dedupe_key: str | None = None
     ignore: bool = False
+    ticket_id: str | None = None
+    """A support ticket (``Ticket.platform_ticket_id``) the core must re-fetch with
+    ``fetch_ticket``: the platform announced a new or changed question, message or claim."""
 
 
 class SettingSpec(_Model):
@@ -319,6 +323,8 @@ class Capability(StrEnum):
     """The plugin revokes its grant on the platform when an account is disconnected."""
     CARRIER = "carrier"
     """A carrier, not a sales channel: it tracks shipments (``track_shipments``)."""
+    TICKETS = "tickets"
+    """Buyers' questions, messages and claims come in; replies go out (``fetch_tickets``)."""
 
 
 class TrackingStatus(StrEnum):

@@ -74,6 +74,9 @@ def _register() -> None:
     for module in (accounts, apikeys, daemon, db, demo, orders, plugins, runs, sandbox, shipments,
                    stock, webhooks):
         module.register(cli)
+    from hub.cli import tickets
+
+    tickets.register(cli)
 
 
 _register()

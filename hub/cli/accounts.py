@@ -135,16 +135,18 @@ def enable(name: str) -> None:
 @click.option("--status", type=ON_OFF, help="Push order states (handling, delivered, cancelled).")
 @click.option("--tracking-in", "tracking_in", type=ON_OFF,
               help="Carrier accounts: read shipments' tracking from the carrier.")
+@click.option("--tickets", type=ON_OFF, help="Download buyers' tickets and send replies.")
 @json_option
 def flows(name: str, orders: str | None, stock: str | None, price: str | None,
-          tracking: str | None, status: str | None, tracking_in: str | None, as_json: bool) -> None:
+          tracking: str | None, status: str | None, tracking_in: str | None, tickets: str | None,
+          as_json: bool) -> None:
     """Switch flows on or off for account NAME (writes are off until switched on)."""
     from hub.core.accounts import FLOW_CAPABILITY
 
     app = get_app()
     changes = {f"flow_{k}": v == "on" for k, v in
                {"orders": orders, "stock": stock, "price": price, "tracking": tracking,
-                "status": status, "tracking_in": tracking_in}.items()
+                "status": status, "tracking_in": tracking_in, "tickets": tickets}.items()
                if v is not None}
     if changes:
         row = app.accounts.row(name)

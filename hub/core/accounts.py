@@ -34,7 +34,7 @@ from hub.types import Capability, PlatformInfo, SettingSpec
 if TYPE_CHECKING:
     from hub.core.deps import CoreServices
 
-FLOWS = ("orders", "stock", "price", "tracking", "status", "tracking_in")
+FLOWS = ("orders", "stock", "price", "tracking", "status", "tickets", "tracking_in")
 
 FLOW_CAPABILITY = {"tracking_in": "carrier"}
 """The capability a flow needs when it is not named like the flow itself."""

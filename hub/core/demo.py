@@ -239,6 +239,8 @@ class Demo:
                 report.webhook = self._webhook(platform, name, sandbox)
             if name.endswith("-outlet"):
                 report.imported += self._connections(name)
+            if Capability.TICKETS in info.capabilities:
+                self._tickets(name)
         except Exception as exc:  # the demo reports every account, even a failing one
             from hub.core.http.redact import redact
 
@@ -433,6 +435,25 @@ class Demo:
         done = invoicing.record_invoice(self.app, order.id or 0,
                                         invoicing.InvoiceInput.from_xml(xml))
         return done.invoice.number
+    def _tickets(self, name: str) -> None:
+        """Switch the tickets flow on, download the buyers' tickets, answer one of each kind
+        the sandbox opened (a question, a post-sale message) and show it confirmed."""
+        from hub.core.sync.tickets import import_tickets, list_tickets, reply, show_ticket
+
+        self.app.accounts.set_flags(name, flow_tickets=True)
+        result = self._run(import_tickets(self.app, name))
+        self.say(f"{name}: tickets {result.counts.summary()}")
+        answers = {"question": "Yes, it is in stock and ships today.",
+                   "message": "Thanks for writing: your parcel ships today."}
+        for ticket in list_tickets(self.app, account=name, status="open"):
+            text = answers.pop(str(ticket["kind"]), None)
+            if text is None or not ticket["can_reply"]:
+                continue
+            asked = next((m["text"] for m in reversed(show_ticket(self.app, str(ticket["id"]))["messages"])
+                          if m["author"] == "buyer"), "")
+            sent = self._run(reply(self.app, str(ticket["id"]), text, source="demo"))
+            self.say(f"{name}: buyer {ticket['kind']} \"{asked}\" -> answered \"{text}\" "
+                     f"({sent.status}{', confirmed on the platform' if sent.status == 'sent' else ''})")
 
     def _webhook(self, platform: str, name: str, sandbox: Sandbox) -> str:
         ids = sorted(sandbox.eligible_order_ids())

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from hub.auth import AuthSession
     from hub.fiscal import InvoiceDocument
     from hub.sandbox import Sandbox, SandboxOptions
+    from hub.tickets import Ticket, TicketPage, TicketReply
     from hub.types import (
         Order,
         OrderPage,
@@ -506,6 +507,93 @@ async def track_shipments(account: Account, shipments: list[ShipmentRef]) -> lis
     Map every carrier event to a :class:`hub.TrackingStatus`; the hub moves the
     order to ``delivered`` or ``returned`` from those statuses, so a code you are
     unsure of maps to ``in_transit`` or ``exception``, never to ``delivered``.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+# ---- support tickets (SAC): questions, post-sale messages, claims ----
+
+TICKET_HOOKS = frozenset({"fetch_tickets", "fetch_ticket", "parse_ticket", "reply_ticket"})
+PLATFORM_HOOKS = PLATFORM_HOOKS | TICKET_HOOKS
+
+
+@hookspec(firstresult=True)
+def fetch_tickets(account: Account, since: datetime) -> AsyncIterator[TicketPage]:
+    """Stream the buyers' tickets (questions, message threads, claims) changed since ``since``.
+
+    Implement it as an ``async def`` generator yielding :class:`hub.TicketPage`,
+    with the same contract as :func:`fetch_orders`: raw payloads (the core parses
+    each with :func:`parse_ticket`, so one bad payload never stops the batch; a
+    payload's ``ticket_id`` or ``id`` key names it in the run's quarantine),
+    and a ``checkpoint`` only where every ticket changed before it has been
+    yielded. The core commits each page before asking for the next, keeps one
+    copy per ``Ticket.platform_ticket_id`` (a ticket listed twice, or again on
+    the next run, updates the same row) and saves the checkpoint as the
+    account's ``tickets`` cursor only after that commit. Build it on
+    :func:`hub.scan_tickets` (guard, sweeps, checkpoint) rather than a loop.
+
+    :param account: the account to read (its tickets flow is on).
+    :param since: timezone-aware UTC lower bound on the ticket's last change (the
+        core has already subtracted its overlap window); a platform whose
+        listing cannot filter by it lists what is still open instead.
+    :return: an async iterator of pages.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+@hookspec(firstresult=True)
+async def fetch_ticket(account: Account, ticket_id: str) -> dict[str, Any] | None:
+    """Fetch one ticket's payload by its platform id (webhook refresh, read-back after a reply).
+
+    :param account: the account that owns the ticket.
+    :param ticket_id: ``Ticket.platform_ticket_id`` as :func:`parse_ticket` gives it,
+        or as :attr:`hub.WebhookEvent.ticket_id` names it.
+    :return: the payload :func:`parse_ticket` accepts, or ``None`` when the
+        platform no longer has it.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+@hookspec(firstresult=True)
+def parse_ticket(account: Account, payload: dict[str, Any]) -> Ticket:
+    """Turn one ticket payload into a canonical :class:`hub.Ticket`.
+
+    :param account: the account the ticket belongs to.
+    :param payload: one ticket as :func:`fetch_tickets` or :func:`fetch_ticket` gives it.
+
+    ``platform_ticket_id`` must be unique across the platform's kinds (prefix
+    it: ``question:1``, ``pack:2``), datetimes timezone-aware, ``status`` seen
+    from the seller (``open`` when the buyer waits for an answer), ``deadline``
+    the platform's due date when it has one, ``raw`` the payload itself.
+
+    :raises hub.errors.DataError: the payload cannot be understood; the core
+        quarantines it with this message and goes on with the batch.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+@hookspec(firstresult=True)
+async def reply_ticket(account: Account, ticket: Ticket, message: TicketReply) -> PushResult:
+    """Send the seller's reply on a ticket (answer a question, post a message on a thread).
+
+    The core calls it only for a ticket it downloaded from this channel (the
+    seed's rule: it never writes to a ticket it did not first download), with
+    the account's tickets flow on, and reads the ticket back with
+    :func:`fetch_ticket` afterwards: the reply counts as sent only when it is
+    in the conversation the platform returns.
+
+    :param account: the account that downloaded the ticket.
+    :param ticket: the ticket as the hub last downloaded it (``raw`` included).
+    :param message: the text (and attachment URLs) to send.
+    :return: a :class:`hub.PushResult` keyed by ``ticket.platform_ticket_id``:
+        ``PushResult.ok`` when the platform accepted it;
+        ``PushResult.failed(key, reason, retryable=False)`` when the platform
+        refused it (too long, forbidden content, already answered), with the
+        platform's own reason, which the core shows the user unchanged.
 
     Dispatch: the account's platform plugin only; first result wins.
     """

@@ -102,7 +102,31 @@ def collect(app: HubApp) -> list[Metric]:
             _inbound(s, name),
             *_outbound(s, name),
             *_lifecycle(s, name),
+            *_tickets(s, name),
         ]
+
+
+def _tickets(s: Session, name: dict[int | None, str]) -> list[Metric]:
+    """Open tickets (the buyer waits for the seller) and the oldest unanswered one's age, per account."""
+    from hub.core.storage.tickets import Ticket
+
+    opened = Metric("hub_tickets_open", "tickets waiting for the seller's answer, per account "
+                                        "and kind", "gauge")
+    for account_id, kind, count in s.exec(
+            select(Ticket.account_id, Ticket.kind, func.count()).where(Ticket.status == "open")
+            .group_by(col(Ticket.account_id), col(Ticket.kind))):
+        opened.add(count, account=name.get(account_id, "?"), kind=kind)
+    oldest = Metric("hub_tickets_oldest_unanswered_seconds",
+                    "age of the oldest buyer message not answered yet, per account", "gauge")
+    moment = now()
+    for account_id, since in s.exec(
+            select(Ticket.account_id, func.min(Ticket.waiting_since))
+            .where(col(Ticket.waiting_since).is_not(None), Ticket.status != "closed")
+            .group_by(col(Ticket.account_id))):
+        if since is not None:
+            since = since if since.tzinfo else since.replace(tzinfo=moment.tzinfo)
+            oldest.add(max((moment - since).total_seconds(), 0.0), account=name.get(account_id, "?"))
+    return [opened, oldest]
 
 
 def _accounts(accounts: Iterable[Account]) -> Metric:

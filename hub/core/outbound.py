@@ -35,6 +35,7 @@ import random
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -53,12 +54,13 @@ from hub.errors import ConfigError, NotFound
 
 if TYPE_CHECKING:
     from hub.core.app import HubApp
+    from hub.tickets import Ticket
     from hub.types import Order
 
 log = logging.getLogger("hub.outbound")
 
 EVENTS = ("order.created", "order.updated", "order.cancelled", "order.released",
-          "shipment.updated", "order.delivered")
+          "shipment.updated", "order.delivered", "ticket.created", "ticket.updated")
 MAX_CONSECUTIVE_FAILURES = 10
 BACKOFF_BASE = 10.0  # seconds before the first retry
 BACKOFF_CAP = 3600.0  # never wait more than an hour between attempts
@@ -269,12 +271,28 @@ def order_body(account: AccountRow, order_id: int, event: str, order: Order,
                       separators=(",", ":"))
 
 
-def _queue(s: Session, account: AccountRow, event: str, order_id: int, body: str) -> int:
-    wanted = [sub for sub in _subscriptions(s, account.id or 0) if event in (sub.events or EVENTS)]
+def _wanting(s: Session, account: AccountRow, event: str) -> list[WebhookSubscription]:
+    return [sub for sub in _subscriptions(s, account.id or 0) if event in (sub.events or EVENTS)]
+
+
+def _enqueue(s: Session, account: AccountRow, event: str, subject_id: int,
+             body: Callable[[], str]) -> int:
+    """Queue ``event`` (its body built once, only when someone wants it) for every
+    subscription of the account that wants it, in the caller's transaction.
+
+    Disabled subscriptions still queue: nothing is lost while a receiver is down.
+    :return: how many deliveries were queued.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"unknown outbound event {event!r}")
+    wanted = _wanting(s, account, event)
+    if not wanted:
+        return 0
+    text = body()
     for sub in wanted:
         s.add(WebhookDelivery(subscription_id=sub.id or 0, account_id=account.id or 0,
-                              event=event, order_id=order_id,
-                              delivery_id=uuid.uuid4().hex, body=body))
+                              event=event, order_id=subject_id,
+                              delivery_id=uuid.uuid4().hex, body=text))
     return len(wanted)
 
 
@@ -285,79 +303,67 @@ def enqueue_row_event(s: Session, account: AccountRow, order: OrderRow, event: s
     The body names the order as the hub holds it: ids, number, platform status,
     canonical state, total, the recorded terms and the reason.
     """
-    body = json.dumps({
+    return _enqueue(s, account, event, order.id or 0, lambda: json.dumps({
         "event": event, "account": account.name, "platform": account.platform,
         "order_id": order.id, "reason": reason, "terms": terms,
         "order": {"platform_order_id": order.platform_order_id, "number": order.number,
                   "status": order.status, "state": order.state, "currency": order.currency,
-                  "total": str(order.total)}}, separators=(",", ":"))
-    return _queue(s, account, event, order.id or 0, body)
+                  "total": str(order.total)}}, separators=(",", ":")))
 
 
 def enqueue_order_event(s: Session, account: AccountRow, order: Order, created: bool) -> int:
     """Queue ``order.created`` / ``order.updated`` for every subscription of the account that
     wants it, in the caller's transaction (so the queue commits exactly with the order).
 
-    Disabled subscriptions still queue: nothing is lost while a receiver is down.
     :return: how many deliveries were queued.
     """
     from hub.core.connections import order_terms
 
     event = "order.created" if created else "order.updated"
-    if not any(event in (sub.events or EVENTS) for sub in _subscriptions(s, account.id or 0)):
+    if not _wanting(s, account, event):
         return 0
     order_id = s.exec(select(OrderRow.id).where(
         OrderRow.account_id == account.id,
         OrderRow.platform_order_id == order.platform_order_id)).one()
-    body = order_body(account, order_id or 0, event, order, order_terms(s, order_id or 0))
-    return _queue(s, account, event, order_id or 0, body)
+    return _enqueue(s, account, event, order_id or 0, lambda: order_body(
+        account, order_id or 0, event, order, order_terms(s, order_id or 0)))
 
 
 def enqueue_state_event(s: Session, account: AccountRow, order: OrderRow, event: str,
                         details: dict[str, Any]) -> int:
-    """Queue a lifecycle event (``order.cancelled``) of a hub order for every subscription of
-    the account that wants it, in the caller's transaction.
+    """Queue a lifecycle event (``order.cancelled``) of a hub order, in the caller's transaction.
 
     The body names the account, platform, hub and platform order ids and the order's
     ``state``, plus ``details`` (previous state, reason, source, ``restock_pending``).
-    :return: how many deliveries were queued.
     """
-    wanted = [sub for sub in _subscriptions(s, account.id or 0)
-              if event in (sub.events or EVENTS)]
-    if not wanted:
-        return 0
-    body = json.dumps({"event": event, "account": account.name, "platform": account.platform,
-                       "order_id": order.id, "platform_order_id": order.platform_order_id,
-                       "number": order.number, "state": order.state, **details},
-                      separators=(",", ":"), default=str)
-    for sub in wanted:
-        s.add(WebhookDelivery(subscription_id=sub.id or 0, account_id=account.id or 0,
-                              event=event, order_id=order.id or 0,
-                              delivery_id=uuid.uuid4().hex, body=body))
-    return len(wanted)
+    return _enqueue(s, account, event, order.id or 0, lambda: json.dumps(
+        {"event": event, "account": account.name, "platform": account.platform,
+         "order_id": order.id, "platform_order_id": order.platform_order_id,
+         "number": order.number, "state": order.state, **details},
+        separators=(",", ":"), default=str))
 
 
 def enqueue_event(s: Session, account: AccountRow, event: str, order_id: int,
                   payload: dict[str, Any]) -> int:
-    """Queue ``event`` about hub order ``order_id`` for the account's subscriptions that want
-    it, in the caller's transaction. The body is ``payload`` with the event, account,
-    platform and order id added (the shape :func:`order_body` uses).
+    """Queue ``event`` about hub order ``order_id`` (``shipment.updated``), its body
+    ``payload`` with the event, account, platform and order id added."""
+    return _enqueue(s, account, event, order_id, lambda: json.dumps(
+        {"event": event, "account": account.name, "platform": account.platform,
+         "order_id": order_id, **payload}, separators=(",", ":"), default=str))
 
-    :return: how many deliveries were queued.
+
+def enqueue_ticket_event(s: Session, account: AccountRow, ticket_id: int, ticket: Ticket,
+                         created: bool) -> int:
+    """Queue ``ticket.created`` / ``ticket.updated`` (the canonical ticket without its raw
+    payload, with the hub's ``ticket_id``) in the caller's transaction, like order events.
+
+    The delivery's ``order_id`` column holds the hub's ticket id for these events.
     """
-    if event not in EVENTS:
-        raise ValueError(f"unknown outbound event {event!r}")
-    wanted = [sub for sub in _subscriptions(s, account.id or 0)
-              if event in (sub.events or EVENTS)]
-    if not wanted:
-        return 0
-    body = json.dumps({"event": event, "account": account.name, "platform": account.platform,
-                       "order_id": order_id, **payload}, separators=(",", ":"), default=str)
-    for sub in wanted:
-        s.add(WebhookDelivery(subscription_id=sub.id or 0, account_id=account.id or 0,
-                              event=event, order_id=order_id,
-                              delivery_id=uuid.uuid4().hex, body=body))
-    return len(wanted)
+    event = "ticket.created" if created else "ticket.updated"
+    return _enqueue(s, account, event, ticket_id, lambda: json.dumps(
+        {"event": event, "account": account.name, "platform": account.platform,
+         "ticket_id": ticket_id, "ticket": ticket.model_dump(mode="json", exclude={"raw"})},
+        separators=(",", ":")))
 
 
 # --- delivering --------------------------------------------------------------------

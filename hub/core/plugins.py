@@ -297,6 +297,23 @@ class PluginHost:
             return None
         code = await self.call("store_currency", account.platform, account=account)
         return str(code).upper() if code else None
+    # --- support tickets ---------------------------------------------------------
+    def fetch_tickets(self, account: Any, since: datetime) -> AsyncIterator[Any]:
+        result: AsyncIterator[Any] = self.call("fetch_tickets", account.platform, account=account,
+                                               since=since)
+        return result
+
+    async def fetch_ticket(self, account: Any, ticket_id: str) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = await self.call("fetch_ticket", account.platform,
+                                                        account=account, ticket_id=ticket_id)
+        return result
+
+    def parse_ticket(self, account: Any, payload: dict[str, Any]) -> Any:
+        return self.call("parse_ticket", account.platform, account=account, payload=payload)
+
+    async def reply_ticket(self, account: Any, ticket: Any, message: Any) -> Any:
+        return await self.call("reply_ticket", account.platform, account=account, ticket=ticket,
+                               message=message)
 
     # --- broadcast -----------------------------------------------------------
     def order_imported(self, account: Any, order: Any, created: bool) -> None:

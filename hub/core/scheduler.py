@@ -166,6 +166,26 @@ class Daemon:
                 self._add(name, "tracking_in", track_every,
                           functools.partial(poll_tracking, self.app, name, trigger="scheduled"))
         self.jobs = wanted
+        self._sync_ticket_jobs()
+
+    def _sync_ticket_jobs(self) -> None:
+        """A ``tickets`` job (at the account's ``orders_interval``) per account whose tickets
+        flow is on; dropped when the flow goes off or the account is disabled or paused."""
+        from hub.core.sync.tickets import import_tickets
+
+        wanted: dict[str, int] = {}
+        for row in self.app.accounts.rows():
+            if row.enabled and not row.paused_reason and row.flow_tickets:
+                wanted[row.name] = SettingsView(CORE_SCHEMA, row.settings or {}).core.orders_interval
+        ticket_jobs: dict[str, int] = getattr(self, "ticket_jobs", {})
+        for name in set(ticket_jobs) - set(wanted):
+            if self.scheduler.get_job(f"tickets:{name}"):
+                self.scheduler.remove_job(f"tickets:{name}")
+        for name, every in wanted.items():
+            if ticket_jobs.get(name) != every and every:
+                self._add(name, "tickets", every, functools.partial(
+                    import_tickets, self.app, name, trigger="scheduled"))
+        self.ticket_jobs = wanted
 
     def _add(self, name: str, flow: str, every: int,
              factory: Callable[[], Awaitable[Any]]) -> None:

@@ -79,4 +79,7 @@ def create_server(app: HubApp, *, daemon: Any = None, base_url: str | None = Non
                    inventory.router, runs.router, shipments.router, ops.router, invoices.router,
                    connections.router, connections.orders_router):
         api.include_router(router)
+    from hub.core.api import tickets
+
+    api.include_router(tickets.router)
     return api

@@ -45,6 +45,7 @@ from hub.errors import HubError
 from hub.testing.harness import SandboxHarness
 from hub.testing.kit_mapping import MappingSuite
 from hub.testing.kit_paging import PagingSuite
+from hub.testing.kit_tickets import TicketSuite
 from hub.testing.kit_webhooks import WebhookSuite
 from hub.testing.kitbase import KIT_TESTS, KitBase, kit_test
 from hub.types import Capability, Order, PushOutcome, Shipment, StockUpdate
@@ -52,7 +53,7 @@ from hub.types import Capability, Order, PushOutcome, Shipment, StockUpdate
 __all__ = ["KIT_TESTS", "PlatformKit", "kit_test"]
 
 
-class PlatformKit(MappingSuite, PagingSuite, WebhookSuite, KitBase):
+class PlatformKit(MappingSuite, PagingSuite, WebhookSuite, TicketSuite, KitBase):
     """Subclass as ``TestSomethingKit`` and set :attr:`platform`."""
 
     # --- contract ----------------------------------------------------------------------

@@ -43,7 +43,8 @@ def test_secrets_never_appear_in_show_list_or_json(hub_cli) -> None:  # type: ig
     assert view["settings"]["api_key"] == "***"
     assert view["settings"]["base_url"] == "https://shop.example.com"
     assert view["flows"] == {"orders": True, "stock": False, "price": False, "tracking": False,
-                             "status": False}
+                             "status": False,
+                             "tickets": False}
 
 
 def test_import_list_show_and_exit_code_3_on_quarantine(hub_cli, fake: FakePlatform) -> None:  # type: ignore[no-untyped-def]
@@ -111,7 +112,10 @@ def test_flows_switch_per_account(hub_cli) -> None:  # type: ignore[no-untyped-d
     hub_cli(*ADD)
     result = hub_cli("accounts", "flows", "main", "--stock", "on", "--json")
     assert result.json() == {"orders": True, "stock": True, "price": False, "tracking": False,
-                             "status": False}
+                             "status": False,
+                             "tickets": False}
+    refused = hub_cli("accounts", "flows", "main", "--tickets", "on")
+    assert refused.code == 2 and "does not support the tickets flow" in refused.err
     assert hub_cli("accounts", "disable", "main").code == 0
     refused = hub_cli("orders", "import", "--account", "main")
     assert refused.code == 2 and "account 'main' is disabled" in refused.err

@@ -40,6 +40,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from hub.core.http.paging import PageGuard, numbered_pages
+from hub.tickets import TicketPage
 from hub.types import OrderPage
 
 T = TypeVar("T")
@@ -341,3 +342,21 @@ async def scan_orders(read: Read[T], *, since: datetime, until: datetime | None,
     if until is not None and until < checkpoint:
         checkpoint = until
     yield OrderPage(payloads=[], total=first_total, checkpoint=checkpoint)  # vouches for the scan
+
+
+async def scan_tickets(read: Read[T], *, since: datetime, sorted_by: SortedBy, name: str,
+                       modified: Callable[[T], datetime] | None = None,
+                       payloads: Callable[[list[T]], Awaitable[list[dict[str, Any]]]] | None = None,
+                       lag: timedelta = timedelta(0), max_pages: int = 100_000
+                       ) -> AsyncIterator[TicketPage]:
+    """``fetch_tickets`` for a listing: :func:`scan_orders`' guard, sweeps and checkpoints,
+    as :class:`hub.TicketPage` pages (same parameters; tickets have no ``until``).
+
+    A plugin reading several listings (questions, message threads, claims) composes
+    them into one ``read`` whose :func:`paginate` calls share the guard, each with
+    its own ``scope``, and gives records ids that differ across listings.
+    """
+    async for page in scan_orders(read, since=since, until=None, sorted_by=sorted_by, name=name,
+                                  modified=modified, payloads=payloads, lag=lag,
+                                  max_pages=max_pages):
+        yield TicketPage(payloads=page.payloads, checkpoint=page.checkpoint, total=page.total)

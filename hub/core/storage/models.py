@@ -55,6 +55,7 @@ class Account(SQLModel, table=True):
     """Push order states (handling, delivered, cancelled...) to the platform."""
     flow_tracking_in: bool = False
     """A carrier account: read shipments' tracking from the carrier."""
+    flow_tickets: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     sales_warehouse_id: int | None = Field(default=None, foreign_key="warehouse.id")
     created_at: datetime = _dt(default_factory=now)
     updated_at: datetime = _dt(default_factory=now)
@@ -389,6 +390,7 @@ class ApiKey(SQLModel, table=True):
 
 # tables of their own modules, imported so that ``SQLModel.metadata`` holds them
 # ---- connections and re-imports (tables in their own module; imported so metadata sees them) ----
+from hub.core.storage import tickets as _tickets  # noqa: E402,F401  (support tickets: metadata sees them)
 from hub.core.storage.connections import OrderLink, OrderTerms  # noqa: E402,F401
 from hub.core.storage.invoices import Invoice  # noqa: E402,F401
 

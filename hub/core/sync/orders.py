@@ -19,13 +19,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from hub.account import Account
 from hub.core import outbound
 from hub.core.connections import back_office_currency, link_reimported, terms_of, terms_rows
-from hub.core.http.redact import redact
 from hub.core.storage.bulk import among, insert_rows
 from hub.core.storage.columns import now
 from hub.core.storage.connections import OrderTerms
@@ -35,6 +33,7 @@ from hub.core.storage.models import OrderEvent, OrderLine, ProductLink, SyncCurs
 from hub.core.sync import runs
 from hub.core.sync.catalog import CustomerMatcher, ProductMatcher
 from hub.core.sync.lifecycle import ALERT, follow_platform, imported_state
+from hub.core.sync.parsing import parse_newest
 from hub.core.sync.prefetch import aclose, chain
 from hub.core.sync.rules import Eligibility, data_reason
 from hub.core.sync.stock import reserve, reserve_new, sales_warehouse_id
@@ -70,14 +69,6 @@ def _payload_key(payload: dict[str, Any], keys: Iterable[str] = ("id",)) -> str:
     return "?"
 
 
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return redact(f"invalid order: {where}: {first.get('msg')}")
-    return redact(str(exc) or type(exc).__name__)
-
-
 @dataclass
 class PageResult:
     counts: runs.RunCounts = field(default_factory=runs.RunCounts)
@@ -105,20 +96,10 @@ class OrderWriter:
 
     def parse(self, payloads: Iterable[dict[str, Any]], result: PageResult,
               run_id: int | None) -> tuple[list[Order], list[tuple[str, str, dict[str, Any]]]]:
-        orders: dict[str, Order] = {}
-        bad: list[tuple[str, str, dict[str, Any]]] = []
-        for payload in payloads:
-            try:
-                order = self.app.host.parse_order(self.account, payload)
-                if not isinstance(order, Order):
-                    raise HubError(f"parse_order returned {type(order).__name__}, not hub.Order")
-            except (HubError, ValidationError, ValueError, KeyError, TypeError, AttributeError) as exc:
-                bad.append((_payload_key(payload, self.info.order_id_keys), _error_text(exc), payload))
-                continue
-            seen = orders.get(order.platform_order_id)
-            if seen is None or order.updated_at >= seen.updated_at:
-                orders[order.platform_order_id] = order
-        return list(orders.values()), bad
+        return parse_newest(payloads, lambda p: self.app.host.parse_order(self.account, p), Order,
+                            lambda o: o.platform_order_id,
+                            lambda p: _payload_key(p, self.info.order_id_keys),
+                            hook="parse_order", what="order")
 
     def triage(self, payloads: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, str]]:
         """Split a page with ``peek_order``: payloads to parse, and new orders skipped by status.

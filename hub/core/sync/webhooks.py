@@ -25,6 +25,7 @@ from hub.core.http.redact import MASK, redact, sensitive_header
 from hub.core.storage.columns import now
 from hub.core.storage.models import InboundEvent
 from hub.core.sync.orders import import_payload
+from hub.core.sync.tickets import refresh_announced_ticket
 from hub.errors import HubError, NotFound
 
 if TYPE_CHECKING:
@@ -151,9 +152,11 @@ async def process(app: HubApp, event_id: int) -> str:
     try:
         parsed = app.host.parse_webhook(account, event.headers or {}, body)
         payload = parsed.payload
-        if payload is None and parsed.order_id:
+        if parsed.ticket_id:  # a new or changed ticket: re-fetch it (when the flow is on)
+            await refresh_announced_ticket(app, row, parsed.ticket_id)
+        elif payload is None and parsed.order_id:
             payload = await app.host.fetch_order(account, parsed.order_id)
-        if payload is not None:
+        if payload is not None and not parsed.ticket_id:
             await import_payload(app, row.name, payload, trigger="webhook")
         status, error = "done", None
     except HubError as exc:

@@ -26,6 +26,9 @@ from hub import (
     PushResult,
     Shipment,
     StockUpdate,
+    Ticket,
+    TicketPage,
+    TicketReply,
     WebhookEvent,
 )
 from hub_mercadolibre import (
@@ -37,6 +40,7 @@ from hub_mercadolibre import (
     products,
     push,
     states,
+    tickets,
     tracking,
     webhooks,
 )
@@ -142,8 +146,34 @@ def verify_webhook(account: Account, headers: Mapping[str, str], body: bytes) ->
 
 @hub.hookimpl
 def parse_webhook(account: Account, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
-    """``orders_v2`` and ``shipments`` name a sale to re-fetch; other topics are ignored."""
+    """``orders_v2`` and ``shipments`` name a sale to re-fetch, ``questions``, ``messages`` and
+    ``claims`` a ticket; other topics are ignored."""
     return webhooks.parse(body)
+
+
+@hub.hookimpl
+async def fetch_tickets(account: Account, since: datetime) -> AsyncIterator[TicketPage]:
+    """Unanswered questions, threads with unread messages, open claims (see :mod:`.tickets`)."""
+    async for page in tickets.scan(MeliClient(account), since):
+        yield page
+
+
+@hub.hookimpl
+async def fetch_ticket(account: Account, ticket_id: str) -> dict[str, Any] | None:
+    """One question, pack thread or claim (``question:1``, ``pack:2``, ``claim:3``, ``message:x``)."""
+    return await tickets.fetch(MeliClient(account), ticket_id)
+
+
+@hub.hookimpl
+def parse_ticket(account: Account, payload: dict[str, Any]) -> Ticket:
+    """A question, a pack's post-sale conversation or a claim as a canonical ticket."""
+    return tickets.parse_ticket(payload)
+
+
+@hub.hookimpl
+async def reply_ticket(account: Account, ticket: Ticket, message: TicketReply) -> PushResult:
+    """``POST /answers`` for a question; a post-sale message on a pack's thread."""
+    return await tickets.reply(MeliClient(account), ticket, message)
 
 
 @hub.hookimpl

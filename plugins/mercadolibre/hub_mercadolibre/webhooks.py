@@ -27,6 +27,20 @@ ORDER_TOPICS = frozenset({"orders_v2", "orders"})
 SHIPMENT_TOPIC = "shipments"
 ORDER_RESOURCE = re.compile(r"^/orders/(\d+)(?:$|[/?])")
 SHIPMENT_RESOURCE = re.compile(r"^/shipments/(\d+)(?:$|[/?])")
+QUESTION_RESOURCE = re.compile(r"^/questions/(\d+)(?:$|[/?])")
+CLAIM_RESOURCE = re.compile(r"/claims/(\d+)(?:$|[/?])")
+MESSAGE_RESOURCE = re.compile(r"^(?:/messages/)?([\w-]+)$")
+
+
+def ticket_of(topic: str, resource: str) -> str | None:
+    """The ticket a ``questions``, ``messages`` or ``claims`` notification names, or None."""
+    if topic == "questions" and (match := QUESTION_RESOURCE.match(resource)):
+        return f"question:{match.group(1)}"
+    if topic in ("claims", "post_purchase") and (match := CLAIM_RESOURCE.search(resource)):
+        return f"claim:{match.group(1)}"
+    if topic == "messages" and (match := MESSAGE_RESOURCE.match(resource)):
+        return f"message:{match.group(1)}"
+    return None
 
 
 def _body(body: bytes) -> dict[str, Any] | None:
@@ -68,4 +82,7 @@ def parse(body: bytes) -> WebhookEvent:
         return WebhookEvent(topic=topic, order_id=match.group(1), dedupe_key=dedupe)
     if topic == SHIPMENT_TOPIC and (match := SHIPMENT_RESOURCE.match(resource)):
         return WebhookEvent(topic=topic, order_id=f"shipment:{match.group(1)}", dedupe_key=dedupe)
+    ticket = ticket_of(topic, resource)
+    if ticket is not None:
+        return WebhookEvent(topic=topic, ticket_id=ticket, dedupe_key=dedupe)
     return WebhookEvent(topic=topic or "unknown", ignore=True, dedupe_key=dedupe)

@@ -56,10 +56,19 @@ def test_order_and_shipment_topics_name_a_sale_to_refetch(meli: Any, topic: str,
 
 
 @pytest.mark.parametrize(("topic", "resource"), [
-    ("items", "/items/MLA123"), ("questions", "/questions/5"), ("orders_v2", "/orders/abc")])
+    ("items", "/items/MLA123"), ("questions", "/questions/abc"), ("orders_v2", "/orders/abc")])
 def test_other_notifications_are_ignored(meli: Any, topic: str, resource: str) -> None:
     event = plugin.parse_webhook(meli.account(), {}, _body(meli, topic=topic, resource=resource))
     assert event.ignore and event.order_id is None
+
+
+@pytest.mark.parametrize(("topic", "resource", "ticket_id"), [
+    ("questions", "/questions/5", "question:5"), ("messages", "0ebf6f2f5d5e4b71", "message:0ebf6f2f5d5e4b71"),
+    ("claims", "/post-purchase/v1/claims/5000123", "claim:5000123")])
+def test_ticket_topics_name_a_ticket_to_refetch(meli: Any, topic: str, resource: str,
+                                                 ticket_id: str) -> None:
+    event = plugin.parse_webhook(meli.account(), {}, _body(meli, topic=topic, resource=resource))
+    assert (event.ticket_id, event.order_id, event.payload, event.ignore) == (ticket_id, None, None, False)
 
 
 def test_a_body_that_is_not_json_is_a_data_error(meli: Any) -> None:

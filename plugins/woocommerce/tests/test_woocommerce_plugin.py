@@ -23,10 +23,11 @@ def test_every_hook_matches_a_spec() -> None:
     manager.register(plugin, name="woocommerce")
     manager.check_pending()  # raises for a misspelled hook or argument
     implemented = {caller.name for caller in manager.get_hookcallers(plugin) or []}
-    # no refresh (keys do not expire); no revoke (WooCommerce offers no API to delete REST keys)
+    # no refresh (keys do not expire); no revoke (WooCommerce offers no API to delete REST keys);
+    # no tickets (WooCommerce has no buyer question or messaging API)
     assert implemented == ({"platform_info", *hookspecs.PLATFORM_HOOKS}
                            - {"refresh_credentials", "revoke_authorization"}
-                           - hookspecs.CARRIER_HOOKS)
+                           - hookspecs.CARRIER_HOOKS - hookspecs.TICKET_HOOKS)
 
 
 def test_platform_info() -> None:

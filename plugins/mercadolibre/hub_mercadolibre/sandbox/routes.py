@@ -59,6 +59,7 @@ from hub_mercadolibre.sandbox.forms import (
     not_found,
 )
 from hub_mercadolibre.sandbox.sales import parse, stamp
+from hub_mercadolibre.sandbox.tickets import routes as ticket_routes
 
 if TYPE_CHECKING:
     from hub_mercadolibre.sandbox.store import MercadoLibreSandbox
@@ -441,6 +442,7 @@ def build(sb: MercadoLibreSandbox) -> ASGIApp:
         Route("/categories/{category_id}", category),
         Route("/seller-promotions/items/{item_id}", authed(promotions),
               methods=["GET", "POST", "DELETE"]),
+        *ticket_routes(sb.desk, authed),
     ]
 
     async def unknown(request: Request, exc: Exception) -> Response:

@@ -123,6 +123,9 @@ class MercadoLibreSandbox(Sandbox):
         self.items_offset_cap = 1000
         self.drift_hook = Drift(self.options.drift_page, self.drift)
         self.notifications_sent = 0
+        from hub_mercadolibre.sandbox.tickets import TicketDesk
+
+        self.desk = TicketDesk(self)  # questions, post-sale messages, claims
 
     @property
     def rate_per_second(self) -> float:
@@ -298,6 +301,27 @@ class MercadoLibreSandbox(Sandbox):
         (Mercado Libre manages ME2's itself)."""
         return {key for key in self.eligible_order_ids()
                 if (self.shipment_of(key) or {}).get("mode") in ("me1", "custom")}
+
+    # --- tickets for the kit (see hub.testing.kit_tickets) -------------------------------------
+    def ticket_ids(self) -> set[str]:
+        """Tickets a scan lists: unanswered questions, threads with unread messages, open claims."""
+        desk = self.desk
+        return ({f"question:{q}" for q, v in desk.questions.items() if v["status"] == "UNANSWERED"}
+                | {f"pack:{p}" for p in desk.unread}
+                | {f"claim:{c}" for c, v in desk.claims.items() if v["status"] == "opened"})
+
+    def new_ticket(self) -> str:
+        """A buyer asks a new question (the seller can answer it)."""
+        return f"question:{self.desk.ask('¿Está disponible?')}"
+
+    def read_reply(self, ticket_id: str) -> str | None:
+        """The seller's answer to a question, or last message on a pack's thread."""
+        kind, _, rest = ticket_id.partition(":")
+        if kind == "question":
+            answer = (self.desk.questions.get(int(rest)) or {}).get("answer") or {}
+            return answer.get("text")
+        mine = [m for m in self.desk.threads.get(int(rest), []) if m["from"]["user_id"] == self.seller_id]
+        return mine[-1]["text"] if mine else None
 
     # --- tokens for tests ---------------------------------------------------------------------
     def credentials(self) -> dict[str, Any]:
