@@ -55,6 +55,8 @@ _EXPORTS: dict[str, str] = {
     "json_body": "hub.core.jsonutil", "json_object": "hub.core.jsonutil",
     "json_list": "hub.core.jsonutil", "json_objects": "hub.core.jsonutil",
     "header": "hub.core.jsonutil",
+    # catalogue out (issue 20)
+    "ListingDraft": "hub.types", "VariantDraft": "hub.types", "ContactDraft": "hub.types",
 }
 
 __all__ = ["__version__", "hookimpl", *_EXPORTS]
@@ -113,9 +115,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from hub.types import (
         Address,
         Capability,
+        ContactDraft,
         Customer,
         Delivery,
         Invoice,
+        ListingDraft,
         Money,
         Order,
         OrderLine,
@@ -132,6 +136,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         ShipmentRef,
         StockUpdate,
         Variant,
+        VariantDraft,
         WebhookEvent,
         utc,
     )

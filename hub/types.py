@@ -237,6 +237,10 @@ class PushResult(_Model):
     retryable: bool = True
     #: for a shipment: ``created`` (a new fulfilment/invoice) or ``updated`` (an existing one)
     action: Literal["created", "updated"] | None = None
+    #: for a published product or contact: its id on the platform (it becomes the hub's link)
+    platform_id: str | None = None
+    #: for a published product: each variant's platform id, by SKU
+    variant_ids: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
     def ok(cls, key: str, action: Literal["created", "updated"] | None = None) -> PushResult:
@@ -307,6 +311,10 @@ class Capability(StrEnum):
     TRACKING = "tracking"
     WEBHOOKS = "webhooks"
     OAUTH = "oauth"
+    #: ``push_product``: the hub's catalogue published as listings (the ``products`` flow)
+    PUBLISH = "publish"
+    #: ``push_customer``: hub contacts created and updated on the platform (the ``contacts`` flow)
+    CONTACTS = "contacts"
 
 
 class PlatformInfo(_Model):
@@ -355,3 +363,66 @@ def utc(dt: datetime) -> datetime:
     from datetime import UTC
 
     return dt.astimezone(UTC)
+
+
+# ---- catalogue out (issue 20): what push_product and push_customer receive ----
+
+class VariantDraft(_Model):
+    """One variant of a :class:`ListingDraft` (size M, colour red...)."""
+
+    sku: str
+    name: str | None = None
+    barcode: str | None = None
+    #: the options that tell this variant apart, e.g. ``{"Size": "M"}``
+    options: dict[str, str] = Field(default_factory=dict)
+    weight: Decimal | None = None
+    price: Money | None = None
+    #: the platform's id of this variant when the hub has linked it
+    platform_variant_id: str | None = None
+
+
+class ListingDraft(_Model):
+    """A hub product as a channel listing should show it (``push_product``).
+
+    ``changed`` names the fields that changed since the platform last accepted
+    the product (send only those); ``None`` means the platform holds nothing
+    from the hub yet: send everything. ``platform_product_id`` is the listing
+    the hub has linked; when it is ``None`` look the SKU up on the platform
+    and update that listing instead of creating a second one.
+    """
+
+    sku: str
+    name: str
+    description: str | None = None
+    brand: str | None = None
+    barcode: str | None = None
+    weight: Decimal | None = None
+    length: Decimal | None = None
+    width: Decimal | None = None
+    height: Decimal | None = None
+    images: list[str] = Field(default_factory=list)
+    #: the hub's category name
+    category: str | None = None
+    #: the account's platform category for it (``hub categories map``)
+    platform_category: str | None = None
+    attributes: dict[str, str] = Field(default_factory=dict)
+    price: Money | None = None
+    variants: list[VariantDraft] = Field(default_factory=list)
+    platform_product_id: str | None = None
+    changed: list[str] | None = None
+
+    def sends(self, name: str) -> bool:
+        """Whether field ``name`` is to be sent (everything on a first publication)."""
+        return self.changed is None or name in self.changed
+
+
+class ContactDraft(_Model):
+    """A hub customer as a channel's customer record should show it (``push_customer``)."""
+
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    address: Address | None = None
+    platform_customer_id: str | None = None
+    changed: list[str] | None = None

@@ -60,6 +60,9 @@ def _register() -> None:
 
     for module in (accounts, apikeys, daemon, db, demo, orders, plugins, runs, sandbox, stock, webhooks):
         module.register(cli)
+    from hub.cli import products  # catalogue out (issue 20): joins the products group of stock
+
+    products.register(cli)
 
 
 _register()

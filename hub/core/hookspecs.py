@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from hub.auth import AuthSession
     from hub.sandbox import Sandbox, SandboxOptions
     from hub.types import (
+        ContactDraft,
+        ListingDraft,
         Order,
         OrderPage,
         OrderPeek,
@@ -59,6 +61,7 @@ PLATFORM_HOOKS = frozenset({
     "authorize", "refresh_credentials", "fetch_orders", "fetch_order", "parse_order", "peek_order",
     "fetch_products", "map_product", "push_stock", "push_price", "push_tracking",
     "verify_webhook", "parse_webhook", "create_sandbox",
+    "push_product", "push_customer",
 })
 
 
@@ -369,4 +372,53 @@ def register_commands(cli: click.Group) -> None:
     :param cli: the root ``hub`` click group: ``cli.add_command(group)``.
 
     Dispatch: broadcast to every plugin when the CLI starts.
+    """
+
+
+# ---- catalogue out (issue 20) ----
+
+@hookspec(firstresult=True)
+async def push_product(account: Account, product: ListingDraft) -> PushResult:
+    """Create or update the listing of one hub product, with its variants.
+
+    The core calls it for the ``products`` flow (switched on per account, off by
+    default) through the outbox: one call per changed product, latest values
+    coalesced, retried with backoff until the platform confirms. The plugin
+    declares it with ``Capability.PUBLISH``.
+
+    :param account: the account to publish to.
+    :param product: the product as the listing should show it. When
+        ``product.platform_product_id`` is set the hub has linked a listing:
+        update it. When it is ``None``, look the SKU up on the platform first
+        and update the listing found; create one only when none has the SKU,
+        so a listing is never duplicated. ``product.changed`` names the fields
+        to send (``None``: all of them, a first publication); variants carry
+        their own SKUs and, once linked, their platform ids.
+    :return: :class:`hub.PushResult` keyed by the product's SKU; when accepted,
+        ``platform_id`` is the listing's id and ``variant_ids`` each variant's
+        id by SKU (the core stores them as the product's links), and ``action``
+        says whether the listing was ``created`` or ``updated``. A refusal
+        carries the platform's reasons in ``error`` (``retryable=False`` when
+        sending it again cannot help, e.g. a missing required attribute).
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+@hookspec(firstresult=True)
+async def push_customer(account: Account, customer: ContactDraft) -> PushResult:
+    """Create or update one hub contact as a customer of the platform.
+
+    Called for the ``contacts`` flow (switched on per account, off by default)
+    on platforms that keep customer records and declare ``Capability.CONTACTS``
+    (Shopify and WooCommerce do; VTEX and Mercado Libre declare they cannot).
+
+    :param account: the account to write to.
+    :param customer: the contact; ``platform_customer_id`` is set when the hub
+        has linked one, otherwise match by e-mail on the platform before
+        creating. ``changed`` names the fields to send (``None``: all).
+    :return: :class:`hub.PushResult` keyed by the contact's e-mail (or phone),
+        with ``platform_id`` the customer's id on the platform when accepted.
+
+    Dispatch: the account's platform plugin only; first result wins.
     """

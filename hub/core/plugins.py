@@ -263,6 +263,13 @@ class PluginHost:
     async def push_tracking(self, account: Any, shipment: Any) -> Any:
         return await self.call("push_tracking", account.platform, account=account, shipment=shipment)
 
+    async def push_product(self, account: Any, product: Any) -> Any:
+        return await self.call("push_product", account.platform, account=account, product=product)
+
+    async def push_customer(self, account: Any, customer: Any) -> Any:
+        return await self.call("push_customer", account.platform, account=account,
+                               customer=customer)
+
     def verify_webhook(self, account: Any, headers: Mapping[str, str], body: bytes) -> bool:
         return bool(self.call("verify_webhook", account.platform, account=account,
                               headers=headers, body=body))

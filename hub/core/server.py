@@ -66,4 +66,7 @@ def create_server(app: HubApp, *, daemon: Any = None, base_url: str | None = Non
     for router in (inbound.router, oauth.callback_router, oauth.api_router, orders.router,
                    inventory.router, runs.router, ops.router):
         api.include_router(router)
+    from hub.core.api import catalogue  # catalogue out (issue 20)
+
+    api.include_router(catalogue.router)
     return api

@@ -372,3 +372,7 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = _dt(default_factory=now)
     last_used_at: datetime | None = _dt(default=None)
     revoked_at: datetime | None = _dt(default=None)
+
+
+# ---- catalogue out (issue 20): tables in their own module, registered with the metadata ----
+from hub.core.storage import catalogue as _catalogue  # noqa: E402,F401
