@@ -26,7 +26,16 @@ from hub import (
     StockUpdate,
     WebhookEvent,
 )
-from hub_woocommerce import connect, mapping, orders, products, push, tracking, webhooks
+from hub_woocommerce import (
+    catalogue_out,
+    connect,
+    mapping,
+    orders,
+    products,
+    push,
+    tracking,
+    webhooks,
+)
 from hub_woocommerce.client import WooClient
 from hub_woocommerce.info import INFO
 
@@ -116,6 +125,18 @@ def verify_webhook(account: Account, headers: Mapping[str, str], body: bytes) ->
 def parse_webhook(account: Account, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
     """Order created/updated/restored -> payload; deleted -> re-fetch; the rest ignored."""
     return webhooks.parse(headers, body)
+
+
+@hub.hookimpl
+async def push_product(account: Account, product: hub.ListingDraft) -> PushResult:
+    """Create or update the product and its variations (batch endpoints; SKU matched first)."""
+    return await catalogue_out.push_product(WooClient(account), product)
+
+
+@hub.hookimpl
+async def push_customer(account: Account, customer: hub.ContactDraft) -> PushResult:
+    """Create or update the customer (matched by e-mail first)."""
+    return await catalogue_out.push_customer(WooClient(account), customer)
 
 
 @hub.hookimpl

@@ -1,0 +1,221 @@
+"""Publishing hub products as WooCommerce products and variations, through the batch endpoints.
+
+A product the hub has not linked is first looked up by SKU (``GET
+/products?sku=``): when the store has it, it is updated, so a listing is never
+duplicated. Creating and updating both go through ``POST /products/batch``;
+a variable product's variations go in one ``POST
+/products/{id}/variations/batch`` holding their creates and updates. Only the
+fields the hub says changed are sent. The store's answer is checked item by
+item: an echoed ``error`` fails the product with WooCommerce's message (a
+duplicated SKU or GTIN is not retried).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hub import (
+    ContactDraft,
+    DataError,
+    ListingDraft,
+    PlatformError,
+    PushResult,
+    VariantDraft,
+    json_list,
+    json_object,
+)
+from hub_woocommerce.client import API, WooClient
+from hub_woocommerce.push import _error_text
+
+
+def _attributes(draft: ListingDraft) -> list[dict[str, Any]]:
+    attributes = [{"name": "Brand", "options": [draft.brand], "visible": True, "variation": False}
+                  ] if draft.brand else []
+    attributes += [{"name": k, "options": [v], "visible": True, "variation": False}
+                   for k, v in sorted(draft.attributes.items())]
+    options: dict[str, list[str]] = {}
+    for variant in draft.variants:
+        for name, value in variant.options.items():
+            if value not in options.setdefault(name, []):
+                options[name].append(value)
+    attributes += [{"name": k, "options": v, "visible": True, "variation": True}
+                   for k, v in options.items()]
+    return attributes
+
+
+def product_body(draft: ListingDraft, create: bool) -> dict[str, Any]:
+    """The product fields to send (all of them on a create; else those ``draft.changed`` names)."""
+    body: dict[str, Any] = {}
+
+    def sends(name: str) -> bool:
+        return create or draft.sends(name)
+
+    if create:
+        body.update({"sku": draft.sku, "type": "variable" if draft.variants else "simple",
+                     "status": "publish"})
+    if sends("name"):
+        body["name"] = draft.name
+    if sends("description"):
+        body["description"] = draft.description or ""
+    if sends("barcode") and draft.barcode:
+        body["global_unique_id"] = draft.barcode
+    if sends("weight"):
+        body["weight"] = str(draft.weight) if draft.weight is not None else ""
+    if any(sends(n) for n in ("length", "width", "height")):
+        body["dimensions"] = {n: str(getattr(draft, n)) if getattr(draft, n) is not None else ""
+                              for n in ("length", "width", "height")}
+    if sends("images"):
+        body["images"] = [{"src": url} for url in draft.images]
+    if sends("platform_category") and draft.platform_category and draft.platform_category.isdigit():
+        body["categories"] = [{"id": int(draft.platform_category)}]
+    if any(sends(n) for n in ("brand", "attributes", "variants")):
+        body["attributes"] = _attributes(draft)
+    if sends("price") and draft.price is not None and not draft.variants:
+        body["regular_price"] = format(draft.price.amount, "f")
+    return body
+
+
+def variation_body(variant: VariantDraft) -> dict[str, Any]:
+    body: dict[str, Any] = {"sku": variant.sku,
+                            "attributes": [{"name": k, "option": v} for k, v in variant.options.items()]}
+    if variant.barcode:
+        body["global_unique_id"] = variant.barcode
+    if variant.weight is not None:
+        body["weight"] = str(variant.weight)
+    if variant.price is not None:
+        body["regular_price"] = format(variant.price.amount, "f")
+    return body
+
+
+async def _find_by_sku(client: WooClient, sku: str) -> int | None:
+    response = await client.get("products", {"sku": sku})
+    found = [p for p in json_list(response, "GET products?sku") if isinstance(p, Mapping)
+             and p.get("sku") == sku]
+    return int(found[0]["id"]) if found else None
+
+
+async def _batch_one(client: WooClient, endpoint: str, action: str, body: dict[str, Any]
+                     ) -> Mapping[str, Any]:
+    response = await client.post(f"{API}/{endpoint}", {action: [body]})
+    echoed = json_object(response, f"POST {endpoint}").get(action)
+    if not isinstance(echoed, list) or not echoed or not isinstance(echoed[0], Mapping):
+        raise DataError(f"POST {endpoint}: the answer has no '{action}' item")
+    return echoed[0]
+
+
+def _refused(sku: str, echo: Mapping[str, Any]) -> PushResult | None:
+    if not echo.get("error"):
+        return None
+    message, retryable = _error_text(echo["error"])
+    return PushResult.failed(sku, f"WooCommerce refused {sku}: {message}", retryable=retryable)
+
+
+async def push_product(client: WooClient, draft: ListingDraft) -> PushResult:
+    """Create or update ``draft``'s product (and variations); see the module docstring."""
+    linked = draft.platform_product_id or ""
+    product_id = int(linked) if linked.isdigit() else None
+    if product_id is None:
+        product_id = await _find_by_sku(client, draft.sku)
+        if product_id is not None:  # matched by SKU: bring the whole listing in line
+            draft = draft.model_copy(update={"changed": None})
+    created = product_id is None
+    body = product_body(draft, create=created)
+    if created:
+        echo = await _batch_one(client, "products/batch", "create", body)
+    elif body:
+        echo = await _batch_one(client, "products/batch", "update", {"id": product_id, **body})
+    else:
+        echo = {"id": product_id}
+    refused = _refused(draft.sku, echo)
+    if refused:
+        return refused
+    product_id = int(echo["id"])
+    variant_ids: dict[str, str] = {v.sku: v.platform_variant_id for v in draft.variants
+                                   if v.platform_variant_id}
+    if draft.variants and (created or draft.sends("variants")):
+        result = await _push_variations(client, draft, product_id, variant_ids, created)
+        if result is not None:
+            return result
+    return PushResult.ok(draft.sku, action="created" if created else "updated").model_copy(
+        update={"platform_id": str(product_id), "variant_ids": variant_ids})
+
+
+async def _push_variations(client: WooClient, draft: ListingDraft, product_id: int,
+                           variant_ids: dict[str, str], created: bool) -> PushResult | None:
+    """Create the missing variations and update the others in one batch; None when all succeed."""
+    if not created and len(variant_ids) < len(draft.variants):
+        response = await client.get(f"products/{product_id}/variations", {"per_page": 100})
+        for item in json_list(response, "GET variations"):
+            if isinstance(item, Mapping) and item.get("sku"):
+                variant_ids.setdefault(str(item["sku"]), str(item["id"]))
+    creates = [variation_body(v) for v in draft.variants if v.sku not in variant_ids]
+    updates = [{"id": int(variant_ids[v.sku]), **variation_body(v)} for v in draft.variants
+               if v.sku in variant_ids]
+    endpoint = f"products/{product_id}/variations/batch"
+    response = await client.post(f"{API}/{endpoint}", {"create": creates, "update": updates})
+    answer = json_object(response, f"POST {endpoint}")
+    problems = []
+    echoes = [*(answer.get("create") or []), *(answer.get("update") or [])]
+    for body, echo in zip([*creates, *updates], echoes, strict=False):
+        refused = _refused(body["sku"], echo) if isinstance(echo, Mapping) else None
+        if refused:
+            problems.append(refused.error or "")
+        elif isinstance(echo, Mapping) and echo.get("id"):
+            variant_ids[body["sku"]] = str(echo["id"])
+    if problems:
+        return PushResult.failed(draft.sku, "; ".join(problems), retryable=False)
+    return None
+
+
+# --- contacts --------------------------------------------------------------------------
+
+def customer_body(customer: ContactDraft, create: bool) -> dict[str, Any]:
+    """The customer fields to send; the phone and address go in ``billing``."""
+    def sends(name: str) -> bool:
+        return create or customer.changed is None or name in customer.changed
+
+    body: dict[str, Any] = {}
+    if create and customer.email:
+        body["email"] = customer.email
+    for name in ("first_name", "last_name"):
+        if sends(name) and getattr(customer, name) is not None:
+            body[name] = getattr(customer, name)
+    billing: dict[str, Any] = {}
+    if sends("phone") and customer.phone:
+        billing["phone"] = customer.phone
+    if sends("address") and customer.address is not None:
+        address = customer.address
+        billing.update({"address_1": address.line1 or "", "address_2": address.line2 or "",
+                        "city": address.city or "", "state": address.state or "",
+                        "postcode": address.postcode or "", "country": address.country or ""})
+    if billing:
+        body["billing"] = billing
+    return body
+
+
+async def push_customer(client: WooClient, customer: ContactDraft) -> PushResult:
+    """Create or update one customer: the hub's link first, else a match by e-mail."""
+    key = customer.email or customer.phone or "?"
+    if not customer.email:
+        return PushResult.failed(key, "WooCommerce customers need an e-mail address", retryable=False)
+    customer_id = customer.platform_customer_id
+    if not customer_id:
+        response = await client.get("customers", {"email": customer.email, "role": "all"})
+        found = [c for c in json_list(response, "GET customers?email") if isinstance(c, Mapping)]
+        customer_id = str(found[0]["id"]) if found else None
+        if customer_id:
+            customer = customer.model_copy(update={"changed": None})
+    created = customer_id is None
+    body = customer_body(customer, create=created)
+    try:
+        if created:
+            response = await client.post(f"{API}/customers", body)
+        else:
+            response = await client.put(f"{API}/customers/{customer_id}", body)
+    except PlatformError as exc:
+        return PushResult.failed(key, f"WooCommerce refused customer {key}: {exc.message}",
+                                 retryable=False)
+    echo = json_object(response, "customers")
+    return PushResult.ok(key, action="created" if created else "updated").model_copy(
+        update={"platform_id": str(echo.get("id", customer_id))})
