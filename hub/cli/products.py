@@ -169,13 +169,32 @@ def publish_products(account: str | None, dry_run: bool, retry_failed: bool, as_
                    for i in p.items for k, (o, n) in i.changes.items()],
                   ["sku", "action", "field", "old (store)", "", "new"])
         return
+    _run_flow("products", account, as_json,
+              lambda app, name: publish(app, name, retry_failed=retry_failed), names)
+
+
+def _run_flow(flow: str, account: str | None, as_json: bool, start: Any,
+              names: list[str] | None = None) -> None:
+    """Run ``start(app, name)`` for each account with ``flow`` on; print counts; exit 0/1/3."""
+    from hub.core.sync.publish import flow_on
+
+    app = get_app()
+    if names is None:
+        if account:
+            names = [account]
+        else:
+            with app.db.session() as s:
+                names = [r.name for r in app.accounts.rows() if r.enabled and not r.paused_reason
+                         and flow_on(s, r.id or 0, flow)]
+        if not names:
+            say(f"no account has the {flow} flow on; switch it on: hub {flow} flow NAME on")
     results, code = {}, 0
     for name in names:
-        result = run(publish(app, name, retry_failed=retry_failed))
+        result = run(start(app, name))
         results[name] = {"run": result.run_id, "status": result.status,
                          **result.counts.as_dict(), "error": result.error}
         if not as_json:
-            say(f"{name}: products {result.counts.summary()} (run {result.run_id})"
+            say(f"{name}: {flow} {result.counts.summary()} (run {result.run_id})"
                 + (f"; error: {result.error}" if result.error else ""))
         code = max(code, 1 if result.error else 3 if result.counts.counts["failed"] else 0)
     if as_json:
@@ -199,6 +218,32 @@ def _flow_command(flow: str) -> click.Command:
 @click.group("contacts")
 def contacts() -> None:
     """Contacts (customers) and their sync with channels."""
+
+
+@contacts.command("add")
+@click.option("--email")
+@click.option("--phone")
+@click.option("--first-name")
+@click.option("--last-name")
+def add_contact(email: str | None, phone: str | None, first_name: str | None,
+                last_name: str | None) -> None:
+    """Add a contact; it is created on accounts with the contacts flow on."""
+    from hub.core.sync.contacts_out import add_contact as do_add
+
+    customer = do_add(get_app(), email, phone, first_name, last_name)
+    say(f"added contact {customer.id}")
+
+
+@contacts.command("push")
+@click.option("--account", help="Only this account (default: every account with the contacts flow on).")
+@click.option("--retry-failed", is_flag=True, help="Also resend contacts the platform refused.")
+@json_option
+def push_contacts(account: str | None, retry_failed: bool, as_json: bool) -> None:
+    """Create or update changed contacts as customers of the channels."""
+    from hub.core.sync.contacts_out import push_contacts as do_push
+
+    _run_flow("contacts", account, as_json, lambda app, name: do_push(app, name,
+                                                                      retry_failed=retry_failed))
 
 
 @click.group("categories")

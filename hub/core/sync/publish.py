@@ -18,6 +18,7 @@ platform (:func:`mark_accepted`), so it is never echoed back to it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -260,42 +261,69 @@ class PublishRun:
     error: str | None = None
 
 
-async def publish(app: HubApp, name: str, *, trigger: str = "manual",
-                  retry_failed: bool = False) -> PublishRun:
-    """Bring the account's product outbox up to date and send what is due, one product a call."""
+@dataclass
+class OutboxFlow:
+    """What differs between the outbox flows of this module and :mod:`.contacts_out`."""
+
+    flow: str  # products / contacts
+    kind: str  # the outbox kind
+    refresh: Callable[[Session, int, runs.RunCounts], None]
+    prepare: Callable[[Session, int, OutboxItem], Any]
+    send: Callable[[Any, Any], Awaitable[PushResult]]
+    link: Callable[[Session, int, int, PushResult, dict[str, Any]], None]
+
+
+async def run_flow(app: HubApp, name: str, spec: OutboxFlow, *, trigger: str = "manual",
+                   retry_failed: bool = False) -> PublishRun:
+    """Bring the account's outbox of ``spec.kind`` up to date and send what is due, one a call.
+
+    Accepted items store the platform's ids as links; refused ones are retried
+    with backoff (or marked failed) and listed in the run's history.
+    """
     row = app.accounts.row(name)
-    check_flow(app, row, "products")
+    check_flow(app, row, spec.flow)
     account = app.accounts.open(row)
     account_id = row.id or 0
-    async with app.accounts.lease(f"run:products:{account_id}", ttl=300, wait=0):
+    async with app.accounts.lease(f"run:{spec.flow}:{account_id}", ttl=300, wait=0):
         counts = runs.RunCounts()
         with app.db.session() as s:
-            _refresh(s, account_id, counts)
+            spec.refresh(s, account_id, counts)
             statuses = ["pending", "retrying", *(["failed"] if retry_failed else [])]
             query = select(OutboxItem).where(OutboxItem.account_id == account_id,
-                                             OutboxItem.kind == KIND,
+                                             OutboxItem.kind == spec.kind,
                                              col(OutboxItem.status).in_(statuses))
             if not retry_failed:
                 query = query.where(or_(col(OutboxItem.next_attempt_at).is_(None),
                                         col(OutboxItem.next_attempt_at) <= now()))
             items = list(s.exec(query.order_by(col(OutboxItem.id))).all())
             if not items and trigger == "scheduled":
-                runs.note_idle(account_id, "products")
+                runs.note_idle(account_id, spec.flow)
                 return PublishRun(run_id=0, counts=runs.RunCounts(), status="idle")
-            run_id = runs.start_run(s, account_id, "products", trigger).id or 0
-            drafts = [draft(s, account_id, item) for item in items]
+            run_id = runs.start_run(s, account_id, spec.flow, trigger).id or 0
+            drafts = [spec.prepare(s, account_id, item) for item in items]
         error: str | None = None
         try:
-            for item, listing in zip(items, drafts, strict=True):
-                result = await app.host.push_product(account, listing)
+            for item, prepared in zip(items, drafts, strict=True):
+                result = await spec.send(account, prepared)
                 _apply(app, run_id, account_id, [item], [result], counts)
                 if result.outcome == "accepted":
                     with app.db.session() as s:
-                        _link(s, account_id, int(item.key), result, item.payload or {})
+                        spec.link(s, account_id, int(item.key), result, item.payload or {})
         except HubError as exc:
             error = str(exc)
         with app.db.session() as s:
             run = runs.finish_run(s, run_id, counts, error)
         if error:
-            app.host.sync_failed(account, "products", run_id, error)
+            app.host.sync_failed(account, spec.flow, run_id, error)
         return PublishRun(run_id=run_id, counts=counts, status=run.status, error=error)
+
+
+def products_flow(app: HubApp) -> OutboxFlow:
+    return OutboxFlow(flow="products", kind=KIND, refresh=_refresh, prepare=draft,
+                      send=app.host.push_product, link=_link)
+
+
+async def publish(app: HubApp, name: str, *, trigger: str = "manual",
+                  retry_failed: bool = False) -> PublishRun:
+    """The ``products`` flow for account ``name`` (see the module docstring)."""
+    return await run_flow(app, name, products_flow(app), trigger=trigger, retry_failed=retry_failed)

@@ -114,3 +114,28 @@ def test_the_flow_is_off_until_switched_on(tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match="products flow is off"):
             _publish(h)
         assert not _by_sku(h, "MUG")
+
+
+def test_contacts_are_created_once_matched_by_email_and_updated(tmp_path: Path) -> None:
+    from hub.core.storage.models import Customer
+    from hub.core.sync.contacts_out import add_contact, push_contacts
+
+    with SandboxHarness("woocommerce", tmp_path, SandboxOptions(orders=0, seed=3)) as h:
+        store: dict[int, dict[str, Any]] = h.sandbox.customers  # type: ignore[attr-defined]
+        add_contact(h.app, "Ana@Example.com", "+55 81 5555-0000", "Ana", "Silva")
+        add_contact(h.app, None, "+55 81 4444-0000", "Bia", None)  # no e-mail: the store refuses
+        set_flow(h.app, "main", "contacts", True)
+        first = h.run(push_contacts(h.app, "main"))
+        assert (first.counts.counts["pushed"], first.counts.counts["failed"]) == (1, 1)
+        [ana] = store.values()
+        assert (ana["email"], ana["first_name"], ana["billing"]["phone"]) == (
+            "ana@example.com", "Ana", "558155550000")
+        h.sandbox.stats.reset()
+        assert h.run(push_contacts(h.app, "main")).counts.counts["pushed"] == 0
+        assert h.sandbox.stats.requests == 0
+        with h.app.db.session() as s:
+            row = s.exec(select(Customer).where(Customer.email == "ana@example.com")).one()
+            row.last_name = "Souza"
+            s.add(row)
+        assert h.run(push_contacts(h.app, "main")).counts.counts["updated"] == 1
+        assert len(store) == 1 and ana["last_name"] == "Souza"
