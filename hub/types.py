@@ -409,6 +409,9 @@ class ListingDraft(_Model):
     price: Money | None = None
     variants: list[VariantDraft] = Field(default_factory=list)
     platform_product_id: str | None = None
+    #: a product without variants: the id of its own variant, on platforms where every
+    #: product has one (Shopify, VTEX's SKU), once linked
+    platform_variant_id: str | None = None
     changed: list[str] | None = None
 
     def sends(self, name: str) -> bool:

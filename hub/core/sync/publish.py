@@ -228,6 +228,7 @@ def draft(s: Session, account_id: int, item: OutboxItem) -> ListingDraft:
                                platform_variant_id=variant_links.get(v["sku"]))
                   for v in payload.get("variants", [])],
         platform_product_id=links.platform_product_id if links else None,
+        platform_variant_id=(links.platform_variant_id or None) if links and not variant_skus else None,
         changed=changed_fields(accepted, payload) if links else None)
 
 
@@ -236,7 +237,8 @@ def _link(s: Session, account_id: int, product_id: int, result: PushResult,
     """Store the platform ids the plugin returned as the product's (and variants') links."""
     if not result.platform_id:
         return
-    targets = [(product_id, "", payload["sku"], payload["name"])] if not payload.get("variants") else []
+    targets = [(product_id, result.variant_ids.get(payload["sku"], ""), payload["sku"], payload["name"])
+               ] if not payload.get("variants") else []
     for variant in payload.get("variants", []):
         vid = result.variant_ids.get(variant["sku"])
         row = s.exec(select(Product).where(Product.sku == variant["sku"])).first()

@@ -26,7 +26,7 @@ from hub import (
     StockUpdate,
     WebhookEvent,
 )
-from hub_shopify import connect, mapping, orders, prices, products, stock, tracking, webhooks
+from hub_shopify import catalogue_out, connect, mapping, orders, prices, products, stock, tracking, webhooks
 from hub_shopify.client import ShopifyClient
 from hub_shopify.info import INFO
 
@@ -115,6 +115,18 @@ def verify_webhook(account: Account, headers: Mapping[str, str], body: bytes) ->
 def parse_webhook(account: Account, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
     """Order topics -> payload; edited/delete -> re-fetch; the rest ignored."""
     return webhooks.parse(headers, body)
+
+
+@hub.hookimpl
+async def push_product(account: Account, product: hub.ListingDraft) -> PushResult:
+    """One ``productSet`` per product (options, variants, images); SKU matched first."""
+    return await catalogue_out.push_product(ShopifyClient(account), product)
+
+
+@hub.hookimpl
+async def push_customer(account: Account, customer: hub.ContactDraft) -> PushResult:
+    """``customerCreate`` or ``customerUpdate`` (matched by e-mail first)."""
+    return await catalogue_out.push_customer(ShopifyClient(account), customer)
 
 
 @hub.hookimpl

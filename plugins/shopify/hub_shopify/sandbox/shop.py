@@ -69,6 +69,7 @@ from hub.sandbox import (
 )
 from hub.settings import BACKFILL_DAYS
 from hub_shopify.connect import sign_callback
+from hub_shopify.sandbox import catalogue_out as _catalogue_out  # noqa: F401  (registers resolvers)
 from hub_shopify.sandbox import rest
 from hub_shopify.sandbox.costs import CostCalculator
 from hub_shopify.sandbox.data import Store, generate, iso
@@ -124,6 +125,7 @@ class ShopifySandbox(Sandbox):
         self.stock_pushes: list[dict[str, Any]] = []
         self.price_pushes: list[dict[str, Any]] = []
         self.tracking_pushes: list[dict[str, Any]] = []
+        self.contacts: dict[str, dict[str, Any]] = {}  # customers created through the API
         self.throttled = 0
         self.requested_costs: list[int] = []
         self.site_url = "http://127.0.0.1"

@@ -1,0 +1,193 @@
+"""Publishing hub products with ``productSet``, and hub contacts as Shopify customers.
+
+One ``productSet`` call creates or updates a product with its options,
+variants (SKU, barcode, price and weight on the variant's inventory item) and
+images. A product the hub has not linked is first looked up by its SKUs
+(``productVariants(query: "sku:...")``): when the shop has it, it is updated
+through ``identifier: {id}`` so a listing is never duplicated. ``productSet``
+replaces list fields, so variants are sent whole (with their ids, which keeps
+them and their stock) and only when something about them changed; other fields
+are sent only when changed. ``userErrors`` fail the product with Shopify's
+messages. Weights are sent in kilograms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hub import ContactDraft, ListingDraft, PushResult, VariantDraft
+from hub_shopify.client import ShopifyClient, describe, user_errors
+from hub_shopify.ids import gid, legacy_id
+
+DEFAULT_OPTION, DEFAULT_VALUE = "Title", "Default Title"
+VARIANT_FIELDS = ("variants", "price", "barcode", "weight", "sku")
+
+FIND = """query VariantsBySku($query: String!) {
+  productVariants(first: 50, query: $query) { nodes { id sku product { id } } }
+}"""
+
+PRODUCT_SET = """mutation PublishProduct($input: ProductSetInput!, $identifier: ProductSetIdentifiers) {
+  productSet(input: $input, identifier: $identifier, synchronous: true) {
+    product { id variants(first: 100) { nodes { id sku } } }
+    userErrors { field message code }
+  }
+}"""
+
+
+def _variant_input(sku: str, options: list[tuple[str, str]], price: Any, barcode: str | None,
+                   weight: Any, variant_id: str | None) -> dict[str, Any]:
+    item: dict[str, Any] = {"sku": sku}
+    if weight is not None:
+        item["measurement"] = {"weight": {"value": float(weight), "unit": "KILOGRAMS"}}
+    body: dict[str, Any] = {"optionValues": [{"optionName": n, "name": v} for n, v in options],
+                            "inventoryItem": item}
+    if price is not None:
+        body["price"] = format(price.amount, "f")
+    if barcode:
+        body["barcode"] = barcode
+    if variant_id:
+        body["id"] = gid("ProductVariant", variant_id)
+    return body
+
+
+def _options(variants: list[VariantDraft]) -> list[str]:
+    names: list[str] = []
+    for variant in variants:
+        for name in variant.options:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def product_input(draft: ListingDraft, create: bool, variant_ids: Mapping[str, str]) -> dict[str, Any]:
+    """The ``ProductSetInput`` for ``draft``: changed fields only (everything on a create)."""
+    def sends(name: str) -> bool:
+        return create or draft.sends(name)
+
+    body: dict[str, Any] = {}
+    if create:
+        body["status"] = "ACTIVE"
+    if sends("name"):
+        body["title"] = draft.name
+    if sends("description"):
+        body["descriptionHtml"] = draft.description or ""
+    if sends("brand"):
+        body["vendor"] = draft.brand or ""
+    if sends("category"):
+        body["productType"] = draft.category or ""
+    if sends("images"):
+        body["files"] = [{"originalSource": url, "contentType": "IMAGE"} for url in draft.images]
+    if any(sends(n) for n in VARIANT_FIELDS):
+        if draft.variants:
+            names = _options(draft.variants)
+            body["productOptions"] = [{"name": n, "values": [{"name": v} for v in dict.fromkeys(
+                x.options[n] for x in draft.variants if n in x.options)]} for n in names]
+            body["variants"] = [_variant_input(
+                v.sku, [(n, v.options[n]) for n in names if n in v.options], v.price or draft.price,
+                v.barcode, v.weight, variant_ids.get(v.sku)) for v in draft.variants]
+        else:
+            body["productOptions"] = [{"name": DEFAULT_OPTION, "values": [{"name": DEFAULT_VALUE}]}]
+            body["variants"] = [_variant_input(draft.sku, [(DEFAULT_OPTION, DEFAULT_VALUE)],
+                                               draft.price, draft.barcode, draft.weight,
+                                               variant_ids.get(draft.sku))]
+    return body
+
+
+async def _find(client: ShopifyClient, skus: list[str]) -> tuple[str | None, dict[str, str]]:
+    """The shop's product holding any of ``skus``, and its variant ids by SKU."""
+    query = " OR ".join(f'sku:"{sku}"' for sku in skus)
+    result = await client.graphql(FIND, {"query": query}, what="variants by SKU")
+    nodes = [n for n in ((result.data.get("productVariants") or {}).get("nodes") or [])
+             if isinstance(n, Mapping) and n.get("sku") in skus]
+    if not nodes:
+        return None, {}
+    product = (nodes[0].get("product") or {}).get("id")
+    return legacy_id(product), {str(n["sku"]): legacy_id(n["id"]) or "" for n in nodes
+                                if (n.get("product") or {}).get("id") == product}
+
+
+async def push_product(client: ShopifyClient, draft: ListingDraft) -> PushResult:
+    """Create or update ``draft``'s product with one ``productSet`` (see the module docstring)."""
+    variant_ids = {v.sku: v.platform_variant_id for v in draft.variants if v.platform_variant_id}
+    if draft.platform_variant_id:
+        variant_ids[draft.sku] = draft.platform_variant_id
+    product_id = draft.platform_product_id
+    skus = [v.sku for v in draft.variants] or [draft.sku]
+    if product_id is None:
+        product_id, found = await _find(client, skus)
+        if product_id is not None:  # matched by SKU: bring the whole listing in line
+            variant_ids.update(found)
+            draft = draft.model_copy(update={"changed": None})
+    elif len(variant_ids) < len(skus) and draft.changed is not None and any(
+            draft.sends(n) for n in VARIANT_FIELDS):
+        _, found = await _find(client, skus)  # keep the shop's variants (and their stock)
+        variant_ids = {**found, **variant_ids}
+    created = product_id is None
+    body = product_input(draft, created, variant_ids)
+    variables: dict[str, Any] = {"input": body}
+    if not created:
+        variables["identifier"] = {"id": gid("Product", product_id or "")}
+    result = await client.graphql(PRODUCT_SET, variables, what=f"productSet {draft.sku}")
+    payload = result.data.get("productSet") or {}
+    errors = user_errors(payload)
+    product = payload.get("product")
+    if errors or not isinstance(product, Mapping):
+        return PushResult.failed(draft.sku, f"Shopify refused {draft.sku}: {describe(errors)}",
+                                 retryable=False)
+    ids = {str(n["sku"]): legacy_id(n["id"]) or "" for n in
+           (product.get("variants") or {}).get("nodes") or [] if n.get("sku")}
+    return PushResult.ok(draft.sku, action="created" if created else "updated").model_copy(
+        update={"platform_id": legacy_id(product["id"]), "variant_ids": ids})
+
+
+# --- contacts --------------------------------------------------------------------------
+
+FIND_CUSTOMER = """query CustomerByEmail($query: String!) {
+  customers(first: 1, query: $query) { nodes { id } }
+}"""
+CUSTOMER_CREATE = """mutation CreateCustomer($input: CustomerInput!) {
+  customerCreate(input: $input) { customer { id } userErrors { field message } }
+}"""
+CUSTOMER_UPDATE = """mutation UpdateCustomer($input: CustomerInput!) {
+  customerUpdate(input: $input) { customer { id } userErrors { field message } }
+}"""
+
+
+async def push_customer(client: ShopifyClient, customer: ContactDraft) -> PushResult:
+    """Create or update one customer: the hub's link first, else a match by e-mail."""
+    key = customer.email or customer.phone or "?"
+    customer_id = customer.platform_customer_id
+    if not customer_id and customer.email:
+        found = await client.graphql(FIND_CUSTOMER, {"query": f'email:"{customer.email}"'},
+                                     what="customer by e-mail")
+        nodes = (found.data.get("customers") or {}).get("nodes") or []
+        if nodes:
+            customer_id = legacy_id(nodes[0].get("id"))
+            customer = customer.model_copy(update={"changed": None})
+    created = customer_id is None
+
+    def sends(name: str) -> bool:
+        return created or customer.changed is None or name in customer.changed
+
+    body: dict[str, Any] = {}
+    if customer.email and sends("email"):
+        body["email"] = customer.email
+    if customer.phone and sends("phone"):
+        body["phone"] = "+" + customer.phone.lstrip("+")
+    if sends("first_name") and customer.first_name is not None:
+        body["firstName"] = customer.first_name
+    if sends("last_name") and customer.last_name is not None:
+        body["lastName"] = customer.last_name
+    if not created:
+        body["id"] = gid("Customer", customer_id or "")
+    mutation, name = (CUSTOMER_CREATE, "customerCreate") if created else (CUSTOMER_UPDATE,
+                                                                          "customerUpdate")
+    result = await client.graphql(mutation, {"input": body}, what=f"{name} {key}")
+    payload = result.data.get(name) or {}
+    errors = user_errors(payload)
+    if errors or not isinstance(payload.get("customer"), Mapping):
+        return PushResult.failed(key, f"Shopify refused customer {key}: {describe(errors)}",
+                                 retryable=False)
+    return PushResult.ok(key, action="created" if created else "updated").model_copy(
+        update={"platform_id": legacy_id(payload["customer"]["id"])})
