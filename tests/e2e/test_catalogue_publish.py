@@ -12,11 +12,15 @@ from sqlmodel import delete, select
 
 from hub.core.storage.models import OutboxItem, ProductLink
 from hub.core.sync.catalogue_edit import parse_input, save_product
+from hub.core.sync.categories import map_category
 from hub.core.sync.publish import publish, set_flow
 from hub.sandbox import SandboxOptions
 from hub.testing.harness import SandboxHarness
 
-PLATFORMS = ["woocommerce", "shopify"]
+PLATFORMS = ["woocommerce", "shopify", "vtex"]
+CATEGORY = {"woocommerce": "24", "shopify": "Home", "vtex": "21", "mercadolibre": "MLB1055"}
+MEASURES = {"weight": "0.35", "length": "10", "width": "8", "height": "9", "brand": "Acme",
+            "category": "Mugs"}
 
 
 def _add(h: SandboxHarness, **values: Any) -> None:
@@ -43,9 +47,10 @@ def _listings(h: SandboxHarness, sku: str) -> list[Any]:
 def test_publish_creates_updates_and_never_duplicates(platform: str, tmp_path: Path) -> None:
     with SandboxHarness(platform, tmp_path, SandboxOptions(orders=0, seed=5)) as h:
         set_flow(h.app, "main", "products", True)
+        map_category(h.app, "main", "Mugs", CATEGORY[platform])
         _add(h, sku="HUB-MUG", name="Mug", description="Stoneware", barcode="4006381333931",
-             weight="0.35", images=["https://img.example/mug.jpg"], brand="Acme")
-        _add(h, sku="HUB-TEE", name="Tee")
+             images=["https://img.example/mug.jpg"], **MEASURES)
+        _add(h, sku="HUB-TEE", name="Tee", **MEASURES)
         _add(h, sku="HUB-TEE-S", name="Tee S", parent_sku="HUB-TEE", attributes={"Size": "S"})
         _add(h, sku="HUB-TEE-M", name="Tee M", parent_sku="HUB-TEE", attributes={"Size": "M"})
         first = h.run(publish(h.app, "main"))

@@ -28,7 +28,7 @@ from hub import (
     StockUpdate,
     WebhookEvent,
 )
-from hub_vtex import connect, handling, mapping, orders, products, push, tracking, webhooks
+from hub_vtex import catalogue_out, connect, handling, mapping, orders, products, push, tracking, webhooks
 from hub_vtex.client import VtexClient
 from hub_vtex.info import INFO
 
@@ -128,6 +128,12 @@ def order_imported(account: Account, order: Order, created: bool) -> None:
     (see :mod:`hub_vtex.handling`).
     """
     handling.schedule(account, order, created)
+
+
+@hub.hookimpl
+async def push_product(account: Account, product: hub.ListingDraft) -> PushResult:
+    """Catalog product, SKUs, EANs, images and specifications (RefId matched first)."""
+    return await catalogue_out.push_product(VtexClient(account), product)
 
 
 @hub.hookimpl

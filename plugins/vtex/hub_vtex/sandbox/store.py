@@ -373,6 +373,9 @@ class VtexSandbox(Sandbox):
             Route("/pricing/prices/{itemId}/fixed/{priceTableId}",
                   r(self.fixed_prices, "pricing", "pricing"), methods=["POST", "DELETE", "GET"]),
         ]
+        from hub_vtex.sandbox import catalogue_out  # catalogue writes (issue 20)
+
+        routes += catalogue_out.routes(self)
         return Starlette(routes=routes)
 
     def _route(self, handler: Handler, role: str, limit: str | None = None) -> Handler:
