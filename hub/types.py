@@ -379,6 +379,8 @@ class VariantDraft(_Model):
     price: Money | None = None
     #: the platform's id of this variant when the hub has linked it
     platform_variant_id: str | None = None
+    #: available stock when the hub manages it (for platforms that need one to list)
+    quantity: int | None = None
 
 
 class ListingDraft(_Model):
@@ -407,6 +409,9 @@ class ListingDraft(_Model):
     platform_category: str | None = None
     attributes: dict[str, str] = Field(default_factory=dict)
     price: Money | None = None
+    #: available stock when the hub manages it: for platforms that need a quantity to create
+    #: a listing; later changes go through the stock flow, not here
+    quantity: int | None = None
     variants: list[VariantDraft] = Field(default_factory=list)
     platform_product_id: str | None = None
     #: a product without variants: the id of its own variant, on platforms where every

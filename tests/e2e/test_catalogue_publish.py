@@ -4,6 +4,7 @@ duplicate listing (counted through the plugin's own catalogue read)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -11,14 +12,16 @@ import pytest
 from sqlmodel import delete, select
 
 from hub.core.storage.models import OutboxItem, ProductLink
+from hub.core.sync import inventory
 from hub.core.sync.catalogue_edit import parse_input, save_product
 from hub.core.sync.categories import map_category
 from hub.core.sync.publish import publish, set_flow
 from hub.sandbox import SandboxOptions
 from hub.testing.harness import SandboxHarness
 
-PLATFORMS = ["woocommerce", "shopify", "vtex"]
-CATEGORY = {"woocommerce": "24", "shopify": "Home", "vtex": "21", "mercadolibre": "MLB1055"}
+PLATFORMS = ["woocommerce", "shopify", "vtex", "mercadolibre"]
+CURRENCY = {"mercadolibre": "ARS"}
+CATEGORY = {"woocommerce": "24", "shopify": "Home", "vtex": "21", "mercadolibre": "MLA1574"}
 MEASURES = {"weight": "0.35", "length": "10", "width": "8", "height": "9", "brand": "Acme",
             "category": "Mugs"}
 
@@ -45,14 +48,20 @@ def _listings(h: SandboxHarness, sku: str) -> list[Any]:
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_publish_creates_updates_and_never_duplicates(platform: str, tmp_path: Path) -> None:
-    with SandboxHarness(platform, tmp_path, SandboxOptions(orders=0, seed=5)) as h:
+    options = SandboxOptions(orders=0, seed=5, currency=CURRENCY.get(platform))
+    with SandboxHarness(platform, tmp_path, options) as h:
         set_flow(h.app, "main", "products", True)
         map_category(h.app, "main", "Mugs", CATEGORY[platform])
         _add(h, sku="HUB-MUG", name="Mug", description="Stoneware", barcode="4006381333931",
-             images=["https://img.example/mug.jpg"], **MEASURES)
-        _add(h, sku="HUB-TEE", name="Tee", **MEASURES)
+             images=["https://img.example/mug.jpg"], attributes={"Model": "M1"}, **MEASURES)
+        _add(h, sku="HUB-TEE", name="Tee", images=["https://img.example/tee.jpg"],
+             attributes={"Model": "T1"}, **MEASURES)
         _add(h, sku="HUB-TEE-S", name="Tee S", parent_sku="HUB-TEE", attributes={"Size": "S"})
         _add(h, sku="HUB-TEE-M", name="Tee M", parent_sku="HUB-TEE", attributes={"Size": "M"})
+        for sku in ("HUB-MUG", "HUB-TEE"):
+            inventory.set_price(h.app, sku, Decimal("19.90"))
+        for sku in ("HUB-MUG", "HUB-TEE-S", "HUB-TEE-M"):
+            inventory.set_stock(h.app, sku, 5, "main")
         first = h.run(publish(h.app, "main"))
         assert first.error is None and first.counts.counts["created"] == 2, first.counts.as_dict()
         [mug] = _listings(h, "HUB-MUG")

@@ -215,6 +215,7 @@ def draft(s: Session, account_id: int, item: OutboxItem) -> ListingDraft:
                        .where(ProductLink.account_id == account_id,
                               col(Product.sku).in_(variant_skus))).first()
     accepted = item.accepted if item.accepted else None
+    quantities = _quantities(s, account_id, [payload["sku"], *variant_skus])
     return ListingDraft(
         sku=payload["sku"], name=payload["name"], description=payload.get("description"),
         brand=payload.get("brand"), barcode=payload.get("barcode"),
@@ -222,14 +223,26 @@ def draft(s: Session, account_id: int, item: OutboxItem) -> ListingDraft:
         height=payload.get("height"), images=payload.get("images") or [],
         category=payload.get("category"), platform_category=payload.get("platform_category"),
         attributes=payload.get("attributes") or {}, price=_money(payload.get("price")),
+        quantity=quantities.get(payload["sku"]),
         variants=[VariantDraft(sku=v["sku"], name=v.get("name"), barcode=v.get("barcode"),
                                options=v.get("options") or {}, weight=v.get("weight"),
-                               price=_money(v.get("price")),
+                               price=_money(v.get("price")), quantity=quantities.get(v["sku"]),
                                platform_variant_id=variant_links.get(v["sku"]))
                   for v in payload.get("variants", [])],
         platform_product_id=links.platform_product_id if links else None,
         platform_variant_id=(links.platform_variant_id or None) if links and not variant_skus else None,
         changed=changed_fields(accepted, payload) if links else None)
+
+
+def _quantities(s: Session, account_id: int, skus: list[str]) -> dict[str, int]:
+    """Available stock by SKU, for the SKUs whose stock the hub manages for the account."""
+    from hub.core.sync.stock import available, managed
+
+    ids = {pid: sku for pid, sku in s.exec(select(Product.id, Product.sku)
+                                           .where(col(Product.sku).in_(skus))) if pid and sku}
+    owned = managed(s, account_id, ids)
+    levels = available(s, account_id, owned)
+    return {ids[pid]: levels[pid] for pid in owned}
 
 
 def _link(s: Session, account_id: int, product_id: int, result: PushResult,

@@ -28,6 +28,7 @@ from hub import (
     WebhookEvent,
 )
 from hub_mercadolibre import (
+    catalogue_out,
     connect,
     order_mapping,
     orders,
@@ -129,6 +130,12 @@ def verify_webhook(account: Account, headers: Mapping[str, str], body: bytes) ->
 def parse_webhook(account: Account, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
     """``orders_v2`` and ``shipments`` name a sale to re-fetch; other topics are ignored."""
     return webhooks.parse(body)
+
+
+@hub.hookimpl
+async def push_product(account: Account, product: hub.ListingDraft) -> PushResult:
+    """An item with its category's required attributes, pictures and variations."""
+    return await catalogue_out.push_product(MeliClient(account), product)
 
 
 @hub.hookimpl
