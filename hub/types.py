@@ -151,6 +151,8 @@ class Product(_Model):
     quantity: Decimal | None = None
     barcode: str | None = None
     variants: list[Variant] = Field(default_factory=list)
+    #: when the platform last changed the product (the two-way products flow: newer wins)
+    updated_at: AwareDatetime | None = None
     raw: dict[str, Any] = Field(default_factory=dict, repr=False)
 
 

@@ -202,6 +202,16 @@ def _run_flow(flow: str, account: str | None, as_json: bool, start: Any,
     sys.exit(code)
 
 
+@products.command("pull")
+@click.option("--account", help="Only this account (default: every account with the products flow on).")
+@json_option
+def pull_products(account: str | None, as_json: bool) -> None:
+    """Bring listings created or changed on the channel into the hub (newer change wins)."""
+    from hub.core.sync.catalogue_in import pull_products as do_pull
+
+    _run_flow("products", account, as_json, do_pull)
+
+
 def _flow_command(flow: str) -> click.Command:
     @click.command("flow", help=f"Switch the {flow} flow on or off for account NAME (off by default).")
     @click.argument("name")

@@ -207,6 +207,7 @@ def map_product(payload: Mapping[str, Any], currency: str | None = None) -> Prod
             price=single.price if single else None,
             quantity=single.quantity if single else None,
             barcode=single.barcode if single else None,
+            updated_at=parse_datetime(view.updated_at, field="updatedAt") if view.updated_at else None,
             variants=variants, raw=dict(payload))
     except (DataError, ValidationError, TypeError, ValueError) as exc:
         detail = exc.message if isinstance(exc, DataError) else str(exc).splitlines()[0]
