@@ -142,6 +142,9 @@ class Demo:
                 self.urls[name] = stack.enter_context(sandbox.serve())
                 self.say(f"{platform} sandbox for '{name}' on {self.urls[name]}")
                 reports.append(self._cycle(platform, name, sandbox))
+        from hub.core.demo_catalogue import publish_demo_product
+
+        publish_demo_product(self, reports)
         return DemoResult(self.data_dir, str(self.data_dir / "hub.db"), reports)
 
     def _run(self, coro: Any) -> Any:

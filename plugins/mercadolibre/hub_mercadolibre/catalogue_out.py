@@ -10,8 +10,9 @@ it, so a refusal names what to fix in the hub:
   from the brand, ``GTIN`` from the barcode, ``SELLER_SKU`` from the SKU, any
   other from the product's attributes (by the attribute's id or its name, e.g.
   ``--attr MODEL=X`` or ``--attr Modelo=X``);
-* a price in the site's currency, at least one picture, and a quantity (the
-  hub's stock of the SKU) for a new item.
+* a price (sent in its own currency: Mercado Libre refuses one its site or
+  category does not take), at least one picture, and a quantity (the hub's
+  stock of the SKU) for a new item.
 
 An item the hub has not linked is first looked up by ``seller_sku`` and
 updated when found. New items go to ``POST /items`` with the account's
@@ -29,7 +30,7 @@ from typing import Any
 import httpx
 
 from hub import ListingDraft, PlatformError, PushResult, json_object
-from hub_mercadolibre.client import MeliClient, site
+from hub_mercadolibre.client import MeliClient
 
 DEFAULT_LISTING_TYPE = "gold_special"
 FIXED = {"BRAND": "brand", "GTIN": "barcode", "SELLER_SKU": "sku"}
@@ -81,8 +82,7 @@ def _attributes(draft: ListingDraft, required: list[tuple[str, str]]) -> list[di
     return values
 
 
-def _problems(draft: ListingDraft, required: list[tuple[str, str]], currency: str,
-              creating: bool) -> list[str]:
+def _problems(draft: ListingDraft, required: list[tuple[str, str]], creating: bool) -> list[str]:
     problems = []
     missing = [f"{name} ({attribute})" for attribute, name in required
                if not _value(draft, attribute, name)
@@ -93,8 +93,6 @@ def _problems(draft: ListingDraft, required: list[tuple[str, str]], currency: st
     prices = [draft.price] if not draft.variants else [v.price or draft.price for v in draft.variants]
     if creating and any(p is None for p in prices):
         problems.append("it has no price (hub prices set SKU PRICE)")
-    elif creating and any(p is not None and p.currency != currency for p in prices):
-        problems.append(f"its price is not in {currency}, the site's currency")
     if creating and not draft.images:
         problems.append("it has no picture (--image URL)")
     quantities = [draft.quantity] if not draft.variants else [v.quantity for v in draft.variants]
@@ -152,7 +150,6 @@ async def push_product(client: MeliClient, draft: ListingDraft) -> PushResult:
         return PushResult.failed(draft.sku, f"Mercado Libre needs a category for {draft.sku}: run "
                                  f"hub categories map {draft.category or 'CATEGORY'} ML_CATEGORY_ID "
                                  f"--account {client.account.name}", retryable=False)
-    currency = site(client.account).currency
     required = await required_attributes(client, draft.platform_category)
     if required is None:
         return PushResult.failed(draft.sku, f"Mercado Libre has no category "
@@ -166,7 +163,7 @@ async def push_product(client: MeliClient, draft: ListingDraft) -> PushResult:
         if found is not None:
             item_id = str(found["id"])
             draft = draft.model_copy(update={"changed": None})
-    problems = _problems(draft, required, currency, creating=item_id is None)
+    problems = _problems(draft, required, creating=item_id is None)
     if problems:
         return PushResult.failed(draft.sku, f"Mercado Libre cannot list {draft.sku}: "
                                  + "; ".join(problems), retryable=False)
@@ -174,6 +171,7 @@ async def push_product(client: MeliClient, draft: ListingDraft) -> PushResult:
     if item_id is None:
         listing_type = client.account.setting("listing_type", DEFAULT_LISTING_TYPE) or \
             DEFAULT_LISTING_TYPE
+        currency = (draft.price or draft.variants[0].price).currency  # type: ignore[union-attr]
         response = await client.http.post("/items", json=_new_item(draft, listing_type, currency,
                                                                    attributes), expect={400})
         if response.status_code == 400:

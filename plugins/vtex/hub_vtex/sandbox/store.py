@@ -154,6 +154,7 @@ class VtexSandbox(Sandbox):
     """
 
     platform = "vtex"
+    catalogue_category = "21"  # Home/Mugs
 
     def __init__(self, options: SandboxOptions | None = None, *,
                  feed_since: timedelta | None = None, index_lag: float = 0.0) -> None:

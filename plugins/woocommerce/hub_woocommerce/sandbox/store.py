@@ -115,6 +115,7 @@ class WooCommerceSandbox(Sandbox):
 
     platform = "woocommerce"
     exempt_paths = ("/wc-auth/",)
+    catalogue_category = "24"  # Decor
 
     def __init__(self, options: SandboxOptions | None = None) -> None:
         super().__init__(options)
