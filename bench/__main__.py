@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import memory, overhead, push, ratelimit, scale, startup
+from bench import catalogue, memory, overhead, push, ratelimit, scale, startup
 from bench.common import Figure
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -34,6 +34,7 @@ SCENARIOS: dict[str, tuple[Callable[[], list[Figure]], Callable[[], list[Figure]
     "ratelimit": (lambda: ratelimit.run(orders=5000, latency=0.1),
                   lambda: ratelimit.run(orders=300, latency=0.01)),
     "memory": (lambda: memory.run([20_000, 50_000, 100_000]), lambda: memory.run([1000])),
+    "catalogue": (lambda: catalogue.run(n=200), lambda: catalogue.run(n=10)),
     "scale": (lambda: scale.run(accounts=1000, seconds=600, interval=300),
               lambda: scale.run(accounts=20, seconds=15, interval=5)),
 }
