@@ -331,6 +331,8 @@ class PlatformInfo(_Model):
     customer_match: Literal["contact", "platform_id"] = "contact"
     stock_batch_size: int = 100
     price_batch_size: int = 100
+    product_batch_size: int = 1
+    """Products the ``products`` flow hands ``push_products`` at once (plugins implementing it)."""
     read_ahead: int = Field(default=0, ge=0, le=16)
     """Pages of ``fetch_orders`` the core may read before the earlier ones are committed.
 

@@ -61,7 +61,7 @@ PLATFORM_HOOKS = frozenset({
     "authorize", "refresh_credentials", "fetch_orders", "fetch_order", "parse_order", "peek_order",
     "fetch_products", "map_product", "push_stock", "push_price", "push_tracking",
     "verify_webhook", "parse_webhook", "create_sandbox",
-    "push_product", "push_customer",
+    "push_product", "push_customer", "push_products",
 })
 
 
@@ -419,6 +419,25 @@ async def push_customer(account: Account, customer: ContactDraft) -> PushResult:
         creating. ``changed`` names the fields to send (``None``: all).
     :return: :class:`hub.PushResult` keyed by the contact's e-mail (or phone),
         with ``platform_id`` the customer's id on the platform when accepted.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+@hookspec(firstresult=True)
+async def push_products(account: Account, products: list[ListingDraft]) -> list[PushResult]:
+    """Optional: create or update several listings at once, for platforms with a batch API.
+
+    When a plugin implements it, the ``products`` flow sends its changed products
+    through this hook, at most ``PlatformInfo.product_batch_size`` at a time,
+    instead of calling :func:`push_product` once per product. Each product obeys
+    :func:`push_product`'s rules (update the linked listing, else match the SKU
+    before creating; send only ``changed`` fields).
+
+    :param account: the account to publish to.
+    :param products: the products, in the order the results must follow.
+    :return: one :class:`hub.PushResult` per product, in the same order, each as
+        :func:`push_product` would return it.
 
     Dispatch: the account's platform plugin only; first result wins.
     """

@@ -266,6 +266,11 @@ class PluginHost:
     async def push_product(self, account: Any, product: Any) -> Any:
         return await self.call("push_product", account.platform, account=account, product=product)
 
+    async def push_products(self, account: Any, products: list[Any]) -> list[Any]:
+        result: list[Any] = await self.call("push_products", account.platform, account=account,
+                                            products=products)
+        return result
+
     async def push_customer(self, account: Any, customer: Any) -> Any:
         return await self.call("push_customer", account.platform, account=account,
                                customer=customer)

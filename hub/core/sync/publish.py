@@ -286,6 +286,9 @@ class OutboxFlow:
     prepare: Callable[[Session, int, OutboxItem], Any]
     send: Callable[[Any, Any], Awaitable[PushResult]]
     link: Callable[[Session, int, int, PushResult, dict[str, Any]], None]
+    #: sends several at once (a platform's batch API), with the batch size; None: one a call
+    send_many: Callable[[Any, list[Any]], Awaitable[list[PushResult]]] | None = None
+    batch_size: int = 1
 
 
 async def run_flow(app: HubApp, name: str, spec: OutboxFlow, *, trigger: str = "manual",
@@ -317,13 +320,19 @@ async def run_flow(app: HubApp, name: str, spec: OutboxFlow, *, trigger: str = "
             run_id = runs.start_run(s, account_id, spec.flow, trigger).id or 0
             drafts = [spec.prepare(s, account_id, item) for item in items]
         error: str | None = None
+        size = spec.batch_size if spec.send_many is not None else 1
         try:
-            for item, prepared in zip(items, drafts, strict=True):
-                result = await spec.send(account, prepared)
-                _apply(app, run_id, account_id, [item], [result], counts)
-                if result.outcome == "accepted":
-                    with app.db.session() as s:
-                        spec.link(s, account_id, int(item.key), result, item.payload or {})
+            for start in range(0, len(items), max(size, 1)):
+                batch, prepared = items[start:start + size], drafts[start:start + size]
+                if spec.send_many is not None:
+                    results = list(await spec.send_many(account, prepared))
+                else:
+                    results = [await spec.send(account, prepared[0])]
+                _apply(app, run_id, account_id, batch, results, counts)
+                with app.db.session() as s:
+                    for item, result in zip(batch, results, strict=False):
+                        if result.outcome == "accepted":
+                            spec.link(s, account_id, int(item.key), result, item.payload or {})
         except HubError as exc:
             error = str(exc)
         with app.db.session() as s:
@@ -333,12 +342,17 @@ async def run_flow(app: HubApp, name: str, spec: OutboxFlow, *, trigger: str = "
         return PublishRun(run_id=run_id, counts=counts, status=run.status, error=error)
 
 
-def products_flow(app: HubApp) -> OutboxFlow:
+def products_flow(app: HubApp, platform: str) -> OutboxFlow:
+    batched = app.host.implements("push_products", platform)
     return OutboxFlow(flow="products", kind=KIND, refresh=_refresh, prepare=draft,
-                      send=app.host.push_product, link=_link)
+                      send=app.host.push_product, link=_link,
+                      send_many=app.host.push_products if batched else None,
+                      batch_size=app.host.info(platform).product_batch_size if batched else 1)
 
 
 async def publish(app: HubApp, name: str, *, trigger: str = "manual",
                   retry_failed: bool = False) -> PublishRun:
     """The ``products`` flow for account ``name`` (see the module docstring)."""
-    return await run_flow(app, name, products_flow(app), trigger=trigger, retry_failed=retry_failed)
+    platform = app.accounts.row(name).platform
+    return await run_flow(app, name, products_flow(app, platform), trigger=trigger,
+                          retry_failed=retry_failed)

@@ -17,7 +17,6 @@ from typing import Any
 
 from hub import (
     ContactDraft,
-    DataError,
     ListingDraft,
     PlatformError,
     PushResult,
@@ -25,7 +24,7 @@ from hub import (
     json_list,
     json_object,
 )
-from hub_woocommerce.client import API, WooClient
+from hub_woocommerce.client import API, BATCH_LIMIT, WooClient, chunks
 from hub_woocommerce.push import _error_text
 
 
@@ -88,20 +87,15 @@ def variation_body(variant: VariantDraft) -> dict[str, Any]:
     return body
 
 
-async def _find_by_sku(client: WooClient, sku: str) -> int | None:
-    response = await client.get("products", {"sku": sku})
-    found = [p for p in json_list(response, "GET products?sku") if isinstance(p, Mapping)
-             and p.get("sku") == sku]
-    return int(found[0]["id"]) if found else None
-
-
-async def _batch_one(client: WooClient, endpoint: str, action: str, body: dict[str, Any]
-                     ) -> Mapping[str, Any]:
-    response = await client.post(f"{API}/{endpoint}", {action: [body]})
-    echoed = json_object(response, f"POST {endpoint}").get(action)
-    if not isinstance(echoed, list) or not echoed or not isinstance(echoed[0], Mapping):
-        raise DataError(f"POST {endpoint}: the answer has no '{action}' item")
-    return echoed[0]
+async def _find_by_skus(client: WooClient, skus: list[str]) -> dict[str, int]:
+    """Store product ids by SKU, for ``skus`` (one request per 100)."""
+    found: dict[str, int] = {}
+    for chunk in chunks(skus, BATCH_LIMIT):
+        response = await client.get("products", {"sku": ",".join(chunk), "per_page": BATCH_LIMIT})
+        for item in json_list(response, "GET products?sku"):
+            if isinstance(item, Mapping) and item.get("sku") in chunk:
+                found.setdefault(str(item["sku"]), int(item["id"]))
+    return found
 
 
 def _refused(sku: str, echo: Mapping[str, Any]) -> PushResult | None:
@@ -112,33 +106,59 @@ def _refused(sku: str, echo: Mapping[str, Any]) -> PushResult | None:
 
 
 async def push_product(client: WooClient, draft: ListingDraft) -> PushResult:
-    """Create or update ``draft``'s product (and variations); see the module docstring."""
-    linked = draft.platform_product_id or ""
-    product_id = int(linked) if linked.isdigit() else None
-    if product_id is None:
-        product_id = await _find_by_sku(client, draft.sku)
-        if product_id is not None:  # matched by SKU: bring the whole listing in line
-            draft = draft.model_copy(update={"changed": None})
-    created = product_id is None
-    body = product_body(draft, create=created)
-    if created:
-        echo = await _batch_one(client, "products/batch", "create", body)
-    elif body:
-        echo = await _batch_one(client, "products/batch", "update", {"id": product_id, **body})
-    else:
-        echo = {"id": product_id}
-    refused = _refused(draft.sku, echo)
-    if refused:
-        return refused
-    product_id = int(echo["id"])
-    variant_ids: dict[str, str] = {v.sku: v.platform_variant_id for v in draft.variants
-                                   if v.platform_variant_id}
-    if draft.variants and (created or draft.sends("variants")):
-        result = await _push_variations(client, draft, product_id, variant_ids, created)
-        if result is not None:
-            return result
-    return PushResult.ok(draft.sku, action="created" if created else "updated").model_copy(
-        update={"platform_id": str(product_id), "variant_ids": variant_ids})
+    """Create or update one product (see :func:`push_products`)."""
+    return (await push_products(client, [draft]))[0]
+
+
+async def push_products(client: WooClient, drafts: list[ListingDraft]) -> list[PushResult]:
+    """Create or update ``drafts`` (at most 100): one SKU lookup for the unlinked ones, one
+    ``products/batch`` with every create and update, one variations batch per variable product."""
+    linked = [d.platform_product_id or "" for d in drafts]
+    ids: list[int | None] = [int(text) if text.isdigit() else None for text in linked]
+    unlinked = [i for i, product_id in enumerate(ids) if product_id is None]
+    if unlinked:
+        found = await _find_by_skus(client, [drafts[i].sku for i in unlinked])
+        for i in unlinked:
+            if drafts[i].sku in found:  # matched by SKU: bring the whole listing in line
+                ids[i] = found[drafts[i].sku]
+                drafts[i] = drafts[i].model_copy(update={"changed": None})
+    creates = [(i, product_body(d, create=True)) for i, d in enumerate(drafts) if ids[i] is None]
+    updates = [(i, {"id": ids[i], **body}) for i, d in enumerate(drafts) if ids[i] is not None
+               and (body := product_body(d, create=False))]
+    echoes: dict[int, Mapping[str, Any]] = {i: {"id": ids[i]} for i in range(len(drafts))
+                                            if ids[i] is not None}
+    if creates or updates:
+        response = await client.post(f"{API}/products/batch",
+                                     {"create": [b for _, b in creates], "update": [b for _, b in updates]})
+        answer = json_object(response, "POST products/batch")
+        created, updated = answer.get("create") or [], answer.get("update") or []
+        by_id = {e.get("id"): e for e in updated if isinstance(e, Mapping)}
+        for position, (i, _) in enumerate(creates):
+            echo = created[position] if position < len(created) else None
+            echoes[i] = echo if isinstance(echo, Mapping) else {"error": {"message": "not confirmed"}}
+        for position, (i, body) in enumerate(updates):
+            echo = updated[position] if position < len(updated) else None
+            if not isinstance(echo, Mapping) or echo.get("id") != body["id"]:
+                echo = by_id.get(body["id"]) or {"error": {"message": "not confirmed"}}
+            echoes[i] = echo
+    results = []
+    for i, draft in enumerate(drafts):
+        refused = _refused(draft.sku, echoes[i])
+        if refused:
+            results.append(refused)
+            continue
+        product_id = int(echoes[i]["id"])
+        fresh = ids[i] is None
+        variant_ids = {v.sku: v.platform_variant_id or "" for v in draft.variants
+                       if v.platform_variant_id}
+        if draft.variants and (fresh or draft.sends("variants")):
+            problem = await _push_variations(client, draft, product_id, variant_ids, fresh)
+            if problem is not None:
+                results.append(problem)
+                continue
+        results.append(PushResult.ok(draft.sku, action="created" if fresh else "updated").model_copy(
+            update={"platform_id": str(product_id), "variant_ids": variant_ids}))
+    return results
 
 
 async def _push_variations(client: WooClient, draft: ListingDraft, product_id: int,

@@ -58,6 +58,7 @@ INFO = PlatformInfo(
     customer_match="contact",
     stock_batch_size=100,
     price_batch_size=100,
+    product_batch_size=100,  # products/batch takes 100 creates and updates together
     read_ahead=4,  # the scan acknowledges nothing after a yield
     order_id_keys=["id", "number"],
     reference_keys=["store", "user_id"],

@@ -134,6 +134,12 @@ async def push_product(account: Account, product: hub.ListingDraft) -> PushResul
 
 
 @hub.hookimpl
+async def push_products(account: Account, products: list[hub.ListingDraft]) -> list[PushResult]:
+    """Up to 100 products in one ``products/batch`` (variations in one batch per product)."""
+    return await catalogue_out.push_products(WooClient(account), products)
+
+
+@hub.hookimpl
 async def push_customer(account: Account, customer: hub.ContactDraft) -> PushResult:
     """Create or update the customer (matched by e-mail first)."""
     return await catalogue_out.push_customer(WooClient(account), customer)
