@@ -17,8 +17,8 @@ from pydantic import BaseModel
 from hub.core.api.schemas import MAX_ITEMS, Text200
 from hub.core.api.security import hub_app, require_api_key
 from hub.core.app import HubApp
-from hub.core.sync.catalogue_edit import ProductInput, save_product, show_product
-from hub.errors import ConfigError, HubError
+from hub.core.sync.catalogue_edit import ProductFields, ProductInput, save_product, show_product
+from hub.errors import HubError
 
 router = APIRouter(prefix="/api/products", tags=["catalogue"], dependencies=[Depends(require_api_key)])
 ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "missing, unknown or revoked API key"},
@@ -68,14 +68,10 @@ async def get_product(sku: Annotated[Text200, Path()], app: HubApp = Depends(hub
 
 @router.patch("/{sku}", responses=ERRORS)
 async def patch_product(sku: Annotated[Text200, Path()],
-                        changes: Annotated[dict[str, Any], Body(description="fields to change")],
+                        changes: Annotated[ProductFields, Body(description="fields to change")],
                         app: HubApp = Depends(hub_app)) -> dict[str, Any]:
     """Change the given fields of product SKU."""
-    if "sku" in changes and changes["sku"] != sku:
-        raise ConfigError("the SKU cannot be changed")
-    from hub.core.sync.catalogue_edit import parse_input
-
-    data = parse_input({**changes, "sku": sku})
+    data = ProductInput.model_validate({**changes.model_dump(exclude_none=True), "sku": sku})
     with app.db.session() as s:
         change = save_product(s, data, create=False, source="API")
         return {"sku": sku, "changed": {k: {"old": o, "new": n} for k, (o, n) in change.fields.items()}}

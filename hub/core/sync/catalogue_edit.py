@@ -50,12 +50,11 @@ def gtin_problem(code: str) -> str | None:
     return None
 
 
-class ProductInput(BaseModel):
+class ProductFields(BaseModel):
     """A product's values as given by the user; fields left ``None`` are not changed."""
 
     model_config = ConfigDict(extra="forbid")
 
-    sku: str
     name: str | None = None
     description: str | None = None
     brand: str | None = None
@@ -69,7 +68,7 @@ class ProductInput(BaseModel):
     attributes: dict[str, str] | None = None
     parent_sku: str | None = None
 
-    @field_validator("sku", "name")
+    @field_validator("name")
     @classmethod
     def _text(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
@@ -100,6 +99,19 @@ class ProductInput(BaseModel):
             if not url.startswith(("http://", "https://")):
                 raise ValueError(f"image '{url}' must be an http(s) URL")
         return value
+
+
+class ProductInput(ProductFields):
+    """:class:`ProductFields` for the product ``sku`` (created when new)."""
+
+    sku: str
+
+    @field_validator("sku")
+    @classmethod
+    def _sku(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
 
 
 def input_error(exc: ValidationError) -> str:
