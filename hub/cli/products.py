@@ -256,6 +256,16 @@ def push_contacts(account: str | None, retry_failed: bool, as_json: bool) -> Non
                                                                       retry_failed=retry_failed))
 
 
+@contacts.command("pull")
+@click.option("--account", help="Only this account (default: every account with the contacts flow on).")
+@json_option
+def pull_contacts(account: str | None, as_json: bool) -> None:
+    """Create in the hub the customers the channel has (matched by e-mail or phone, never twice)."""
+    from hub.core.sync.contacts_out import pull_contacts as do_pull
+
+    _run_flow("contacts", account, as_json, do_pull)
+
+
 @click.group("categories")
 def categories() -> None:
     """Hub categories and each account's platform category for them."""

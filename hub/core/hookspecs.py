@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from hub.sandbox import Sandbox, SandboxOptions
     from hub.types import (
         ContactDraft,
+        Customer,
         ListingDraft,
         Order,
         OrderPage,
@@ -61,7 +62,7 @@ PLATFORM_HOOKS = frozenset({
     "authorize", "refresh_credentials", "fetch_orders", "fetch_order", "parse_order", "peek_order",
     "fetch_products", "map_product", "push_stock", "push_price", "push_tracking",
     "verify_webhook", "parse_webhook", "create_sandbox",
-    "push_product", "push_customer", "push_products",
+    "push_product", "push_customer", "push_products", "fetch_customers",
 })
 
 
@@ -438,6 +439,25 @@ async def push_products(account: Account, products: list[ListingDraft]) -> list[
     :param products: the products, in the order the results must follow.
     :return: one :class:`hub.PushResult` per product, in the same order, each as
         :func:`push_product` would return it.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+@hookspec(firstresult=True)
+def fetch_customers(account: Account, since: datetime | None) -> AsyncIterator[list[Customer]]:
+    """Stream the platform's customer records changed at or after ``since`` (the ``contacts``
+    flow's inbound half, ``hub contacts pull``).
+
+    Implement it as an ``async def`` generator yielding lists of canonical
+    :class:`hub.Customer` (``platform_id`` set, e-mail and phone as the platform
+    has them). The core matches each to a hub contact by e-mail or phone, creates
+    the missing ones, links them to the account and never sends them back to it.
+
+    :param account: the account whose customers to read.
+    :param since: the flow's cursor (the time its previous run started, minus an
+        overlap), or ``None`` for every customer.
+    :return: an async iterator of customer lists.
 
     Dispatch: the account's platform plugin only; first result wins.
     """

@@ -271,6 +271,11 @@ class PluginHost:
                                             products=products)
         return result
 
+    def fetch_customers(self, account: Any, since: datetime | None) -> AsyncIterator[Any]:
+        result: AsyncIterator[Any] = self.call("fetch_customers", account.platform,
+                                               account=account, since=since)
+        return result
+
     async def push_customer(self, account: Any, customer: Any) -> Any:
         return await self.call("push_customer", account.platform, account=account,
                                customer=customer)

@@ -19,8 +19,7 @@ from hub.core.storage.catalogue import CatalogueEvent, ContactLink
 from hub.core.storage.models import Customer, Order, OutboxItem
 from hub.core.sync import runs
 from hub.core.sync.catalog import normal_email, normal_phone
-from hub.core.sync.publish import OutboxFlow, PublishRun, changed_fields, run_flow
-from hub.core.sync.push import enqueue
+from hub.core.sync.publish import OutboxFlow, PublishRun, changed_fields, queue_changed, run_flow
 from hub.errors import ConfigError
 from hub.types import Address, ContactDraft, PushResult
 
@@ -51,14 +50,7 @@ def wanted_contacts(s: Session, account_id: int) -> dict[str, dict[str, Any]]:
 
 
 def _refresh(s: Session, account_id: int, counts: runs.RunCounts) -> None:
-    items = {i.key: i for i in s.exec(select(OutboxItem).where(
-        OutboxItem.account_id == account_id, OutboxItem.kind == KIND))}
-    for key, payload in wanted_contacts(s, account_id).items():
-        item = items.get(key)
-        if item is not None and item.accepted == payload and item.status == "done":
-            counts.add(runs.UNCHANGED)
-        else:
-            enqueue(s, account_id, KIND, key, payload)
+    queue_changed(s, account_id, KIND, wanted_contacts(s, account_id), counts)
 
 
 def _draft(s: Session, account_id: int, item: OutboxItem) -> ContactDraft:
@@ -115,3 +107,91 @@ def add_contact(app: HubApp, email: str | None, phone: str | None, first_name: s
         s.flush()
         s.add(CatalogueEvent(customer_id=customer.id, kind="created", message="created in the hub"))
     return customer
+
+
+# --- the inbound half: customers created on the channel ---------------------------------
+
+PULL_FLOW = "contacts_in"
+
+
+async def pull_contacts(app: HubApp, name: str, *, trigger: str = "manual") -> PublishRun:
+    """Create in the hub the customers the channel has (``fetch_customers``), never twice.
+
+    Matched by e-mail or phone; a match gains the e-mail or phone it lacked, and is
+    never overwritten. Each is linked to the account and recorded as held by it,
+    so it is not sent back. The cursor (``contacts_in``) is the time the run
+    started, saved after a run without errors.
+    """
+    from datetime import timedelta
+
+    from hub.core.storage.columns import now
+    from hub.core.sync.catalog import CustomerMatcher
+    from hub.core.sync.orders import advance_cursor, get_cursor
+    from hub.errors import HubError
+
+    row = app.accounts.row(name)
+    from hub.core.sync.publish import check_flow
+
+    check_flow(app, row, "contacts")
+    account = app.accounts.open(row)
+    account_id = row.id or 0
+    counts = runs.RunCounts()
+    started = now()
+    async with app.accounts.lease(f"run:{PULL_FLOW}:{account_id}", ttl=300, wait=0):
+        with app.db.session() as s:
+            cursor = get_cursor(s, account_id, PULL_FLOW)
+            run_id = runs.start_run(s, account_id, PULL_FLOW, trigger).id or 0
+        error: str | None = None
+        try:
+            since = cursor - timedelta(minutes=5) if cursor else None
+            async for batch in app.host.fetch_customers(account, since):
+                with app.db.session() as s:
+                    _take(s, account_id, name, batch, CustomerMatcher(s, row.platform, False),
+                          counts, run_id)
+        except HubError as exc:
+            error = str(exc)
+        with app.db.session() as s:
+            if error is None:
+                advance_cursor(s, account_id, PULL_FLOW, started)
+            run = runs.finish_run(s, run_id, counts, error)
+    return PublishRun(run_id=run_id, counts=counts, status=run.status, error=error)
+
+
+def _take(s: Session, account_id: int, account: str, batch: list[Any], matcher: Any,
+          counts: runs.RunCounts, run_id: int) -> None:
+    buyers = [b for b in batch if b.platform_id and (b.email or b.phone)]
+    known = {link.platform_customer_id: link.customer_id for link in s.exec(
+        select(ContactLink).where(ContactLink.account_id == account_id,
+                                  col(ContactLink.platform_customer_id).in_(
+                                      [b.platform_id for b in buyers])))}
+    fresh = [b for b in buyers if b.platform_id not in known]
+    counts.counts[runs.UNCHANGED] += len(buyers) - len(fresh)
+    if not fresh:
+        return
+    matcher.preload(fresh)
+    known_before = [bool((normal_email(b.email) or "") in matcher.emails
+                         or (normal_phone(b.phone) or "") in matcher.phones) for b in fresh]
+    ids = matcher.resolve_many(fresh)
+    seen: set[int] = set()
+    for buyer, customer_id, matched in zip(fresh, ids, known_before, strict=True):
+        created = not matched and customer_id not in seen
+        seen.add(customer_id)
+        s.add(ContactLink(account_id=account_id, customer_id=customer_id,
+                          platform_customer_id=buyer.platform_id))
+        s.flush()
+        customer = s.get(Customer, customer_id)
+        assert customer is not None
+        item = s.exec(select(OutboxItem).where(OutboxItem.account_id == account_id,
+                                               OutboxItem.kind == KIND,
+                                               OutboxItem.key == str(customer_id))).first()
+        if item is None:  # what the channel holds: its own record, not to be sent back
+            values = contact_values(customer)
+            s.add(OutboxItem(account_id=account_id, kind=KIND, key=str(customer_id),
+                             payload=values, accepted=values, status="done"))
+        outcome = runs.IMPORTED if created else "linked"
+        counts.add(outcome)
+        runs.record_item(s, run_id, account_id, buyer.email or buyer.phone or buyer.platform_id,
+                         outcome, f"{outcome} from {account}")
+        if created:
+            s.add(CatalogueEvent(customer_id=customer_id, account_id=account_id, kind="created",
+                                 message=f"created from {account} (customer {buyer.platform_id})"))

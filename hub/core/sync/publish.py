@@ -142,15 +142,21 @@ def mark_accepted(s: Session, account_id: int, product_id: int) -> None:
     s.add(item)
 
 
-def _refresh(s: Session, account_id: int, counts: runs.RunCounts) -> None:
+def queue_changed(s: Session, account_id: int, kind: str, wanted: dict[str, dict[str, Any]],
+                  counts: runs.RunCounts) -> None:
+    """Queue each wanted value the platform does not hold yet; count the ones it does."""
     items = {i.key: i for i in s.exec(select(OutboxItem).where(
-        OutboxItem.account_id == account_id, OutboxItem.kind == KIND))}
-    for key, payload in wanted_products(s, account_id).items():
+        OutboxItem.account_id == account_id, OutboxItem.kind == kind))}
+    for key, payload in wanted.items():
         item = items.get(key)
         if item is not None and item.accepted == payload and item.status == "done":
             counts.add(runs.UNCHANGED)
         else:
-            enqueue(s, account_id, KIND, key, payload)
+            enqueue(s, account_id, kind, key, payload)
+
+
+def _refresh(s: Session, account_id: int, counts: runs.RunCounts) -> None:
+    queue_changed(s, account_id, KIND, wanted_products(s, account_id), counts)
 
 
 # --- dry run -----------------------------------------------------------------------------

@@ -13,10 +13,11 @@ messages. Weights are sent in kilograms.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
 from typing import Any
 
-from hub import ContactDraft, ListingDraft, PushResult, VariantDraft
+from hub import ContactDraft, Customer, ListingDraft, PageGuard, PushResult, VariantDraft
 from hub_shopify.client import ShopifyClient, describe, user_errors
 from hub_shopify.ids import gid, legacy_id
 
@@ -191,3 +192,36 @@ async def push_customer(client: ShopifyClient, customer: ContactDraft) -> PushRe
                                  retryable=False)
     return PushResult.ok(key, action="created" if created else "updated").model_copy(
         update={"platform_id": legacy_id(payload["customer"]["id"])})
+
+
+CUSTOMERS = """query Customers($after: String) {
+  customers(first: 100, after: $after) {
+    nodes { id firstName lastName defaultEmailAddress { emailAddress }
+            defaultPhoneNumber { phoneNumber } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+
+
+async def fetch_customers(client: ShopifyClient, since: datetime | None
+                          ) -> AsyncIterator[list[Customer]]:
+    """Every customer of the shop, 100 a page (``since`` is not used: the core links each
+    customer once, so re-reading is harmless)."""
+    after: str | None = None
+    guard = PageGuard(f"{client.account.label}: customers")
+    while True:
+        result = await client.graphql(CUSTOMERS, {"after": after}, what="customers")
+        connection = result.data.get("customers") or {}
+        nodes = [n for n in connection.get("nodes") or [] if isinstance(n, Mapping)]
+        found = [Customer(platform_id=legacy_id(n.get("id")),
+                          email=(n.get("defaultEmailAddress") or {}).get("emailAddress"),
+                          phone=(n.get("defaultPhoneNumber") or {}).get("phoneNumber"),
+                          first_name=n.get("firstName"), last_name=n.get("lastName"))
+                 for n in nodes]
+        if found:
+            yield found
+        page = connection.get("pageInfo") or {}
+        if not page.get("hasNextPage"):
+            return
+        after = page.get("endCursor")
+        guard.check(after)

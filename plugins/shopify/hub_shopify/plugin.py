@@ -124,6 +124,14 @@ async def push_product(account: Account, product: hub.ListingDraft) -> PushResul
 
 
 @hub.hookimpl
+async def fetch_customers(account: Account, since: datetime | None
+                          ) -> AsyncIterator[list[hub.Customer]]:
+    """The shop's customers, 100 a page (``customers`` connection)."""
+    async for batch in catalogue_out.fetch_customers(ShopifyClient(account), since):
+        yield batch
+
+
+@hub.hookimpl
 async def push_customer(account: Account, customer: hub.ContactDraft) -> PushResult:
     """``customerCreate`` or ``customerUpdate`` (matched by e-mail first)."""
     return await catalogue_out.push_customer(ShopifyClient(account), customer)

@@ -62,3 +62,21 @@ def test_contacts_become_customers_once(tmp_path: Path) -> None:
         assert leo["defaultPhoneNumber"] == {"phoneNumber": "+16135550101"}
         assert h.run(push_contacts(h.app, "main")).counts.counts["pushed"] == 0
         assert len(contacts) == 1
+
+
+def test_shop_customers_come_into_the_hub_once(tmp_path: Path) -> None:
+    from hub.core.sync.contacts_out import pull_contacts
+
+    with SandboxHarness("shopify", tmp_path, SandboxOptions(orders=0, seed=5)) as h:
+        contacts: dict[str, dict[str, Any]] = h.sandbox.contacts  # type: ignore[attr-defined]
+        contacts["gid://shopify/Customer/9"] = {
+            "__typename": "Customer", "id": "gid://shopify/Customer/9", "legacyResourceId": "9",
+            "firstName": "Ivy", "lastName": "Li", "displayName": "Ivy Li",
+            "defaultEmailAddress": {"emailAddress": "ivy@example.com"},
+            "defaultPhoneNumber": None}
+        set_flow(h.app, "main", "contacts", True)
+        assert h.run(pull_contacts(h.app, "main")).counts.counts["imported"] == 1
+        assert h.run(pull_contacts(h.app, "main")).counts.counts["imported"] == 0
+        h.sandbox.stats.reset()
+        assert h.run(push_contacts(h.app, "main")).counts.counts["pushed"] == 0
+        assert h.sandbox.stats.requests == 0

@@ -12,17 +12,20 @@ duplicated SKU or GTIN is not retried).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
 from typing import Any
 
 from hub import (
     ContactDraft,
+    Customer,
     ListingDraft,
     PlatformError,
     PushResult,
     VariantDraft,
     json_list,
     json_object,
+    parse_datetime,
 )
 from hub_woocommerce.client import API, BATCH_LIMIT, WooClient, chunks
 from hub_woocommerce.push import _error_text
@@ -239,3 +242,23 @@ async def push_customer(client: WooClient, customer: ContactDraft) -> PushResult
     echo = json_object(response, "customers")
     return PushResult.ok(key, action="created" if created else "updated").model_copy(
         update={"platform_id": str(echo.get("id", customer_id))})
+
+
+async def fetch_customers(client: WooClient, since: datetime | None) -> AsyncIterator[list[Customer]]:
+    """The store's customers (``GET /customers``, every role, by id), those modified at or after
+    ``since`` (the endpoint has no date filter, so it is applied here)."""
+    async for page in client.pages("customers", {"role": "all", "orderby": "id", "order": "asc"},
+                                   "customers"):
+        found = []
+        for item in page:
+            modified = item.get("date_modified_gmt")
+            if since is not None and modified and \
+                    parse_datetime(modified, field="date_modified_gmt", assume_utc=True) < since:
+                continue
+            billing = item.get("billing") if isinstance(item.get("billing"), Mapping) else {}
+            found.append(Customer(platform_id=str(item["id"]), email=item.get("email") or None,
+                                  phone=(billing or {}).get("phone") or None,
+                                  first_name=item.get("first_name") or None,
+                                  last_name=item.get("last_name") or None))
+        if found:
+            yield found

@@ -140,6 +140,14 @@ async def push_products(account: Account, products: list[hub.ListingDraft]) -> l
 
 
 @hub.hookimpl
+async def fetch_customers(account: Account, since: datetime | None
+                          ) -> AsyncIterator[list[hub.Customer]]:
+    """The store's customers changed since ``since`` (``GET /customers``)."""
+    async for batch in catalogue_out.fetch_customers(WooClient(account), since):
+        yield batch
+
+
+@hub.hookimpl
 async def push_customer(account: Account, customer: hub.ContactDraft) -> PushResult:
     """Create or update the customer (matched by e-mail first)."""
     return await catalogue_out.push_customer(WooClient(account), customer)

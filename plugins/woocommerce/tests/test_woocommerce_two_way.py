@@ -108,3 +108,29 @@ def test_a_product_created_in_the_store_is_created_in_the_hub_once(tmp_path: Pat
         assert again.counts.counts["imported"] == 0 and again.counts.counts["updated"] == 0
         with h.app.db.session() as s:
             assert len(s.exec(select(Product).where(Product.sku == "TEE-BASIC")).all()) == 1
+
+
+def test_store_customers_come_in_once_and_are_not_sent_back(tmp_path: Path) -> None:
+    from hub.core.storage.catalogue import ContactLink
+    from hub.core.storage.models import Customer
+    from hub.core.sync.contacts_out import add_contact, pull_contacts, push_contacts
+
+    with SandboxHarness("woocommerce", tmp_path, SandboxOptions(orders=0, seed=3)) as h:
+        sandbox: Any = h.sandbox
+        stamp = sandbox.now().replace(microsecond=0, tzinfo=None).isoformat()
+        for cid, email in ((501, "rosa@example.com"), (502, "known@example.com")):
+            sandbox.customers[cid] = {"id": cid, "email": email, "first_name": "R", "last_name": "S",
+                                      "billing": {"phone": ""}, "date_modified_gmt": stamp}
+        add_contact(h.app, "known@example.com", None, "Kim", None)  # already in the hub
+        set_flow(h.app, "main", "contacts", True)
+        pulled = h.run(pull_contacts(h.app, "main"))
+        assert (pulled.counts.counts["imported"], pulled.counts.counts["linked"]) == (1, 1)
+        with h.app.db.session() as s:
+            assert len(s.exec(select(Customer)).all()) == 2
+            assert len(s.exec(select(ContactLink)).all()) == 2
+        h.sandbox.stats.reset()
+        pushed = h.run(push_contacts(h.app, "main"))
+        assert pushed.counts.counts["pushed"] == 0 and h.sandbox.stats.requests == 0
+        again = h.run(pull_contacts(h.app, "main"))
+        assert again.counts.counts["imported"] == 0 and again.counts.counts["linked"] == 0
+        assert len(sandbox.customers) == 2

@@ -167,8 +167,9 @@ async def _customers(sandbox: WooCommerceSandbox, request: Request) -> Response:
 
     if request.method == "GET":
         email = (request.query_params.get("email") or "").lower()
-        found = [c for c in sandbox.customers.values() if not email or c["email"] == email]
-        return JSONResponse(found)
+        found = [c for c in sorted(sandbox.customers.values(), key=lambda c: c["id"])
+                 if not email or c["email"] == email]
+        return sandbox._listing(request, found)[0]
     body = await _json_object(request)
     email = str(body.get("email") or "").strip().lower()
     if not email:
