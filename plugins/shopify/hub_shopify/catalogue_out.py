@@ -25,15 +25,21 @@ DEFAULT_OPTION, DEFAULT_VALUE = "Title", "Default Title"
 VARIANT_FIELDS = ("variants", "price", "barcode", "weight", "sku")
 
 FIND = """query VariantsBySku($query: String!) {
-  productVariants(first: 50, query: $query) { nodes { id sku product { id } } }
+  productVariants(first: 250, query: $query) { nodes { id sku product { id } } }
 }"""
 
-PRODUCT_SET = """mutation PublishProduct($input: ProductSetInput!, $identifier: ProductSetIdentifiers) {
-  productSet(input: $input, identifier: $identifier, synchronous: true) {
-    product { id variants(first: 100) { nodes { id sku } } }
-    userErrors { field message code }
-  }
-}"""
+SET_FIELDS = """product { id variants(first: 50) { nodes { id sku } } }
+    userErrors { field message code }"""
+BATCH = 10  # productSet mutations per request: about 62 cost points each, under the 1,000 cap
+
+
+def product_set_document(count: int) -> str:
+    """One mutation document with ``count`` aliased ``productSet`` calls (``p0``, ``p1``...)."""
+    params = ", ".join(f"$input{i}: ProductSetInput!, $identifier{i}: ProductSetIdentifiers"
+                       for i in range(count))
+    calls = "\n".join(f"  p{i}: productSet(input: $input{i}, identifier: $identifier{i}, "
+                       f"synchronous: true) {{\n    {SET_FIELDS}\n  }}" for i in range(count))
+    return f"mutation PublishProducts({params}) {{\n{calls}\n}}"
 
 
 def _variant_input(sku: str, options: list[tuple[str, str]], price: Any, barcode: str | None,
@@ -95,51 +101,76 @@ def product_input(draft: ListingDraft, create: bool, variant_ids: Mapping[str, s
     return body
 
 
-async def _find(client: ShopifyClient, skus: list[str]) -> tuple[str | None, dict[str, str]]:
-    """The shop's product holding any of ``skus``, and its variant ids by SKU."""
+async def _find(client: ShopifyClient, skus: list[str]) -> dict[str, tuple[str, str]]:
+    """SKU -> (product id, variant id) for the shop's variants holding any of ``skus``."""
+    if not skus:
+        return {}
     query = " OR ".join(f'sku:"{sku}"' for sku in skus)
     result = await client.graphql(FIND, {"query": query}, what="variants by SKU")
-    nodes = [n for n in ((result.data.get("productVariants") or {}).get("nodes") or [])
-             if isinstance(n, Mapping) and n.get("sku") in skus]
-    if not nodes:
-        return None, {}
-    product = (nodes[0].get("product") or {}).get("id")
-    return legacy_id(product), {str(n["sku"]): legacy_id(n["id"]) or "" for n in nodes
-                                if (n.get("product") or {}).get("id") == product}
+    found: dict[str, tuple[str, str]] = {}
+    for node in (result.data.get("productVariants") or {}).get("nodes") or []:
+        if isinstance(node, Mapping) and node.get("sku") in skus:
+            found.setdefault(str(node["sku"]), (legacy_id((node.get("product") or {}).get("id")) or "",
+                                                legacy_id(node["id"]) or ""))
+    return found
+
+
+def _skus(draft: ListingDraft) -> list[str]:
+    return [v.sku for v in draft.variants] or [draft.sku]
 
 
 async def push_product(client: ShopifyClient, draft: ListingDraft) -> PushResult:
-    """Create or update ``draft``'s product with one ``productSet`` (see the module docstring)."""
-    variant_ids = {v.sku: v.platform_variant_id for v in draft.variants if v.platform_variant_id}
-    if draft.platform_variant_id:
-        variant_ids[draft.sku] = draft.platform_variant_id
-    product_id = draft.platform_product_id
-    skus = [v.sku for v in draft.variants] or [draft.sku]
-    if product_id is None:
-        product_id, found = await _find(client, skus)
-        if product_id is not None:  # matched by SKU: bring the whole listing in line
-            variant_ids.update(found)
+    """Create or update one product (see :func:`push_products`)."""
+    return (await push_products(client, [draft]))[0]
+
+
+async def push_products(client: ShopifyClient, drafts: list[ListingDraft]) -> list[PushResult]:
+    """Create or update up to :data:`BATCH` products: one SKU lookup for those that need it,
+    then one request with an aliased ``productSet`` per product (see the module docstring)."""
+    wanted = [sku for d in drafts if d.platform_product_id is None or (
+        len(_variant_ids(d)) < len(_skus(d)) and d.changed is not None
+        and any(d.sends(n) for n in VARIANT_FIELDS)) for sku in _skus(d)]
+    found = await _find(client, wanted)
+    plans: list[tuple[ListingDraft, str | None, dict[str, Any]]] = []
+    for draft in drafts:
+        variant_ids = _variant_ids(draft)
+        product_id = draft.platform_product_id
+        matches = [found[sku] for sku in _skus(draft) if sku in found]
+        if product_id is None and matches:  # matched by SKU: bring the whole listing in line
+            product_id = matches[0][0]
             draft = draft.model_copy(update={"changed": None})
-    elif len(variant_ids) < len(skus) and draft.changed is not None and any(
-            draft.sends(n) for n in VARIANT_FIELDS):
-        _, found = await _find(client, skus)  # keep the shop's variants (and their stock)
-        variant_ids = {**found, **variant_ids}
-    created = product_id is None
-    body = product_input(draft, created, variant_ids)
-    variables: dict[str, Any] = {"input": body}
-    if not created:
-        variables["identifier"] = {"id": gid("Product", product_id or "")}
-    result = await client.graphql(PRODUCT_SET, variables, what=f"productSet {draft.sku}")
-    payload = result.data.get("productSet") or {}
-    errors = user_errors(payload)
-    product = payload.get("product")
-    if errors or not isinstance(product, Mapping):
-        return PushResult.failed(draft.sku, f"Shopify refused {draft.sku}: {describe(errors)}",
-                                 retryable=False)
-    ids = {str(n["sku"]): legacy_id(n["id"]) or "" for n in
-           (product.get("variants") or {}).get("nodes") or [] if n.get("sku")}
-    return PushResult.ok(draft.sku, action="created" if created else "updated").model_copy(
-        update={"platform_id": legacy_id(product["id"]), "variant_ids": ids})
+        # keep the shop's variants (and their stock): productSet replaces the variant list
+        variant_ids = {**{sku: ids[1] for sku, ids in found.items() if sku in _skus(draft)
+                          and ids[0] == product_id}, **variant_ids}
+        plans.append((draft, product_id, variant_ids))
+    variables: dict[str, Any] = {}
+    for i, (draft, product_id, variant_ids) in enumerate(plans):
+        variables[f"input{i}"] = product_input(draft, product_id is None, variant_ids)
+        variables[f"identifier{i}"] = {"id": gid("Product", product_id)} if product_id else None
+    result = await client.graphql(product_set_document(len(plans)), variables,
+                                  what=f"productSet x{len(plans)}")
+    results = []
+    for i, (draft, product_id, _) in enumerate(plans):
+        payload = result.data.get(f"p{i}") or {}
+        errors = user_errors(payload)
+        product = payload.get("product")
+        if errors or not isinstance(product, Mapping):
+            results.append(PushResult.failed(draft.sku, f"Shopify refused {draft.sku}: "
+                                             f"{describe(errors)}", retryable=False))
+            continue
+        ids = {str(n["sku"]): legacy_id(n["id"]) or "" for n in
+               (product.get("variants") or {}).get("nodes") or [] if n.get("sku")}
+        results.append(PushResult.ok(draft.sku, action="created" if product_id is None
+                                     else "updated").model_copy(
+            update={"platform_id": legacy_id(product["id"]), "variant_ids": ids}))
+    return results
+
+
+def _variant_ids(draft: ListingDraft) -> dict[str, str]:
+    ids = {v.sku: v.platform_variant_id for v in draft.variants if v.platform_variant_id}
+    if draft.platform_variant_id:
+        ids[draft.sku] = draft.platform_variant_id
+    return ids
 
 
 # --- contacts --------------------------------------------------------------------------

@@ -94,6 +94,7 @@ INFO = PlatformInfo(
     customer_match="contact",
     stock_batch_size=STOCK_BATCH,
     price_batch_size=PRICE_BATCH,
+    product_batch_size=10,  # aliased productSet mutations per request (hub_shopify.catalogue_out)
     order_id_keys=["id", "name"],
     reference_keys=["shop"],
 )

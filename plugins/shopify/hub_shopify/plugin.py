@@ -132,6 +132,12 @@ async def fetch_customers(account: Account, since: datetime | None
 
 
 @hub.hookimpl
+async def push_products(account: Account, products: list[hub.ListingDraft]) -> list[PushResult]:
+    """Up to 10 aliased ``productSet`` mutations in one request (SKUs looked up in one query)."""
+    return await catalogue_out.push_products(ShopifyClient(account), products)
+
+
+@hub.hookimpl
 async def push_customer(account: Account, customer: hub.ContactDraft) -> PushResult:
     """``customerCreate`` or ``customerUpdate`` (matched by e-mail first)."""
     return await catalogue_out.push_customer(ShopifyClient(account), customer)

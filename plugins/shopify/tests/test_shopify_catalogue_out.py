@@ -80,3 +80,23 @@ def test_shop_customers_come_into_the_hub_once(tmp_path: Path) -> None:
         h.sandbox.stats.reset()
         assert h.run(push_contacts(h.app, "main")).counts.counts["pushed"] == 0
         assert h.sandbox.stats.requests == 0
+
+
+def test_products_go_ten_to_a_request(tmp_path: Path) -> None:
+    with SandboxHarness("shopify", tmp_path, SandboxOptions(orders=0, seed=5)) as h:
+        set_flow(h.app, "main", "products", True)
+        for i in range(12):
+            _add(h, sku=f"B-{i}", name=f"Batch {i}")
+        h.sandbox.stats.reset()
+        first = h.run(publish(h.app, "main"))
+        assert first.counts.counts["created"] == 12
+        assert h.sandbox.stats.requests == 4  # (one SKU lookup + one productSet request) x 2
+        with h.app.db.session() as s:
+            for i in range(12):
+                save_product(s, parse_input({"sku": f"B-{i}", "name": f"Batch {i} v2"}))
+        h.sandbox.stats.reset()
+        assert h.run(publish(h.app, "main")).counts.counts["updated"] == 12
+        assert h.sandbox.stats.requests == 2
+        store: Any = h.sandbox.store  # type: ignore[attr-defined]
+        assert sorted(p["title"] for p in store.products.values() if p["title"].startswith("Batch")) \
+            == sorted(f"Batch {i} v2" for i in range(12))
