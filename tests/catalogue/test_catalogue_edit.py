@@ -104,5 +104,7 @@ def test_api_saves_good_items_and_reports_bad_ones(app: HubApp) -> None:
     shown = call(app, "GET", "/api/products/CAP", key=key).json()
     assert shown["name"] == "Blue cap" and shown["barcode"] == "036000291452"
     assert call(app, "GET", "/api/products/NONE", key=key).status_code == 404
+    listed = call(app, "GET", "/api/products?limit=10", key=key).json()
+    assert [(p["sku"], p["name"]) for p in listed] == [("CAP", "Blue cap")]
     with app.db.session() as s:
         assert [e.kind for e in s.exec(select(CatalogueEvent))] == ["created", "updated"]

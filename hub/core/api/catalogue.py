@@ -1,8 +1,9 @@
 """``/api/products``: the hub catalogue, as on the CLI (``hub products add|edit|show|import``).
 
-``POST /api/products`` creates or updates products in bulk: each item is saved
-on its own, and the answer gives each item's outcome (a bad barcode, an unknown
-parent) while the good ones are kept. ``PATCH /api/products/{sku}`` changes
+``GET /api/products`` lists the catalogue; ``POST /api/products`` creates or
+updates products in bulk: each item is saved on its own, and the answer gives
+each item's outcome (a bad barcode, an unknown parent) while the good ones are
+kept. ``PATCH /api/products/{sku}`` changes
 the fields given; ``GET /api/products/{sku}`` shows a product with its links
 and change history.
 """
@@ -11,10 +12,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path
+from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import BaseModel
 
-from hub.core.api.schemas import MAX_ITEMS, Text200
+from hub.core.api.schemas import MAX_INT, MAX_ITEMS, Text200
 from hub.core.api.security import hub_app, require_api_key
 from hub.core.app import HubApp
 from hub.core.sync.catalogue_edit import ProductFields, ProductInput, save_product, show_product
@@ -57,6 +58,28 @@ async def put_products(
         results.append(ProductResult(index=index, sku=item.sku, ok=True, outcome=outcome))
     saved = sum(r.ok for r in results)
     return ProductBulkResult(saved=saved, rejected=len(results) - saved, results=results)
+
+
+@router.get("", responses=ERRORS)
+async def list_products(app: HubApp = Depends(hub_app),
+                        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                        offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0) -> list[dict[str, Any]]:
+    """Catalogue products by id: SKU, name, category, and the SKU of the parent of a variant."""
+    from sqlmodel import col, select
+
+    from hub.core.storage.catalogue import ProductDetail
+    from hub.core.storage.models import Category, Product
+
+    with app.db.session() as s:
+        rows = s.exec(select(Product, Category, ProductDetail)
+                      .outerjoin(Category, col(Category.id) == Product.category_id)
+                      .outerjoin(ProductDetail, col(ProductDetail.product_id) == Product.id)
+                      .order_by(col(Product.id)).offset(offset).limit(limit)).all()
+        parents = {p.id: p.sku for p in s.exec(select(Product).where(col(Product.id).in_(
+            [d.parent_id for _, _, d in rows if d is not None and d.parent_id])))}
+        return [{"id": p.id, "sku": p.sku, "name": p.name, "category": c.name if c else None,
+                 "parent_sku": parents.get(d.parent_id) if d is not None and d.parent_id else None}
+                for p, c, d in rows]
 
 
 @router.get("/{sku}", responses=ERRORS)

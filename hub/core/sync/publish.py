@@ -65,6 +65,12 @@ def set_flow(app: HubApp, name: str, flow: str, on: bool) -> None:
 
 
 def check_flow(app: HubApp, row: AccountRow, flow: str) -> None:
+    """Refuse a disabled or paused account, or one that did not switch ``flow`` on."""
+    if not row.enabled:
+        raise ConfigError(f"account '{row.name}' is disabled",
+                          hint=f"run: hub accounts enable {row.name}")
+    if row.paused_reason:
+        raise ConfigError(f"account '{row.name}' is paused: {row.paused_reason}")
     with app.db.session() as s:
         if not flow_on(s, row.id or 0, flow):
             raise ConfigError(f"the {flow} flow is off for account '{row.name}'",
