@@ -1,9 +1,10 @@
 """The ``contacts`` flow: hub contacts created and updated as customers of a channel.
 
 Off until switched on per account, and only for platforms that keep customer
-records (``Capability.CONTACTS``). A contact goes to an account unless it came
-from that account's orders and was never linked there (the store already has
-it; sending it back would only echo the store's own data). Through the outbox
+records (``Capability.CONTACTS``). The contacts created in the hub go to the
+account, and those linked to it are kept up to date there; a contact that came
+from the account's own orders is never sent back to it (the store already has
+it), and buyers of other channels are not copied into a store's customers. Through the outbox
 like products (:func:`hub.core.sync.publish.run_flow`): only changed fields,
 coalesced, confirmed, retried, visible in the run history. The platform's
 customer id becomes a :class:`~hub.core.storage.catalogue.ContactLink`.
@@ -35,11 +36,22 @@ def contact_values(customer: Customer) -> dict[str, Any]:
 
 
 def wanted_contacts(s: Session, account_id: int) -> dict[str, dict[str, Any]]:
+    """Outbox key (the customer id) -> the values the channel's customer should hold.
+
+    Candidates are the contacts created in the hub (``hub contacts add``) and
+    those linked to this account; buyers of other channels are not copied into
+    a store's customer list.
+    """
     linked = set(s.exec(select(ContactLink.customer_id).where(ContactLink.account_id == account_id)))
+    own = set(s.exec(select(CatalogueEvent.customer_id).where(
+        CatalogueEvent.kind == "created", col(CatalogueEvent.customer_id).is_not(None),
+        col(CatalogueEvent.account_id).is_(None))))
     from_here = set(s.exec(select(Order.customer_id).distinct().where(
         Order.account_id == account_id, col(Order.customer_id).is_not(None))))
     wanted = {}
-    for customer in s.exec(select(Customer).where(col(Customer.unspecified).is_(False))
+    ids = (linked | own) - {None}
+    for customer in s.exec(select(Customer).where(col(Customer.id).in_(ids),
+                                                  col(Customer.unspecified).is_(False))
                            .order_by(col(Customer.id))):
         if not (customer.email or customer.phone):
             continue
