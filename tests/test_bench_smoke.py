@@ -49,5 +49,6 @@ def test_catalogue_scenario_counts_requests_per_platform() -> None:
 
     figures = catalogue.run(n=3, platforms=["woocommerce"])
     assert [f.unit for f in figures] == ["requests"] * 3
-    assert figures[0].met and figures[1].value == round(1000 / 3)  # 3 renames: one batch request
-    assert figures[2].value == 0
+    # 3 renames: one batch request, projected to 1,000 (the target holds at full size only)
+    assert figures[1].value == round(1000 / 3) and figures[1].context["updated"] == 3
+    assert figures[2].value == 0 and figures[2].met
