@@ -56,9 +56,10 @@ def accept_fields(s: Session, account_id: int, product_id: int, values: dict[str
     s.add(item)
 
 
-def _target(s: Session, account_id: int, product: CanonicalProduct) -> Product | None:
-    """The hub product whose catalogue values this listing shows (a variable listing: the
-    parent of its linked variants), when the hub keeps details for it."""
+def _target(s: Session, account_id: int, product: CanonicalProduct) -> tuple[Product, bool] | None:
+    """The hub product whose catalogue values this listing shows, when the hub keeps details
+    for it, and whether it is a parent (a listing whose links are the hub's variants); a
+    product sold through its one variant (Shopify, VTEX) is linked to itself."""
     pid = product.platform_product_id
     rows = s.exec(select(ProductLink).where(ProductLink.account_id == account_id,
                                             ProductLink.platform_product_id == pid)).all()
@@ -66,10 +67,8 @@ def _target(s: Session, account_id: int, product: CanonicalProduct) -> Product |
         detail = s.get(ProductDetail, link.product_id)
         if detail is None:
             continue
-        target_id = detail.parent_id if product.variants else link.product_id
-        if product.variants and detail.parent_id is None:
-            continue
-        return s.get(Product, target_id) if target_id else None
+        found = s.get(Product, detail.parent_id or link.product_id)
+        return (found, detail.parent_id is not None) if found is not None else None
     return None
 
 
@@ -81,18 +80,20 @@ class PullResult:
     error: str | None = None
 
 
-def _platform_values(product: CanonicalProduct) -> dict[str, Any]:
+def _platform_values(product: CanonicalProduct, parent: bool) -> dict[str, Any]:
     values: dict[str, Any] = {"name": product.name}
-    if not product.variants and product.barcode and gtin_problem(product.barcode) is None:
+    if not parent and product.barcode and gtin_problem(product.barcode) is None:
         values["barcode"] = product.barcode
     return values
 
 
 def _apply(s: Session, account_id: int, account: str, product: CanonicalProduct, at: datetime,
            counts: runs.RunCounts, run_id: int) -> None:
-    target = _target(s, account_id, product)
-    if target is None or target.id is None:
+    found = _target(s, account_id, product)
+    if found is None or found[0].id is None:
         return
+    target, parent = found
+    assert target.id is not None
     detail = s.get(ProductDetail, target.id)
     assert detail is not None
     item = s.exec(select(OutboxItem).where(OutboxItem.account_id == account_id,
@@ -102,12 +103,12 @@ def _apply(s: Session, account_id: int, account: str, product: CanonicalProduct,
         # a channel's own product newly linked here: this listing holds its own values, and
         # only what differs from the hub's goes out (the hub does not push its whole record)
         accept_fields(s, account_id, target.id, {**snapshot(s, account_id, target, detail),
-                                                 **_platform_values(product)})
+                                                 **_platform_values(product, parent)})
         counts.add(runs.UNCHANGED)
         return
     sent = (item.accepted if item else None) or {}
     hub = current_values(s, target, detail)
-    offered = {f: v for f, v in _platform_values(product).items()
+    offered = {f: v for f, v in _platform_values(product, parent).items()
                if v != hub.get(f) and v != sent.get(f)}
     if not offered:
         counts.add(runs.UNCHANGED)
@@ -138,7 +139,7 @@ def _created(s: Session, account_id: int, account: str, matcher: ProductMatcher,
                          f"created from {account}")
         s.add(CatalogueEvent(product_id=row.id, account_id=account_id, kind="created",
                              message=f"created from {account} (listing {product.platform_product_id})"))
-        if product.variants or not row.sku:
+        if len(product.variants) > 1 or not row.sku:
             continue  # a variation is sold as its own hub product; the listing stays the channel's
         barcode = product.barcode if product.barcode and gtin_problem(product.barcode) is None else None
         s.add(ProductDetail(product_id=row.id, barcode=barcode, publish=False, field_times={}))

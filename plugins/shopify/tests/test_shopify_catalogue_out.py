@@ -100,3 +100,47 @@ def test_products_go_ten_to_a_request(tmp_path: Path) -> None:
         store: Any = h.sandbox.store  # type: ignore[attr-defined]
         assert sorted(p["title"] for p in store.products.values() if p["title"].startswith("Batch")) \
             == sorted(f"Batch {i} v2" for i in range(12))
+
+
+def test_shop_renames_come_in_and_cycles_write_nothing(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from hub.core.storage.models import Product
+    from hub.core.sync.catalogue_in import pull_products
+
+    with SandboxHarness("shopify", tmp_path, SandboxOptions(orders=0, seed=5)) as h:
+        store: Any = h.sandbox.store  # type: ignore[attr-defined]
+        set_flow(h.app, "main", "products", True)
+        _add(h, sku="CYCLE", name="Cycle mug")
+        h.run(publish(h.app, "main"))
+        [product] = [p for p in store.products.values() if p["title"] == "Cycle mug"]
+        product["title"] = "Cycle mug (shop)"
+        later = h.sandbox.now() + timedelta(minutes=1)
+        product["updatedAt"] = later.strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert h.run(pull_products(h.app, "main")).counts.counts["updated"] == 1
+        with h.app.db.session() as s:
+            assert s.exec(select(Product.name).where(Product.sku == "CYCLE")).one() == "Cycle mug (shop)"
+        writes = []
+        for _ in range(3):
+            assert h.run(pull_products(h.app, "main")).counts.counts["updated"] == 0
+            h.sandbox.stats.reset()
+            h.run(publish(h.app, "main"))
+            writes.append(h.sandbox.stats.requests)
+        assert writes == [0, 0, 0]  # the shop's change is never echoed back
+
+
+def test_a_product_created_in_the_shop_is_created_in_the_hub_with_details(tmp_path: Path) -> None:
+    from hub.core.storage.catalogue import ProductDetail
+    from hub.core.storage.models import Product
+    from hub.core.sync.catalogue_in import pull_products
+
+    with SandboxHarness("shopify", tmp_path, SandboxOptions(orders=0, seed=5)) as h:
+        set_flow(h.app, "main", "products", True)
+        assert h.run(pull_products(h.app, "main")).counts.counts["imported"] >= 1
+        with h.app.db.session() as s:
+            tote = s.exec(select(Product).where(Product.sku == "TOTE-CNV")).one()
+            detail = s.get(ProductDetail, tote.id)
+            assert detail is not None and detail.publish is False
+        h.sandbox.stats.reset()
+        assert h.run(publish(h.app, "main")).counts.counts["pushed"] == 0
+        assert h.sandbox.stats.requests == 0
