@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import incremental, memory, overhead, push, ratelimit, scale, startup
+from bench import catalogue, incremental, memory, overhead, push, ratelimit, scale, startup
 from bench.common import Figure
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -37,6 +37,7 @@ SCENARIOS: dict[str, tuple[Callable[[], list[Figure]], Callable[[], list[Figure]
                lambda: memory.run([500, 1000])),
     "incremental": (lambda: incremental.run(orders=2000, runs=5),
                     lambda: incremental.run(orders=200, runs=2)),
+    "catalogue": (lambda: catalogue.run(n=200), lambda: catalogue.run(n=10)),
     "scale": (lambda: scale.run(accounts=1000, seconds=600, interval=300),
               lambda: scale.run(accounts=20, seconds=15, interval=5)),
 }

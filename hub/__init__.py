@@ -72,6 +72,8 @@ _EXPORTS: dict[str, str] = {
     "Ticket": "hub.tickets", "TicketKind": "hub.tickets", "TicketStatus": "hub.tickets",
     "TicketAuthor": "hub.tickets", "TicketMessage": "hub.tickets", "TicketBuyer": "hub.tickets",
     "TicketPage": "hub.tickets", "TicketReply": "hub.tickets", "scan_tickets": "hub.core.http.listing",
+    # catalogue out (issue 20)
+    "ListingDraft": "hub.types", "VariantDraft": "hub.types", "ContactDraft": "hub.types",
 }
 
 __all__ = ["__version__", "hookimpl", *_EXPORTS]
@@ -155,9 +157,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         Address,
         Capability,
         CarrierInfo,
+        ContactDraft,
         Customer,
         Delivery,
         Invoice,
+        ListingDraft,
         Money,
         Order,
         OrderLine,
@@ -178,6 +182,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         TrackingStatus,
         TrackingUpdate,
         Variant,
+        VariantDraft,
         WebhookEvent,
         utc,
     )

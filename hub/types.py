@@ -153,6 +153,8 @@ class Product(_Model):
     quantity: Decimal | None = None
     barcode: str | None = None
     variants: list[Variant] = Field(default_factory=list)
+    #: when the platform last changed the product (the two-way products flow: newer wins)
+    updated_at: AwareDatetime | None = None
     raw: dict[str, Any] = Field(default_factory=dict, repr=False)
 
 
@@ -241,6 +243,10 @@ class PushResult(_Model):
     action: Literal["created", "updated"] | None = None
     #: what the platform answered that later updates need (an invoice's document id)
     ids: dict[str, str] = Field(default_factory=dict)
+    #: for a published product or contact: its id on the platform (it becomes the hub's link)
+    platform_id: str | None = None
+    #: for a published product: each variant's platform id, by SKU
+    variant_ids: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
     def ok(cls, key: str, action: Literal["created", "updated"] | None = None,
@@ -325,6 +331,10 @@ class Capability(StrEnum):
     """A carrier, not a sales channel: it tracks shipments (``track_shipments``)."""
     TICKETS = "tickets"
     """Buyers' questions, messages and claims come in; replies go out (``fetch_tickets``)."""
+    #: ``push_product``: the hub's catalogue published as listings (the ``products`` flow)
+    PUBLISH = "publish"
+    #: ``push_customer``: hub contacts created and updated on the platform (the ``contacts`` flow)
+    CONTACTS = "contacts"
 
 
 class TrackingStatus(StrEnum):
@@ -394,6 +404,8 @@ class PlatformInfo(_Model):
     customer_match: Literal["contact", "platform_id"] = "contact"
     stock_batch_size: int = 100
     price_batch_size: int = 100
+    product_batch_size: int = 1
+    """Products the ``products`` flow hands ``push_products`` at once (plugins implementing it)."""
     read_ahead: int = Field(default=0, ge=0, le=16)
     """Pages of ``fetch_orders`` the core may read before the earlier ones are committed.
 
@@ -457,3 +469,74 @@ class StateUpdate(_Model):
     """The platform's own status of the order when the hub last read it."""
     previous: OrderState
     """The hub's state of the order before this move."""
+
+
+# ---- catalogue out (issue 20): what push_product and push_customer receive ----
+
+class VariantDraft(_Model):
+    """One variant of a :class:`ListingDraft` (size M, colour red...)."""
+
+    sku: str
+    name: str | None = None
+    barcode: str | None = None
+    #: the options that tell this variant apart, e.g. ``{"Size": "M"}``
+    options: dict[str, str] = Field(default_factory=dict)
+    weight: Decimal | None = None
+    price: Money | None = None
+    #: the platform's id of this variant when the hub has linked it
+    platform_variant_id: str | None = None
+    #: available stock when the hub manages it (for platforms that need one to list)
+    quantity: int | None = None
+
+
+class ListingDraft(_Model):
+    """A hub product as a channel listing should show it (``push_product``).
+
+    ``changed`` names the fields that changed since the platform last accepted
+    the product (send only those); ``None`` means the platform holds nothing
+    from the hub yet: send everything. ``platform_product_id`` is the listing
+    the hub has linked; when it is ``None`` look the SKU up on the platform
+    and update that listing instead of creating a second one.
+    """
+
+    sku: str
+    name: str
+    description: str | None = None
+    brand: str | None = None
+    barcode: str | None = None
+    weight: Decimal | None = None
+    length: Decimal | None = None
+    width: Decimal | None = None
+    height: Decimal | None = None
+    images: list[str] = Field(default_factory=list)
+    #: the hub's category name
+    category: str | None = None
+    #: the account's platform category for it (``hub categories map``)
+    platform_category: str | None = None
+    attributes: dict[str, str] = Field(default_factory=dict)
+    price: Money | None = None
+    #: available stock when the hub manages it: for platforms that need a quantity to create
+    #: a listing; later changes go through the stock flow, not here
+    quantity: int | None = None
+    variants: list[VariantDraft] = Field(default_factory=list)
+    platform_product_id: str | None = None
+    #: a product without variants: the id of its own variant, on platforms where every
+    #: product has one (Shopify, VTEX's SKU), once linked
+    platform_variant_id: str | None = None
+    changed: list[str] | None = None
+
+    def sends(self, name: str) -> bool:
+        """Whether field ``name`` is to be sent (everything on a first publication)."""
+        return self.changed is None or name in self.changed
+
+
+class ContactDraft(_Model):
+    """A hub customer as a channel's customer record should show it (``push_customer``)."""
+
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    address: Address | None = None
+    platform_customer_id: str | None = None
+    changed: list[str] | None = None

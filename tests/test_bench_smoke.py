@@ -51,3 +51,13 @@ def test_a_partial_run_keeps_the_other_scenarios_in_latest(tmp_path: Path,
     text = (tmp_path / "latest.md").read_text()
     assert "| startup | hub --help | 0.1 s | < 0.3 | yes | abc, then |" in text
     assert "def, then" in text
+
+
+def test_catalogue_scenario_counts_requests_per_platform() -> None:
+    from bench import catalogue
+
+    figures = catalogue.run(n=3, platforms=["woocommerce"])
+    assert [f.unit for f in figures] == ["requests"] * 3
+    # 3 renames: one batch request, projected to 1,000 (the target holds at full size only)
+    assert figures[1].value == round(1000 / 3) and figures[1].context["updated"] == 3
+    assert figures[2].value == 0 and figures[2].met

@@ -77,6 +77,9 @@ def _register() -> None:
     from hub.cli import tickets
 
     tickets.register(cli)
+    from hub.cli import products  # catalogue out (issue 20): joins the products group of stock
+
+    products.register(cli)
 
 
 _register()

@@ -258,17 +258,6 @@ def products() -> None:
     """The hub's catalogue and its links to platform listings."""
 
 
-@products.command("add")
-@click.argument("sku")
-@click.option("--name", required=True)
-def add_product(sku: str, name: str) -> None:
-    """Add a product to the catalogue."""
-    from hub.core.sync.inventory import add_product as do_add
-
-    do_add(get_app(), sku, name)
-    say(f"added product {sku}")
-
-
 @products.command("sync")
 @click.option("--account", required=True)
 def sync_products(account: str) -> None:

@@ -148,6 +148,9 @@ class Demo:
                 reports.append(self._cycle(platform, name, sandbox))
         for carrier in self.carriers:
             reports.append(self._carrier(carrier, stack))
+        from hub.core.demo_catalogue import publish_demo_product
+
+        publish_demo_product(self, reports)
         return DemoResult(self.data_dir, str(self.data_dir / "hub.db"), reports)
 
     def _carrier(self, platform: str, stack: contextlib.ExitStack) -> AccountReport:

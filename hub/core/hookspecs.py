@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from hub.sandbox import Sandbox, SandboxOptions
     from hub.tickets import Ticket, TicketPage, TicketReply
     from hub.types import (
+        ContactDraft,
+        Customer,
+        ListingDraft,
         Order,
         OrderPage,
         OrderPeek,
@@ -66,6 +69,7 @@ PLATFORM_HOOKS = frozenset({
     "verify_webhook", "parse_webhook", "create_sandbox",
     "push_order_state",
     "track_shipments",
+    "push_product", "push_customer", "push_products", "fetch_customers",
 })
 PLATFORM_HOOKS |= {"push_invoice"}  # invoices (appended, see the end of this module)
 
@@ -594,6 +598,93 @@ async def reply_ticket(account: Account, ticket: Ticket, message: TicketReply) -
         ``PushResult.failed(key, reason, retryable=False)`` when the platform
         refused it (too long, forbidden content, already answered), with the
         platform's own reason, which the core shows the user unchanged.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+# ---- catalogue out (issue 20) ----
+
+@hookspec(firstresult=True)
+async def push_product(account: Account, product: ListingDraft) -> PushResult:
+    """Create or update the listing of one hub product, with its variants.
+
+    The core calls it for the ``products`` flow (switched on per account, off by
+    default) through the outbox: one call per changed product, latest values
+    coalesced, retried with backoff until the platform confirms. The plugin
+    declares it with ``Capability.PUBLISH``.
+
+    :param account: the account to publish to.
+    :param product: the product as the listing should show it. When
+        ``product.platform_product_id`` is set the hub has linked a listing:
+        update it. When it is ``None``, look the SKU up on the platform first
+        and update the listing found; create one only when none has the SKU,
+        so a listing is never duplicated. ``product.changed`` names the fields
+        to send (``None``: all of them, a first publication); variants carry
+        their own SKUs and, once linked, their platform ids.
+    :return: :class:`hub.PushResult` keyed by the product's SKU; when accepted,
+        ``platform_id`` is the listing's id and ``variant_ids`` each variant's
+        id by SKU (the core stores them as the product's links), and ``action``
+        says whether the listing was ``created`` or ``updated``. A refusal
+        carries the platform's reasons in ``error`` (``retryable=False`` when
+        sending it again cannot help, e.g. a missing required attribute).
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+@hookspec(firstresult=True)
+async def push_customer(account: Account, customer: ContactDraft) -> PushResult:
+    """Create or update one hub contact as a customer of the platform.
+
+    Called for the ``contacts`` flow (switched on per account, off by default)
+    on platforms that keep customer records and declare ``Capability.CONTACTS``
+    (Shopify and WooCommerce do; VTEX and Mercado Libre declare they cannot).
+
+    :param account: the account to write to.
+    :param customer: the contact; ``platform_customer_id`` is set when the hub
+        has linked one, otherwise match by e-mail on the platform before
+        creating. ``changed`` names the fields to send (``None``: all).
+    :return: :class:`hub.PushResult` keyed by the contact's e-mail (or phone),
+        with ``platform_id`` the customer's id on the platform when accepted.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+@hookspec(firstresult=True)
+async def push_products(account: Account, products: list[ListingDraft]) -> list[PushResult]:
+    """Optional: create or update several listings at once, for platforms with a batch API.
+
+    When a plugin implements it, the ``products`` flow sends its changed products
+    through this hook, at most ``PlatformInfo.product_batch_size`` at a time,
+    instead of calling :func:`push_product` once per product. Each product obeys
+    :func:`push_product`'s rules (update the linked listing, else match the SKU
+    before creating; send only ``changed`` fields).
+
+    :param account: the account to publish to.
+    :param products: the products, in the order the results must follow.
+    :return: one :class:`hub.PushResult` per product, in the same order, each as
+        :func:`push_product` would return it.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+@hookspec(firstresult=True)
+def fetch_customers(account: Account, since: datetime | None) -> AsyncIterator[list[Customer]]:
+    """Stream the platform's customer records changed at or after ``since`` (the ``contacts``
+    flow's inbound half, ``hub contacts pull``).
+
+    Implement it as an ``async def`` generator yielding lists of canonical
+    :class:`hub.Customer` (``platform_id`` set, e-mail and phone as the platform
+    has them). The core matches each to a hub contact by e-mail or phone, creates
+    the missing ones, links them to the account and never sends them back to it.
+
+    :param account: the account whose customers to read.
+    :param since: the flow's cursor (the time its previous run started, minus an
+        overlap), or ``None`` for every customer.
+    :return: an async iterator of customer lists.
 
     Dispatch: the account's platform plugin only; first result wins.
     """

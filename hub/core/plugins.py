@@ -273,6 +273,23 @@ class PluginHost:
                                             account=account, shipments=shipments)
         return result
 
+    async def push_product(self, account: Any, product: Any) -> Any:
+        return await self.call("push_product", account.platform, account=account, product=product)
+
+    async def push_products(self, account: Any, products: list[Any]) -> list[Any]:
+        result: list[Any] = await self.call("push_products", account.platform, account=account,
+                                            products=products)
+        return result
+
+    def fetch_customers(self, account: Any, since: datetime | None) -> AsyncIterator[Any]:
+        result: AsyncIterator[Any] = self.call("fetch_customers", account.platform,
+                                               account=account, since=since)
+        return result
+
+    async def push_customer(self, account: Any, customer: Any) -> Any:
+        return await self.call("push_customer", account.platform, account=account,
+                               customer=customer)
+
     def verify_webhook(self, account: Any, headers: Mapping[str, str], body: bytes) -> bool:
         return bool(self.call("verify_webhook", account.platform, account=account,
                               headers=headers, body=body))

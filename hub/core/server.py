@@ -82,4 +82,7 @@ def create_server(app: HubApp, *, daemon: Any = None, base_url: str | None = Non
     from hub.core.api import tickets
 
     api.include_router(tickets.router)
+    from hub.core.api import catalogue  # catalogue out (issue 20)
+
+    api.include_router(catalogue.router)
     return api

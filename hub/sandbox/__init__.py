@@ -347,6 +347,10 @@ class Sandbox(ABC):
     order_topic: str = "order.updated"
     """The webhook topic :meth:`deliver_webhook` uses for an order change (``hub demo``)."""
 
+    catalogue_category: str | None = None
+    """A category id the sandbox accepts for a published product (``hub demo`` maps its demo
+    category to it; ``None``: the platform needs no category)."""
+
     def shippable_order_ids(self) -> set[str]:
         """Eligible orders whose tracking the seller may set (``hub demo`` ships one of them);
         override where the platform manages some shipments itself."""

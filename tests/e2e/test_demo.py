@@ -42,6 +42,15 @@ def test_demo_runs_the_whole_cycle_and_exits_0(tmp_path: Path) -> None:
     orders = json.loads(listed.stdout)
     assert {o["account"] for o in orders} == set(names)
     assert len(orders) == sum(int(r[1]) for r in rows)
+    # one product created in the hub is listed on every channel, and its new name sent to each
+    shown = subprocess.run([str(HUB), "products", "show", "DEMO-MUG", "--json"], capture_output=True,
+                           text=True, timeout=60, env={**env, "HUB_DATA_DIR": str(data)})
+    product = json.loads(shown.stdout)
+    assert product["name"] == "Demo mug, blue" and len(product["links"]) == len(names)
+    for name in names:
+        assert f"{name}: published 'Demo mug': listing " in done.stderr
+        assert f"{name}: sent the new name" in done.stderr and "(created 0, updated 1, failed 0)" \
+            in done.stderr.split(f"{name}: sent the new name", 1)[1].splitlines()[0]
     # a second demo clears its own directory and never a foreign one
     again = subprocess.run([str(HUB), "demo", "--data-dir", str(tmp_path)], capture_output=True,
                            text=True, timeout=60, env=env)

@@ -81,6 +81,11 @@ SETTINGS = [
     SettingSpec(name="concurrency", kind="int", default=str(DEFAULT_CONCURRENCY),
                 description="Requests in flight at once when reading carts, shipments and "
                             "items (the rate cap still applies)."),
+    SettingSpec(name="listing_type", default="gold_special",
+                choices=["free", "bronze", "silver", "gold", "gold_special", "gold_premium",
+                         "gold_pro"],
+                description="The listing type of items the products flow creates "
+                            "(gold_special: Clásica, gold_pro: Premium)."),
 ]
 
 INFO = PlatformInfo(
@@ -88,7 +93,9 @@ INFO = PlatformInfo(
     display_name=DISPLAY_NAME,
     capabilities=[Capability.ORDERS, Capability.PRODUCTS, Capability.STOCK, Capability.PRICE,
                   Capability.TRACKING, Capability.WEBHOOKS, Capability.OAUTH, Capability.REVOKE,
-                  Capability.TICKETS],
+                  Capability.TICKETS, Capability.PUBLISH],
+    # no Capability.CONTACTS: buyers are not records a seller can create on Mercado Libre,
+    # so the contacts flow cannot be switched on for a Mercado Libre account
     settings=SETTINGS,
     eligible_statuses=ELIGIBLE_STATUSES,
     excluded_statuses=EXCLUDED_STATUSES,

@@ -32,6 +32,7 @@ from hub import (
     WebhookEvent,
 )
 from hub_mercadolibre import (
+    catalogue_out,
     connect,
     invoices,
     order_mapping,
@@ -174,6 +175,12 @@ def parse_ticket(account: Account, payload: dict[str, Any]) -> Ticket:
 async def reply_ticket(account: Account, ticket: Ticket, message: TicketReply) -> PushResult:
     """``POST /answers`` for a question; a post-sale message on a pack's thread."""
     return await tickets.reply(MeliClient(account), ticket, message)
+
+
+@hub.hookimpl
+async def push_product(account: Account, product: hub.ListingDraft) -> PushResult:
+    """An item with its category's required attributes, pictures and variations."""
+    return await catalogue_out.push_product(MeliClient(account), product)
 
 
 @hub.hookimpl

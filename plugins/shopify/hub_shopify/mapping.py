@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -164,6 +165,12 @@ def _label(payload: Mapping[str, Any]) -> str:
 
 # --- products ----------------------------------------------------------------------
 
+def _updated(payload: Mapping[str, Any]) -> datetime | None:
+    """When the shop last changed the product (GraphQL ``updatedAt``, REST ``updated_at``)."""
+    value = payload.get("updatedAt") or payload.get("updated_at")
+    return parse_datetime(value, field="updatedAt") if value else None
+
+
 def _description(value: str | None, is_html: bool) -> str | None:
     if value is None or not is_html:
         return value
@@ -207,6 +214,7 @@ def map_product(payload: Mapping[str, Any], currency: str | None = None) -> Prod
             price=single.price if single else None,
             quantity=single.quantity if single else None,
             barcode=single.barcode if single else None,
+            updated_at=_updated(payload),
             variants=variants, raw=dict(payload))
     except (DataError, ValidationError, TypeError, ValueError) as exc:
         detail = exc.message if isinstance(exc, DataError) else str(exc).splitlines()[0]

@@ -28,6 +28,7 @@ from hub import (
     WebhookEvent,
 )
 from hub_shopify import (
+    catalogue_out,
     connect,
     invoices,
     mapping,
@@ -139,6 +140,32 @@ def verify_webhook(account: Account, headers: Mapping[str, str], body: bytes) ->
 def parse_webhook(account: Account, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
     """Order topics -> payload; edited/delete -> re-fetch; the rest ignored."""
     return webhooks.parse(headers, body)
+
+
+@hub.hookimpl
+async def push_product(account: Account, product: hub.ListingDraft) -> PushResult:
+    """One ``productSet`` per product (options, variants, images); SKU matched first."""
+    return await catalogue_out.push_product(ShopifyClient(account), product)
+
+
+@hub.hookimpl
+async def fetch_customers(account: Account, since: datetime | None
+                          ) -> AsyncIterator[list[hub.Customer]]:
+    """The shop's customers, 100 a page (``customers`` connection)."""
+    async for batch in catalogue_out.fetch_customers(ShopifyClient(account), since):
+        yield batch
+
+
+@hub.hookimpl
+async def push_products(account: Account, products: list[hub.ListingDraft]) -> list[PushResult]:
+    """Up to 10 aliased ``productSet`` mutations in one request (SKUs looked up in one query)."""
+    return await catalogue_out.push_products(ShopifyClient(account), products)
+
+
+@hub.hookimpl
+async def push_customer(account: Account, customer: hub.ContactDraft) -> PushResult:
+    """``customerCreate`` or ``customerUpdate`` (matched by e-mail first)."""
+    return await catalogue_out.push_customer(ShopifyClient(account), customer)
 
 
 @hub.hookimpl

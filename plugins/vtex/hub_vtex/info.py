@@ -67,7 +67,9 @@ INFO = PlatformInfo(
     name=NAME,
     display_name=DISPLAY_NAME,
     capabilities=[Capability.ORDERS, Capability.PRODUCTS, Capability.STOCK, Capability.PRICE,
-                  Capability.TRACKING, Capability.WEBHOOKS],
+                  Capability.TRACKING, Capability.WEBHOOKS, Capability.PUBLISH],
+    # no Capability.CONTACTS: VTEX keeps buyers in Master Data, not as store customers the
+    # hub could create, so the contacts flow cannot be switched on for a VTEX account
     settings=SETTINGS,
     eligible_statuses=ELIGIBLE_STATUSES,
     excluded_statuses=EXCLUDED_STATUSES,

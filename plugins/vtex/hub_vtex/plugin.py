@@ -30,6 +30,7 @@ from hub import (
     WebhookEvent,
 )
 from hub_vtex import (
+    catalogue_out,
     connect,
     handling,
     invoices,
@@ -149,6 +150,12 @@ def order_imported(account: Account, order: Order, created: bool) -> None:
     (see :mod:`hub_vtex.handling`).
     """
     handling.schedule(account, order, created)
+
+
+@hub.hookimpl
+async def push_product(account: Account, product: hub.ListingDraft) -> PushResult:
+    """Catalog product, SKUs, EANs, images and specifications (RefId matched first)."""
+    return await catalogue_out.push_product(VtexClient(account), product)
 
 
 @hub.hookimpl

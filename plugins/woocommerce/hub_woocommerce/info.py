@@ -51,13 +51,15 @@ INFO = PlatformInfo(
     name=NAME,
     display_name="WooCommerce",
     capabilities=[Capability.ORDERS, Capability.PRODUCTS, Capability.STOCK, Capability.PRICE,
-                  Capability.TRACKING, Capability.WEBHOOKS],
+                  Capability.TRACKING, Capability.WEBHOOKS, Capability.PUBLISH,
+                  Capability.CONTACTS],
     settings=SETTINGS,
     eligible_statuses=ELIGIBLE_STATUSES,
     excluded_statuses=EXCLUDED_STATUSES,
     customer_match="contact",
     stock_batch_size=100,
     price_batch_size=100,
+    product_batch_size=100,  # products/batch takes 100 creates and updates together
     read_ahead=4,  # the scan acknowledges nothing after a yield
     order_id_keys=["id", "number"],
     reference_keys=["store", "user_id"],

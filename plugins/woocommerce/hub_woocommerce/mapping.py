@@ -327,6 +327,8 @@ def map_product(payload: Mapping[str, Any], currency: str | None = None) -> Prod
             quantity=_stock(payload),
             barcode=_text(payload.get("global_unique_id")),
             variants=[_variant(v, name, currency) for v in variations],
+            updated_at=parse_datetime(payload["date_modified_gmt"], field="date_modified_gmt",
+                                      assume_utc=True) if payload.get("date_modified_gmt") else None,
             raw=dict(payload),
         )
     except (DataError, KeyError, TypeError, ValueError) as exc:

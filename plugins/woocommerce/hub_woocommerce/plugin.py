@@ -29,6 +29,7 @@ from hub import (
     WebhookEvent,
 )
 from hub_woocommerce import (
+    catalogue_out,
     connect,
     invoices,
     mapping,
@@ -140,6 +141,32 @@ def verify_webhook(account: Account, headers: Mapping[str, str], body: bytes) ->
 def parse_webhook(account: Account, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
     """Order created/updated/restored -> payload; deleted -> re-fetch; the rest ignored."""
     return webhooks.parse(headers, body)
+
+
+@hub.hookimpl
+async def push_product(account: Account, product: hub.ListingDraft) -> PushResult:
+    """Create or update the product and its variations (batch endpoints; SKU matched first)."""
+    return await catalogue_out.push_product(WooClient(account), product)
+
+
+@hub.hookimpl
+async def push_products(account: Account, products: list[hub.ListingDraft]) -> list[PushResult]:
+    """Up to 100 products in one ``products/batch`` (variations in one batch per product)."""
+    return await catalogue_out.push_products(WooClient(account), products)
+
+
+@hub.hookimpl
+async def fetch_customers(account: Account, since: datetime | None
+                          ) -> AsyncIterator[list[hub.Customer]]:
+    """The store's customers changed since ``since`` (``GET /customers``)."""
+    async for batch in catalogue_out.fetch_customers(WooClient(account), since):
+        yield batch
+
+
+@hub.hookimpl
+async def push_customer(account: Account, customer: hub.ContactDraft) -> PushResult:
+    """Create or update the customer (matched by e-mail first)."""
+    return await catalogue_out.push_customer(WooClient(account), customer)
 
 
 @hub.hookimpl

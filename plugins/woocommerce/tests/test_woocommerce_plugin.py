@@ -35,7 +35,8 @@ def test_platform_info() -> None:
     assert (info.name, info.display_name) == ("woocommerce", "WooCommerce")
     assert set(info.capabilities) == {hub.Capability.ORDERS, hub.Capability.PRODUCTS,
                                       hub.Capability.STOCK, hub.Capability.PRICE,
-                                      hub.Capability.TRACKING, hub.Capability.WEBHOOKS}
+                                      hub.Capability.TRACKING, hub.Capability.WEBHOOKS,
+                                      hub.Capability.PUBLISH, hub.Capability.CONTACTS}
     assert info.eligible_statuses == ["processing"]
     assert {"completed", "cancelled", "refunded", "failed", "trash"} <= set(info.excluded_statuses)
     assert info.secret_settings == {"consumer_key", "consumer_secret", "webhook_secret"}

@@ -49,6 +49,7 @@ from hub.sandbox import (
     require_loopback,
     time_param,
 )
+from hub_mercadolibre.sandbox import catalogue_out
 from hub_mercadolibre.sandbox.catalog import CATEGORIES
 from hub_mercadolibre.sandbox.forms import (
     MAX_FISCAL_DOCUMENTS,
@@ -313,6 +314,9 @@ def build(sb: MercadoLibreSandbox) -> ASGIApp:
         if request.path_params["user_id"] != str(request.state.user):
             return forbidden()
         ids = sorted(sb.items)
+        if request.query_params.get("seller_sku"):  # issue 20: find listings by SKU
+            ids = [i for i in ids if catalogue_out.has_sku(sb.items[i],
+                                                          request.query_params["seller_sku"])]
         status = request.query_params.get("status")
         if status:
             ids = [i for i in ids if sb.items[i]["status"] == status]
@@ -366,6 +370,9 @@ def build(sb: MercadoLibreSandbox) -> ASGIApp:
         if not isinstance(body, dict):
             return error(400, "bad_request", "body must be an object")
         updated = update_item(copy.deepcopy(found), body)
+        refused = catalogue_out.update_listing(updated, body)
+        if refused is not None:
+            return refused
         found.clear()
         found.update(updated)
         found["last_updated"] = stamp(sb.now())
@@ -443,6 +450,7 @@ def build(sb: MercadoLibreSandbox) -> ASGIApp:
         Route("/seller-promotions/items/{item_id}", authed(promotions),
               methods=["GET", "POST", "DELETE"]),
         *ticket_routes(sb.desk, authed),
+        *catalogue_out.routes(sb, authed),
     ]
 
     async def unknown(request: Request, exc: Exception) -> Response:

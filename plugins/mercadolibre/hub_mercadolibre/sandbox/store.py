@@ -85,6 +85,7 @@ class MercadoLibreSandbox(Sandbox):
 
     platform = "mercadolibre"
     order_topic = "orders_v2"
+    catalogue_category = "MLA1574"  # Hogar, Muebles y Jardín
     exempt_paths = ("/authorization",)
 
     def __init__(self, options: SandboxOptions | None = None) -> None:

@@ -435,4 +435,6 @@ def is_modern(version: str) -> bool:
 def schema_for(version: str) -> GraphQLSchema:
     """The schema served at ``version`` (cached; resolvers are attached by the shop)."""
     sdl = _COMMON % {"currencies": " ".join(CURRENCIES), "countries": " ".join(COUNTRIES)}
-    return build_schema(sdl + (_MODERN if is_modern(version) else _LEGACY))
+    from hub_shopify.sandbox.catalogue_sdl import SDL as catalogue  # publishing (issue 20)
+
+    return build_schema(sdl + (_MODERN if is_modern(version) else _LEGACY) + catalogue)

@@ -69,6 +69,7 @@ from hub.sandbox import (
 )
 from hub.settings import BACKFILL_DAYS
 from hub_shopify.connect import sign_callback
+from hub_shopify.sandbox import catalogue_out as _catalogue_out  # noqa: F401  (registers resolvers)
 from hub_shopify.sandbox import rest
 from hub_shopify.sandbox.costs import CostCalculator
 from hub_shopify.sandbox.data import SHOP_CURRENCY, Store, generate, iso
@@ -128,6 +129,7 @@ class ShopifySandbox(Sandbox):
         self.price_pushes: list[dict[str, Any]] = []
         self.tracking_pushes: list[dict[str, Any]] = []
         self.metafield_writes: list[dict[str, Any]] = []
+        self.contacts: dict[str, dict[str, Any]] = {}  # customers created through the API
         self.throttled = 0
         self.uninstalled = 0  # DELETE api_permissions/current calls that uninstalled the app
         self.requested_costs: list[int] = []

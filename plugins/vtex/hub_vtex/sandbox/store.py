@@ -153,6 +153,7 @@ class VtexSandbox(Sandbox):
     """
 
     platform = "vtex"
+    catalogue_category = "21"  # Home/Mugs
 
     def __init__(self, options: SandboxOptions | None = None, *,
                  feed_since: timedelta | None = None, index_lag: float = 0.0) -> None:
@@ -378,6 +379,9 @@ class VtexSandbox(Sandbox):
             Route("/pricing/prices/{itemId}/fixed/{priceTableId}",
                   r(self.fixed_prices, "pricing", "pricing"), methods=["POST", "DELETE", "GET"]),
         ]
+        from hub_vtex.sandbox import catalogue_out  # catalogue writes (issue 20)
+
+        routes += catalogue_out.routes(self)
         return Starlette(routes=routes)
 
     def _route(self, handler: Handler, role: str, limit: str | None = None) -> Handler:

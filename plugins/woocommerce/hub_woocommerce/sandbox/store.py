@@ -54,7 +54,7 @@ from hub.sandbox import (
     time_param,
 )
 from hub.settings import BACKFILL_DAYS
-from hub_woocommerce.sandbox import catalog
+from hub_woocommerce.sandbox import catalog, catalogue_out
 from hub_woocommerce.sandbox.formats import STORE_TZ, dates, parse_gmt
 from hub_woocommerce.sandbox.orders import STORE_CURRENCY, OrderFactory, generate
 from hub_woocommerce.sandbox.security import ApiKey, KeyStore, Refused, error
@@ -112,6 +112,7 @@ class WooCommerceSandbox(Sandbox):
 
     platform = "woocommerce"
     exempt_paths = ("/wc-auth/",)
+    catalogue_category = "24"  # Decor
 
     def __init__(self, options: SandboxOptions | None = None) -> None:
         super().__init__(options)
@@ -132,6 +133,7 @@ class WooCommerceSandbox(Sandbox):
         self.site_url = "http://127.0.0.1"
         self.drift_hook = Drift(self.options.drift_page)
         self._next_id = 9000
+        self.customers: dict[int, dict[str, Any]] = {}  # created through the API (issue 20)
         self._deliveries = 0
 
     # --- what tests and `hub demo` use ------------------------------------------------
@@ -244,6 +246,7 @@ class WooCommerceSandbox(Sandbox):
                   methods=["GET", "POST"]),
             Route("/wc-auth/v1/authorize", self._authorize),
             *_delete_routes(self, wc, st),
+            *catalogue_out.customer_routes(self, wc),
         ]
         return Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
 
@@ -448,17 +451,18 @@ class WooCommerceSandbox(Sandbox):
         return self._listing(request, self.categories)[0]
 
     async def _product_batch(self, request: Request) -> Response:
-        return await self._batch(request, self.products, "woocommerce_rest_product_invalid_id")
+        return await self._batch(request, self.products, "woocommerce_rest_product_invalid_id",
+                                 parent=None)
 
     async def _variation_batch(self, request: Request) -> Response:
         pid = request.path_params["product_id"]
         if pid not in self.variations:
             raise Refused(404, "woocommerce_rest_product_invalid_id", "Invalid ID.")
         return await self._batch(request, self.variations[pid],
-                                 "woocommerce_rest_product_variation_invalid_id")
+                                 "woocommerce_rest_product_variation_invalid_id", parent=pid)
 
     async def _batch(self, request: Request, items: dict[int, dict[str, Any]],
-                     invalid_code: str) -> Response:
+                     invalid_code: str, parent: int | None) -> Response:
         body = await _json_object(request)
         actions = {name: body.get(name) or [] for name in ("create", "update", "delete")}
         if sum(len(v) for v in actions.values() if isinstance(v, list)) > BATCH_LIMIT:
@@ -472,9 +476,15 @@ class WooCommerceSandbox(Sandbox):
                                 "error": {"code": invalid_code, "message": "Invalid ID.",
                                           "data": {"status": 400}}})
                 continue
-            problem = _apply_product_change(item, change, self.now())
+            problem = catalogue_out.check_update(self, item, change) or \
+                _apply_product_change(item, change, self.now())
+            if problem is None:
+                catalogue_out.apply_fields(item, change, self.now())
             updated.append({"id": item["id"], "error": problem} if problem else item)
-        return JSONResponse({"create": [], "update": updated, "delete": []})
+        created = [catalogue_out.create(self, change, parent) if isinstance(change, Mapping)
+                   else {"id": 0, "error": {"code": "rest_invalid_param", "message": "Invalid item."}}
+                   for change in actions["create"]]
+        return JSONResponse({"create": created, "update": updated, "delete": []})
 
     # --- store ------------------------------------------------------------------------------
     async def _system_status(self, request: Request) -> Response:
