@@ -21,6 +21,14 @@ def upgrade() -> None:
     """Apply pending migrations (also done automatically on first use)."""
     app = get_app()
     app.db.upgrade()
+    if app.db.dialect == "postgresql":
+        from hub.core.queue import ensure_queue_schema
+
+        try:
+            if ensure_queue_schema(app):
+                say("created the job queue's tables (procrastinate)")
+        except ModuleNotFoundError:
+            pass  # no procrastinate: HUB_EXECUTOR=procrastinate is not available, nothing to create
     say(f"database at revision {app.db.revision()}")
 
 

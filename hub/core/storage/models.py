@@ -372,3 +372,6 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = _dt(default_factory=now)
     last_used_at: datetime | None = _dt(default=None)
     revoked_at: datetime | None = _dt(default=None)
+
+
+from hub.core.storage.schedule import JobMark as JobMark  # noqa: E402  (distributed-mode scheduling)
