@@ -31,12 +31,10 @@ def _queue_app() -> HubApp:
         raise ConfigError("hub worker needs a PostgreSQL database (HUB_DATABASE_URL=postgresql://...); "
                           "on SQLite the daemon runs every job itself",
                           hint="set HUB_DATABASE_URL, or run: hub daemon")
-    app.db.ensure_schema()
-    from hub.core.queue import has_queue_schema
+    app.db.ensure_schema()  # migration 0007 creates the queue's tables
+    from hub.core.queue import ensure_queue_schema
 
-    if not has_queue_schema(app):
-        raise ConfigError("the job queue's tables are missing (procrastinate was installed after "
-                          "the database was upgraded)", hint="run: hub db upgrade")
+    ensure_queue_schema(app)  # ... unless procrastinate was installed after it ran
     return app
 
 

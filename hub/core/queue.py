@@ -252,7 +252,7 @@ def ensure_queue_schema(app: HubApp) -> bool:
     """
     if app.db.dialect != "postgresql" or has_queue_schema(app):
         return False
-    from procrastinate.schema import SchemaManager
+    SchemaManager = _import_procrastinate().schema.SchemaManager
 
     raw = app.db.engine.raw_connection()
     try:

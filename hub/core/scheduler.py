@@ -73,7 +73,6 @@ class Daemon:
         self.leader: Leader | None = None
         self.leader_held = False
         self.marks: dict[tuple[str, int], datetime] = {}
-        self.unsaved: dict[tuple[str, int], datetime] = {}
         self.ids: dict[str, int] = {}
         if app.config.executor == "procrastinate":
             from hub.core.queue import Leader, Queue
@@ -230,12 +229,17 @@ class Daemon:
             log.error("%s %s: could not queue the job: %s", name, flow, type(exc).__name__,
                       extra={"account": name, "flow": flow})
             return
-        self.marks[(flow, account_id)] = self.unsaved[(flow, account_id)] = datetime.now(UTC)
+        at = self.marks[(flow, account_id)] = datetime.now(UTC)
+        try:  # saved at once: a daemon killed now and restarted resumes after this deferral
+            with self.app.db.session() as s:
+                s.merge(JobMark(flow=flow, account_id=account_id, deferred_at=at))
+        except Exception as exc:
+            log.warning("%s %s: could not save the deferral time: %s", name, flow, type(exc).__name__)
         if not queued:
             log.debug("%s %s: a job is already waiting; not queued again", name, flow)
 
     async def _lead(self) -> None:
-        """Hold (or wait for) the scheduling lock; save the deferral marks every few seconds."""
+        """Hold (or wait for) the scheduling lock, checking it every :data:`LEADER_SECONDS`."""
         assert self.leader is not None
         while not self.stop_event.is_set():
             was = self.leader_held
@@ -252,23 +256,13 @@ class Daemon:
                 log.info("this daemon now schedules the jobs (leader)")
             elif was and not self.leader_held:
                 log.warning("lost the scheduling lock; deferring nothing until it is back")
-            self._save_marks()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop_event.wait(), LEADER_SECONDS)
-        self._save_marks()
 
     def _load_marks(self) -> None:
         with self.app.db.session() as s:
             self.marks = {(m.flow, m.account_id): m.deferred_at for m in s.exec(select(JobMark))}
             self.ids = {row.name: row.id or 0 for row in self.app.accounts.rows()}
-
-    def _save_marks(self) -> None:
-        if not self.unsaved:
-            return
-        marks, self.unsaved = self.unsaved, {}
-        with self.app.db.session() as s:
-            for (flow, account_id), at in marks.items():
-                s.merge(JobMark(flow=flow, account_id=account_id, deferred_at=at))
 
 
 async def run_logged(name: str, flow: str, factory: Callable[[], Awaitable[Any]], *,
