@@ -52,13 +52,14 @@ def _runs(cluster: Cluster) -> list[tuple[str, str, str, object, object, dict[st
 
 def test_three_workers_fifty_accounts_each_order_once_no_account_twice_at_once(tmp_path: Path) -> None:
     url = postgres_url()
+    fast = {"backfill_slice_days": "3650"}  # one request per backfill: the test is about the queue
     with SandboxHarness("woocommerce", tmp_path, SandboxOptions(orders=6, seed=5), database_url=url,
-                        flows=("orders",)) as h:
-        names = [h.account] + [h.add_account(f"shop{i:02d}") for i in range(1, 50)]
+                        flows=("orders",), settings=fast) as h:
+        names = [h.account] + [h.add_account(f"shop{i:02d}", fast) for i in range(1, 50)]
         expected = h.sandbox.eligible_order_ids()
         assert expected
         with Cluster(h.app.config.data_dir, _libpq(url)) as cluster:
-            workers = [cluster.start_worker(concurrency=2) for _ in range(3)]
+            workers = [cluster.start_worker(concurrency=4) for _ in range(3)]
             cluster.wait_for(lambda: cluster.alive_workers() == 3, what="3 workers registered")
             assert _defer(h, "orders", names) == 50
             # deferred again while the first jobs run: the queueing lock keeps at most one waiting,
