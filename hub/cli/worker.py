@@ -76,6 +76,9 @@ def worker(concurrency: int, queues: str, stalled_seconds: float, delete_jobs: s
         finally:
             await app.accounts.aclose()
 
+    if app.config.executor != "procrastinate":
+        say("hub worker: note: HUB_EXECUTOR is not 'procrastinate' here; daemons started like this "
+            "run their jobs themselves and queue none")
     say(f"hub worker: {concurrency} at once, queues {', '.join(wanted) or 'all'}; "
         "stop with Ctrl-C or SIGTERM")
     asyncio.run(main())

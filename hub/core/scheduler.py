@@ -98,7 +98,6 @@ class Daemon:
         if self.queue is not None:
             await self.queue.procrastinate.open_async()
             self._load_marks()
-            leading = asyncio.create_task(self._lead())
         self.scheduler.start()
         self.sync_jobs()
         self.scheduler.add_job(self.sync_jobs, IntervalTrigger(seconds=self.rescan),
@@ -111,6 +110,9 @@ class Daemon:
                 self.scheduler.add_job(self._job, IntervalTrigger(seconds=job.interval(*_NONE)),
                                        id=job.flow, args=["*", job.flow, functools.partial(
                                            job.run, self.app, None, self.stop_event)])
+        if self.queue is not None:  # leading (or standing by) before the first job is due
+            await self._check_leader()
+            leading = asyncio.create_task(self._lead())
         if self.retention_days > 0:
             self.scheduler.add_job(self._job, IntervalTrigger(seconds=PRUNE_SECONDS),
                                    id="prune-runs", next_run_time=datetime.now(UTC),
@@ -240,24 +242,28 @@ class Daemon:
 
     async def _lead(self) -> None:
         """Hold (or wait for) the scheduling lock, checking it every :data:`LEADER_SECONDS`."""
-        assert self.leader is not None
         while not self.stop_event.is_set():
-            was = self.leader_held
-            self.leader_held = await self.leader.try_acquire()
-            if self.leader_held and not was:
-                self._load_marks()
-                for job in self.scheduler.get_jobs():  # resume each job from its last deferral
-                    flow, _, name = job.id.partition(":")
-                    every = job.trigger.interval.total_seconds()
-                    account_id = 0 if name == "*" else self.ids.get(name)
-                    if account_id is not None and (flow, account_id) in self.marks:
-                        job.modify(next_run_time=self._resume_at(flow, account_id, every,
-                                                                 datetime.now(UTC)))
-                log.info("this daemon now schedules the jobs (leader)")
-            elif was and not self.leader_held:
-                log.warning("lost the scheduling lock; deferring nothing until it is back")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop_event.wait(), LEADER_SECONDS)
+            await self._check_leader()
+
+    async def _check_leader(self) -> None:
+        assert self.leader is not None
+        was = self.leader_held
+        self.leader_held = await self.leader.try_acquire()
+        if self.leader_held and not was:
+            self._load_marks()
+            for job in self.scheduler.get_jobs():  # resume each job from its last deferral
+                flow, _, name = job.id.partition(":")
+                if not isinstance(job.trigger, IntervalTrigger):
+                    continue
+                account_id = 0 if name == "*" else self.ids.get(name)
+                if account_id is not None and (flow, account_id) in self.marks:
+                    job.modify(next_run_time=self._resume_at(
+                        flow, account_id, job.trigger.interval.total_seconds(), datetime.now(UTC)))
+            log.info("this daemon now schedules the jobs (leader)")
+        elif was and not self.leader_held:
+            log.warning("lost the scheduling lock; deferring nothing until it is back")
 
     def _load_marks(self) -> None:
         with self.app.db.session() as s:

@@ -116,3 +116,28 @@ def test_only_one_leader_at_a_time_and_a_released_lock_is_taken_over(pg_app: Hub
         return seen
 
     assert asyncio.run(scenario()) == [True, False, True, True]
+
+
+@pytest.mark.postgres
+def test_workers_list_shows_alive_and_stalled_workers_and_the_queue(
+        pg_app: HubApp, hub_cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hub.core.queue import Queue
+
+    async def register() -> None:
+        queue = Queue(pg_app)
+        async with queue.procrastinate.open_async():
+            manager = queue.procrastinate.job_manager
+            await manager.register_worker()
+            stalled = await manager.register_worker()
+            await queue.procrastinate.connector.execute_query_async(
+                "UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour' "
+                f"WHERE id = {stalled}")
+
+    asyncio.run(register())
+    monkeypatch.setenv("HUB_DATABASE_URL", pg_app.config.database_url)
+    monkeypatch.setenv("HUB_EXECUTOR", "procrastinate")
+    result = hub_cli("workers", "list", "--json")
+    assert result.code == 0, result.err
+    data = result.json()
+    assert [w["alive"] for w in data["workers"]] == [True, False]
+    assert data["queue"] == {"waiting": 0, "running": 0, "oldest_wait_seconds": 0.0}
