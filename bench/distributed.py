@@ -63,6 +63,20 @@ def _postgres_pids() -> list[int]:
     return pids
 
 
+def _sandbox_pid() -> int | None:
+    """The ``hub sandbox run`` process this benchmark started (a child of this process)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                args = (entry / "cmdline").read_bytes().split(b"\0")
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if parent == os.getpid() and b"sandbox" in args and b"run" in args:
+                return int(entry.name)
+    return None
+
+
 def _database(base: str) -> tuple[str, Any]:
     """A fresh database on the server of ``base``; returns its URL and an admin engine."""
     from sqlalchemy import create_engine, text
@@ -121,6 +135,8 @@ def run(accounts: int, seconds: float, interval: int, workers: int, *,
                 cluster.wait_for(lambda: cluster.alive_workers() == workers, what="workers up")
                 time.sleep(interval)  # warm-up: every account's first (backfill) run
                 pg = _postgres_pids()
+                store = _sandbox_pid()
+                store0 = _cpu_seconds(store) if store else 0.0
                 cpu0 = {p.pid: _cpu_seconds(p.pid) for p in procs}
                 pg0 = sum(_cpu_seconds(pid) for pid in pg)
                 t0 = time.time()
@@ -133,6 +149,7 @@ def run(accounts: int, seconds: float, interval: int, workers: int, *,
                 wall = time.time() - t0
                 cpu = {p.pid: (_cpu_seconds(p.pid) - cpu0[p.pid]) / wall * 100 for p in procs}
                 pg_cpu = (sum(_cpu_seconds(pid) for pid in pg) - pg0) / wall * 100
+                store_cpu = (_cpu_seconds(store) - store0) / wall * 100 if store else None
                 rss = {p.pid: _peak_rss_mb(p.pid) for p in procs}
                 lags = sorted(float(r[0]) for r in cluster.rows(
                     "SELECT extract(epoch FROM s.at - d.at) FROM procrastinate_events s "
@@ -164,6 +181,7 @@ def run(accounts: int, seconds: float, interval: int, workers: int, *,
                "daemon_rss_mb": round(rss[procs[0].pid], 1),
                "worker_rss_mb": [round(rss[p.pid], 1) for p in procs[1:]],
                "postgres_cpu_pct": round(pg_cpu, 1),
+               "sandbox_cpu_pct": round(store_cpu, 1) if store_cpu is not None else None,
                "db_connections_peak": max(connections) if connections else None}
     return [
         Figure("distributed", f"{label}: scheduling lag p95 (deferred -> started)", round(p95, 3), "s",
