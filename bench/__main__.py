@@ -20,7 +20,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import catalogue, incremental, memory, overhead, push, ratelimit, scale, startup
+from bench import (
+    catalogue,
+    distributed,
+    incremental,
+    memory,
+    overhead,
+    push,
+    ratelimit,
+    scale,
+    startup,
+)
 from bench.common import Figure
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -40,6 +50,10 @@ SCENARIOS: dict[str, tuple[Callable[[], list[Figure]], Callable[[], list[Figure]
     "catalogue": (lambda: catalogue.run(n=200), lambda: catalogue.run(n=10)),
     "scale": (lambda: scale.run(accounts=1000, seconds=600, interval=300),
               lambda: scale.run(accounts=20, seconds=15, interval=5)),
+    # needs PostgreSQL (HUB_BENCH_DATABASE_URL); 1,000 accounts every 60 s is the job rate of
+    # 5,000 accounts every 5 minutes
+    "distributed": (lambda: distributed.compare(accounts=1000, seconds=90, interval=60, workers=[1, 2, 3]),
+                    lambda: distributed.run(accounts=20, seconds=10, interval=5, workers=1)),
 }
 
 

@@ -85,6 +85,15 @@ def _register() -> None:
 _register()
 
 
+def _register_worker() -> None:  # distributed mode: hub worker, hub workers list
+    from hub.cli import worker
+
+    worker.register(cli)
+
+
+_register_worker()
+
+
 def main() -> None:
     """Console entry point: maps errors to one line and an exit code."""
     debug = "--debug" in sys.argv or os.environ.get("HUB_DEBUG", "") not in ("", "0")

@@ -19,7 +19,11 @@ from hub.cli.output import say
 @click.option("--runs-retention-days", type=click.IntRange(0, None), envvar="HUB_RUNS_RETENTION_DAYS",
               help="Prune run history older than this many days, daily (default 90); "
                    "0 keeps everything.")
-def daemon(log_format: str, listen: str, runs_retention_days: int | None) -> None:
+@click.option("--startup-jitter", type=click.FloatRange(0, None), default=10.0, show_default=True,
+              envvar="HUB_STARTUP_JITTER",
+              help="Spread the first runs over this many seconds (so a restart does not fire every "
+                   "account at once).")
+def daemon(log_format: str, listen: str, runs_retention_days: int | None, startup_jitter: float) -> None:
     """Sync every enabled account on its schedule; SIGTERM/SIGINT finish the page and exit 0.
 
     The listen address is bound first: if it is in use the daemon exits 2
@@ -35,9 +39,14 @@ def daemon(log_format: str, listen: str, runs_retention_days: int | None) -> Non
     logging.getLogger("hub").setLevel(logging.INFO)
     address = None if listen == "off" else _address(listen)
     app = get_app()
-    runner = Daemon(app, listen=address, retention_days=runs_retention_days)
+    runner = Daemon(app, listen=address, retention_days=runs_retention_days,
+                    startup_jitter=startup_jitter)
     runner.bind()  # a busy port: one line, exit 2, before any job or database work
     app.db.ensure_schema()
+    if app.config.executor == "procrastinate":
+        from hub.core.queue import ensure_queue_schema
+
+        ensure_queue_schema(app)
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
@@ -45,7 +54,8 @@ def daemon(log_format: str, listen: str, runs_retention_days: int | None) -> Non
             loop.add_signal_handler(sig, runner.stop)
         await runner.run()
 
-    say(f"hub daemon: data in {app.config.data_dir}; stop with Ctrl-C or SIGTERM")
+    mode = "; jobs queued for hub worker (procrastinate)" if app.config.executor == "procrastinate" else ""
+    say(f"hub daemon: data in {app.config.data_dir}{mode}; stop with Ctrl-C or SIGTERM")
     asyncio.run(main())
 
 

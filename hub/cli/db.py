@@ -21,6 +21,13 @@ def upgrade() -> None:
     """Apply pending migrations (also done automatically on first use)."""
     app = get_app()
     app.db.upgrade()
+    from importlib.util import find_spec
+
+    if app.db.dialect == "postgresql" and find_spec("procrastinate") is not None:
+        from hub.core.queue import ensure_queue_schema
+
+        if ensure_queue_schema(app):  # procrastinate installed after migration 0007 ran
+            say("created the job queue's tables (procrastinate)")
     say(f"database at revision {app.db.revision()}")
 
 

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +48,9 @@ class HubEnv(BaseSettings):
     """The daemon's address as platforms and browsers see it."""
     timezone: str | None = None
     """IANA zone in which dates without a time are whole days (default: the system's)."""
+    executor: Literal["inprocess", "procrastinate"] = "inprocess"
+    """Who runs the daemon's jobs: ``inprocess`` (the daemon itself, the default) or
+    ``procrastinate`` (the daemon defers them to ``hub worker`` processes; PostgreSQL only)."""
 
     @field_validator("timezone")
     @classmethod
@@ -84,6 +87,7 @@ _EXPECTED = {
     "currency": "an ISO 4217 code such as USD",
     "database_url": "a sqlite:/// or postgresql:// URL",
     "timezone": "an IANA time zone such as Europe/Berlin or UTC",
+    "executor": "inprocess or procrastinate",
 }
 
 
@@ -121,6 +125,8 @@ def default_data_dir() -> Path:
 class Config:
     data_dir: Path
     database_url: str
+    executor: str = "inprocess"
+    """``inprocess`` or ``procrastinate`` (``HUB_EXECUTOR``; see :mod:`hub.core.executor`)."""
 
     @classmethod
     def from_env(cls, data_dir: Path | str | None = None) -> Config:
@@ -134,7 +140,11 @@ class Config:
             url = "postgresql:" + url.removeprefix("postgres:")
         if url.startswith("postgresql:"):
             url = "postgresql+psycopg:" + url.removeprefix("postgresql:")
-        return cls(data_dir=base, database_url=url)
+        if env.executor == "procrastinate" and not url.startswith("postgresql"):
+            raise ConfigError("HUB_EXECUTOR=procrastinate needs a PostgreSQL database "
+                              "(HUB_DATABASE_URL=postgresql://...)",
+                              hint="set HUB_DATABASE_URL or unset HUB_EXECUTOR")
+        return cls(data_dir=base, database_url=url, executor=env.executor)
 
     def ensure_data_dir(self) -> Path:
         """Create the data directory (0700) if needed; a file or an unwritable place is a config error."""

@@ -103,6 +103,7 @@ def collect(app: HubApp) -> list[Metric]:
             *_outbound(s, name),
             *_lifecycle(s, name),
             *_tickets(s, name),
+            *_queue(app),
         ]
 
 
@@ -127,6 +128,26 @@ def _tickets(s: Session, name: dict[int | None, str]) -> list[Metric]:
             since = since if since.tzinfo else since.replace(tzinfo=moment.tzinfo)
             oldest.add(max((moment - since).total_seconds(), 0.0), account=name.get(account_id, "?"))
     return [opened, oldest]
+
+
+def _queue(app: HubApp) -> list[Metric]:
+    """Distributed mode (``HUB_EXECUTOR=procrastinate``): the job queue and its workers."""
+    if app.config.executor != "procrastinate":
+        return []
+    from hub.core.queue import queue_stats, workers
+
+    stats = queue_stats(app)
+    jobs = Metric("hub_queue_jobs", "hub jobs in the queue, waiting or running", "gauge")
+    jobs.add(stats.depth, state="waiting")
+    jobs.add(stats.running, state="running")
+    age = Metric("hub_queue_oldest_job_age_seconds", "how long the oldest waiting job has waited",
+                 "gauge")
+    age.add(round(stats.oldest_age, 3))
+    alive = Metric("hub_queue_workers", "registered hub workers, by heartbeat", "gauge")
+    found = workers(app)
+    alive.add(sum(w.alive for w in found), state="alive")
+    alive.add(sum(not w.alive for w in found), state="stalled")
+    return [jobs, age, alive]
 
 
 def _accounts(accounts: Iterable[Account]) -> Metric:

@@ -28,26 +28,28 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlmodel import select
 
+from hub.core import jobs as job_registry
 from hub.core.accounts import LeaseBusy
-from hub.core.outbound import deliver_due
-from hub.core.sync.orders import import_orders
-from hub.core.sync.push import push_all
+from hub.core.storage.schedule import JobMark
 from hub.core.sync.runs import prune
-from hub.core.sync.tracking_in import poll_tracking
-from hub.core.sync.webhooks import drain
 from hub.errors import ConfigError, HubError
 from hub.settings import CORE_SETTINGS, SettingsView
 
 if TYPE_CHECKING:
     from hub.core.app import HubApp
+    from hub.core.queue import Leader, Queue
 
 log = logging.getLogger("hub.daemon")
 RESCAN_SECONDS = 60
 RETENTION_DAYS = 90
 PRUNE_SECONDS = 24 * 3600
+LEADER_SECONDS = 2.0
+"""How often a daemon in distributed mode checks (or tries to take) the scheduling lock."""
 
 CORE_SCHEMA = {spec.name: spec for spec in CORE_SETTINGS}
+_NONE: tuple[Any, Any] = (None, None)  # a hub-wide job's interval reads no account
 
 
 class Daemon:
@@ -65,7 +67,17 @@ class Daemon:
         self.scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={
             "max_instances": 1, "coalesce": True, "misfire_grace_time": 60})
         self.running: set[asyncio.Task[Any]] = set()
-        self.jobs: dict[str, tuple[int, int, int]] = {}
+        self.jobs: dict[str, dict[str, int]] = {}
+        """Account name -> flow -> seconds between runs (0: off)."""
+        self.queue: Queue | None = None
+        self.leader: Leader | None = None
+        self.leader_held = False
+        self.marks: dict[tuple[str, int], datetime] = {}
+        self.ids: dict[str, int] = {}
+        if app.config.executor == "procrastinate":
+            from hub.core.queue import Leader, Queue
+
+            self.queue, self.leader = Queue(app), Leader(app)
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -82,14 +94,25 @@ class Daemon:
             (before any job started).
         """
         self.bind()
+        leading: asyncio.Task[None] | None = None
+        if self.queue is not None:
+            await self.queue.procrastinate.open_async()
+            self._load_marks()
         self.scheduler.start()
         self.sync_jobs()
         self.scheduler.add_job(self.sync_jobs, IntervalTrigger(seconds=self.rescan),
                                id="rescan-accounts")
-        self.scheduler.add_job(self._job, IntervalTrigger(seconds=15), id="webhook-events",
-                               args=["*", "webhooks", lambda: drain(self.app)])
-        self.scheduler.add_job(self._job, IntervalTrigger(seconds=5), id="webhook-deliveries",
-                               args=["*", "outbound", lambda: deliver_due(self.app)])
+        for job in job_registry.hub_wide():
+            if self.queue is not None:
+                self.scheduler.add_job(self._defer, IntervalTrigger(seconds=job.interval(*_NONE)),
+                                       id=job.flow, args=["*", job.flow, 0])
+            else:
+                self.scheduler.add_job(self._job, IntervalTrigger(seconds=job.interval(*_NONE)),
+                                       id=job.flow, args=["*", job.flow, functools.partial(
+                                           job.run, self.app, None, self.stop_event)])
+        if self.queue is not None:  # leading (or standing by) before the first job is due
+            await self._check_leader()
+            leading = asyncio.create_task(self._lead())
         if self.retention_days > 0:
             self.scheduler.add_job(self._job, IntervalTrigger(seconds=PRUNE_SECONDS),
                                    id="prune-runs", next_run_time=datetime.now(UTC),
@@ -105,6 +128,10 @@ class Daemon:
             log.info("finishing %d running job(s)", len(self.running))
             await asyncio.gather(*self.running, return_exceptions=True)
         self.scheduler.shutdown(wait=False)
+        if leading is not None and self.queue is not None and self.leader is not None:
+            await leading
+            await self.leader.close()
+            await self.queue.procrastinate.close_async()
         if self.socket is not None:
             self.socket.close()
         await self.app.accounts.aclose()
@@ -131,71 +158,52 @@ class Daemon:
         if gone:
             log.info("pruned %d run(s) and %d item(s) older than %d days", gone, items,
                      self.retention_days)
+        if self.queue is not None and self.leader_held:  # finished jobs the workers kept (failed ones)
+            await self.queue.procrastinate.job_manager.delete_old_jobs(
+                nb_hours=self.retention_days * 24, include_failed=True)
 
     def sync_jobs(self) -> None:
         """Add jobs for new accounts, drop those of disabled ones, follow interval changes."""
-        wanted: dict[str, tuple[int, int, int]] = {}
+        wanted: dict[str, dict[str, int]] = {}
+        ids: dict[str, int] = {}
         for row in self.app.accounts.rows():
             if not row.enabled or row.paused_reason:
                 continue
-            settings = row.settings or {}
-            pushes = row.flow_stock or row.flow_price or row.flow_tracking or row.flow_status
+            core = SettingsView(CORE_SCHEMA, row.settings or {}).core  # defaults named once, in hub.settings
             # 0: no job for a flow the account switched off
-            core = SettingsView(CORE_SCHEMA, settings).core  # defaults named once, in hub.settings
-            wanted[row.name] = (core.orders_interval if row.flow_orders else 0,
-                                core.push_interval if pushes else 0,
-                                core.tracking_interval if row.flow_tracking_in else 0)
+            wanted[row.name] = {job.flow: job.interval(row, core) for job in job_registry.per_account()}
+            ids[row.name] = row.id or 0
         for name in set(self.jobs) - set(wanted):
-            for flow in ("orders", "push", "tracking_in"):
+            for flow in self.jobs[name]:
                 if self.scheduler.get_job(f"{flow}:{name}"):
                     self.scheduler.remove_job(f"{flow}:{name}")
-        for name, (orders_every, push_every, track_every) in wanted.items():
-            if self.jobs.get(name) == (orders_every, push_every, track_every):
-                continue
-            for flow, every in (("orders", orders_every), ("push", push_every),
-                                ("tracking_in", track_every)):
-                if not every and self.scheduler.get_job(f"{flow}:{name}"):
-                    self.scheduler.remove_job(f"{flow}:{name}")
-            if orders_every:
-                self._add(name, "orders", orders_every, functools.partial(
-                    import_orders, self.app, name, trigger="scheduled", stop=self.stop_event))
-            if push_every:
-                self._add(name, "push", push_every,
-                          functools.partial(push_all, self.app, name, trigger="scheduled"))
-            if track_every:
-                self._add(name, "tracking_in", track_every,
-                          functools.partial(poll_tracking, self.app, name, trigger="scheduled"))
+        for name, intervals in wanted.items():
+            before = self.jobs.get(name, {})
+            for flow, every in intervals.items():
+                if before.get(flow) == every:
+                    continue
+                if not every:
+                    if self.scheduler.get_job(f"{flow}:{name}"):
+                        self.scheduler.remove_job(f"{flow}:{name}")
+                    continue
+                self._add(name, flow, every, ids[name])
         self.jobs = wanted
-        self._sync_ticket_jobs()
 
-    def _sync_ticket_jobs(self) -> None:
-        """A ``tickets`` job (at the account's ``orders_interval``) per account whose tickets
-        flow is on; dropped when the flow goes off or the account is disabled or paused."""
-        from hub.core.sync.tickets import import_tickets
-
-        wanted: dict[str, int] = {}
-        for row in self.app.accounts.rows():
-            if row.enabled and not row.paused_reason and row.flow_tickets:
-                wanted[row.name] = SettingsView(CORE_SCHEMA, row.settings or {}).core.orders_interval
-        ticket_jobs: dict[str, int] = getattr(self, "ticket_jobs", {})
-        for name in set(ticket_jobs) - set(wanted):
-            if self.scheduler.get_job(f"tickets:{name}"):
-                self.scheduler.remove_job(f"tickets:{name}")
-        for name, every in wanted.items():
-            if ticket_jobs.get(name) != every and every:
-                self._add(name, "tickets", every, functools.partial(
-                    import_tickets, self.app, name, trigger="scheduled"))
-        self.ticket_jobs = wanted
-
-    def _add(self, name: str, flow: str, every: int,
-             factory: Callable[[], Awaitable[Any]]) -> None:
+    def _add(self, name: str, flow: str, every: int, account_id: int) -> None:
         every = max(every, 1)
         # first runs spread over a few seconds, so a restart does not fire every account at once
         first = datetime.now(UTC) + timedelta(
             seconds=random.uniform(0, min(every, self.startup_jitter)))
-        self.scheduler.add_job(self._job, IntervalTrigger(seconds=every, jitter=min(every / 10, 30)),
-                               args=[name, flow, factory], id=f"{flow}:{name}",
-                               replace_existing=True, next_run_time=first)
+        if self.queue is not None:
+            first = self._resume_at(flow, account_id, every, first)
+            target: Callable[..., Awaitable[None]] = self._defer
+            args: list[Any] = [name, flow, account_id]
+        else:
+            run = job_registry.JOBS[flow].run
+            target, args = self._job, [name, flow, functools.partial(run, self.app, name, self.stop_event)]
+        self.scheduler.add_job(target, IntervalTrigger(seconds=every, jitter=min(every / 10, 30)),
+                               args=args, id=f"{flow}:{name}", replace_existing=True,
+                               next_run_time=first)
 
     async def _job(self, name: str, flow: str, factory: Callable[[], Awaitable[Any]]) -> None:
         if self.stop_event.is_set():
@@ -203,27 +211,94 @@ class Daemon:
         task = asyncio.current_task()
         assert task is not None
         self.running.add(task)
-        extra = {"account": name, "flow": flow}
         try:
-            result = await factory()
-            for each in (result.values() if isinstance(result, dict) else
-                         [result] if hasattr(result, "counts") else []):
-                if getattr(each, "error", None):
-                    log.error("%s %s run %s failed: %s", name, flow, each.run_id, each.error,
-                              extra={**extra, "run_id": each.run_id})
-                elif any(n for k, n in each.counts.counts.items()
-                         if k not in ("unchanged", "not_managed")):  # a push that sent nothing is quiet
-                    summary = each.summary() if hasattr(each, "summary") else each.counts.summary()
-                    log.info("%s %s run %s: %s", name, flow, each.run_id, summary,
-                             extra={**extra, "run_id": each.run_id})
-        except LeaseBusy:
-            log.debug("%s %s is already running elsewhere; skipped", name, flow, extra=extra)
-        except HubError as exc:
-            log.error("%s %s: %s", name, flow, exc, extra=extra)
-        except Exception:
-            log.exception("%s %s job crashed", name, flow, extra=extra)
+            await run_logged(name, flow, factory)
         finally:
             self.running.discard(task)
+
+    # --- distributed mode (HUB_EXECUTOR=procrastinate): defer instead of run -------------------
+    def _resume_at(self, flow: str, account_id: int, every: float, first: datetime) -> datetime:
+        """The first run of a job resumed from its last deferral (no burst after a restart)."""
+        last = self.marks.get((flow, account_id))
+        return max(first, last + timedelta(seconds=every)) if last is not None else first
+
+    async def _defer(self, name: str, flow: str, account_id: int) -> None:
+        if self.stop_event.is_set() or self.queue is None or not self.leader_held:
+            return  # a standby daemon keeps its clock but defers nothing
+        try:
+            queued = await self.queue.defer(flow, account_id)
+        except Exception as exc:  # the database is away: the next tick tries again
+            log.error("%s %s: could not queue the job: %s", name, flow, type(exc).__name__,
+                      extra={"account": name, "flow": flow})
+            return
+        at = self.marks[(flow, account_id)] = datetime.now(UTC)
+        try:  # saved at once: a daemon killed now and restarted resumes after this deferral
+            with self.app.db.session() as s:
+                s.merge(JobMark(flow=flow, account_id=account_id, deferred_at=at))
+        except Exception as exc:
+            log.warning("%s %s: could not save the deferral time: %s", name, flow, type(exc).__name__)
+        if not queued:
+            log.debug("%s %s: a job is already waiting; not queued again", name, flow)
+
+    async def _lead(self) -> None:
+        """Hold (or wait for) the scheduling lock, checking it every :data:`LEADER_SECONDS`."""
+        while not self.stop_event.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop_event.wait(), LEADER_SECONDS)
+            await self._check_leader()
+
+    async def _check_leader(self) -> None:
+        assert self.leader is not None
+        was = self.leader_held
+        self.leader_held = await self.leader.try_acquire()
+        if self.leader_held and not was:
+            self._load_marks()
+            for job in self.scheduler.get_jobs():  # resume each job from its last deferral
+                flow, _, name = job.id.partition(":")
+                if not isinstance(job.trigger, IntervalTrigger):
+                    continue
+                account_id = 0 if name == "*" else self.ids.get(name)
+                if account_id is not None and (flow, account_id) in self.marks:
+                    job.modify(next_run_time=self._resume_at(
+                        flow, account_id, job.trigger.interval.total_seconds(), datetime.now(UTC)))
+            log.info("this daemon now schedules the jobs (leader)")
+        elif was and not self.leader_held:
+            log.warning("lost the scheduling lock; deferring nothing until it is back")
+
+    def _load_marks(self) -> None:
+        with self.app.db.session() as s:
+            self.marks = {(m.flow, m.account_id): m.deferred_at for m in s.exec(select(JobMark))}
+            self.ids = {row.name: row.id or 0 for row in self.app.accounts.rows()}
+
+
+async def run_logged(name: str, flow: str, factory: Callable[[], Awaitable[Any]], *,
+                     reraise: bool = False) -> None:
+    """Run one job and log its outcome; a failure is logged (and in run history), never raised.
+
+    ``reraise``: a crash (not a :class:`HubError`) is raised after logging, so a
+    job queue records the job as failed.
+    """
+    extra = {"account": name, "flow": flow}
+    try:
+        result = await factory()
+        for each in (result.values() if isinstance(result, dict) else
+                     [result] if hasattr(result, "counts") else []):
+            if getattr(each, "error", None):
+                log.error("%s %s run %s failed: %s", name, flow, each.run_id, each.error,
+                          extra={**extra, "run_id": each.run_id})
+            elif any(n for k, n in each.counts.counts.items()
+                     if k not in ("unchanged", "not_managed")):  # a push that sent nothing is quiet
+                summary = each.summary() if hasattr(each, "summary") else each.counts.summary()
+                log.info("%s %s run %s: %s", name, flow, each.run_id, summary,
+                         extra={**extra, "run_id": each.run_id})
+    except LeaseBusy:
+        log.debug("%s %s is already running elsewhere; skipped", name, flow, extra=extra)
+    except HubError as exc:
+        log.error("%s %s: %s", name, flow, exc, extra=extra)
+    except Exception:
+        log.exception("%s %s job crashed", name, flow, extra=extra)
+        if reraise:
+            raise
 
 
 def bind(host: str, port: int) -> socket.socket:

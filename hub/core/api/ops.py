@@ -44,10 +44,30 @@ async def readyz(request: Request, app: HubApp = Depends(hub_app)) -> JSONRespon
     if daemon is not None:
         checks["scheduler"] = "running" if daemon.scheduler.running and \
             not daemon.stop_event.is_set() else "stopped"
-    ready = checks["database"] == "ok" and checks.get("scheduler", "running") == "running"
+    if app.config.executor == "procrastinate" and checks["database"] == "ok":
+        checks["queue"] = _queue_check(app, daemon)
+    ready = checks["database"] == "ok" and checks.get("scheduler", "running") == "running" and \
+        checks.get("queue", {}).get("status", "ok") == "ok"
     if not ready:
         return JSONResponse({"status": "not ready", **checks}, status_code=503)
     return JSONResponse({"status": "ready", **checks})
+
+
+def _queue_check(app: HubApp, daemon: Any) -> dict[str, Any]:
+    """Distributed mode: waiting jobs, the oldest one's wait, live workers, whether this daemon leads."""
+    from hub.core.queue import queue_stats, workers
+
+    try:
+        stats = queue_stats(app)
+        alive = sum(w.alive for w in workers(app))
+    except Exception as exc:  # the queue's tables are missing or unreadable: not ready
+        log.warning("readiness: job queue unreadable: %s", type(exc).__name__)
+        return {"status": "unreadable"}
+    info: dict[str, Any] = {"status": "ok", "waiting": stats.depth, "running": stats.running,
+                            "oldest_wait_seconds": round(stats.oldest_age, 1), "workers_alive": alive}
+    if daemon is not None:
+        info["leader"] = bool(daemon.leader_held)
+    return info
 
 
 @router.get("/metrics", response_class=PlainTextResponse,

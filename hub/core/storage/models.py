@@ -388,13 +388,10 @@ class ApiKey(SQLModel, table=True):
     revoked_at: datetime | None = _dt(default=None)
 
 
-# tables of their own modules, imported so that ``SQLModel.metadata`` holds them
-# ---- connections and re-imports (tables in their own module; imported so metadata sees them) ----
-# ---- catalogue out (issue 20): tables in their own module, registered with the metadata ----
+# tables of their own concern, in their own modules (imported so that metadata holds them)
 from hub.core.storage import catalogue as _catalogue  # noqa: E402,F401
-from hub.core.storage import tickets as _tickets  # noqa: E402,F401  (support tickets: metadata sees them)
+from hub.core.storage import tickets as _tickets  # noqa: E402,F401
 from hub.core.storage.connections import OrderLink, OrderTerms  # noqa: E402,F401
 from hub.core.storage.invoices import Invoice  # noqa: E402,F401
-
-# tables of their own concern, in their own modules (imported so metadata sees them)
+from hub.core.storage.schedule import JobMark as JobMark  # noqa: E402
 from hub.core.storage.tracking import ShipmentEvent  # noqa: E402,F401

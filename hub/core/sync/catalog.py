@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import bindparam, insert, text
 from sqlmodel import Session, col, or_, select
 
 from hub.core.storage.bulk import among, insert_rows
@@ -90,6 +90,34 @@ class ProductMatcher:
                                               .where(among(Product.name, names))).all():
                 self.by_name.setdefault(name, cast(int, found_id))  # stored rows have ids
 
+    def unresolved(self, lines: Sequence[Line]) -> bool:
+        """True when some line (after :meth:`preload`) needs a product created."""
+        for line in lines:
+            pid, vid = line.platform_product_id, line.platform_variant_id or ""
+            if pid and (pid, vid) in self.links:
+                continue
+            if self.key == "sku" and line.sku and line.sku in self.by_sku:
+                continue
+            if self.key == "name" and line.name in self.by_name:
+                continue
+            return True
+        return False
+
+    def lock_and_reload(self, lines: Sequence[Line]) -> None:
+        """Become the one writer of the shared catalogue until this transaction ends, then reload.
+
+        Several processes (``hub worker``s, daemons sharing a database) import
+        orders of different accounts selling the same SKUs: without this, two
+        pages would both find a SKU missing and both create it (a unique
+        violation). On PostgreSQL a transaction-level advisory lock serialises
+        only the pages that create products; SQLite has one writer anyway.
+        """
+        bind = self.s.get_bind()
+        if bind.dialect.name != "postgresql":
+            return
+        self.s.execute(text("SELECT pg_advisory_xact_lock(hashtext('hub:catalogue'))"))
+        self.preload(lines)  # what another process created before we had the lock
+
     def resolve_many(self, lines: Sequence[tuple[Line, CanonicalProduct | None]]) -> list[int]:
         """Hub product ids for ``lines`` (call :meth:`preload` first), creating what is missing."""
         handles: list[int | Product] = []
@@ -133,6 +161,8 @@ class ProductMatcher:
             listings = listings[1:]  # a variable product is sold through its variants
         lines = [Listing(pid, vid or None, sku, name) for pid, vid, sku, name in listings]
         self.preload(lines)
+        if self.unresolved(lines):
+            self.lock_and_reload(lines)
         return self.resolve_many([(line, product) for line in lines])
 
     @staticmethod

@@ -196,7 +196,10 @@ class OrderWriter:
             OrderRow.account_id == account_id,
             among(OrderRow.platform_order_id, [o.platform_order_id for o in orders]))).all()}
         products = ProductMatcher(s, account_id, self.product_key)
-        products.preload([line for o in orders for line in o.lines])
+        lines = [line for o in orders for line in o.lines]
+        products.preload(lines)
+        if products.unresolved(lines):  # this page creates products in the shared catalogue
+            products.lock_and_reload(lines)
         customers = CustomerMatcher(s, self.row.platform, self.info.customer_match == "platform_id")
         customers.preload([o.customer for o in orders if o.customer])
         items: list[tuple[str, str, str | None]] = []  # (key, outcome, reason)

@@ -1,6 +1,6 @@
 """invoice: invoices as their own record (number, key, value, NF-e XML, lines, status)
 
-Revision ID: 0004b_invoices
+Revision ID: 0005_invoices
 Revises: 0004_status_flow
 Create Date: 2026-12-05 13:00:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import hub.core.storage.columns
 
-revision = '0004b_invoices'
+revision = '0005_invoices'
 down_revision = '0004_status_flow'
 branch_labels = None
 depends_on = None

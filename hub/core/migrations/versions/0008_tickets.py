@@ -1,7 +1,7 @@
 """support tickets (SAC): ticket, ticket_message, ticket_reply; account.flow_tickets
 
-Revision ID: 0006_tickets
-Revises: 0010_tracking
+Revision ID: 0008_tickets
+Revises: 0007_tracking
 Create Date: 2026-12-05 12:30:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import hub.core.storage.columns
 
-revision = '0006_tickets'
-down_revision = '0010_tracking'
+revision = '0008_tickets'
+down_revision = '0007_tracking'
 branch_labels = None
 depends_on = None
 

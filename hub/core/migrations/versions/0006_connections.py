@@ -1,7 +1,7 @@
 """order_terms (a connection's terms recorded per order) and order_link (re-imports by reference)
 
-Revision ID: 0009_connections
-Revises: 0004b_invoices
+Revision ID: 0006_connections
+Revises: 0005_invoices
 Create Date: 2026-12-05 13:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import hub.core.storage.columns
 
-revision = '0009_connections'
-down_revision = '0004b_invoices'
+revision = '0006_connections'
+down_revision = '0005_invoices'
 branch_labels = None
 depends_on = None
 

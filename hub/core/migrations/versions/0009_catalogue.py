@@ -1,7 +1,7 @@
 """catalogue out: product details, category mappings, flow switches, contact links, catalogue events
 
-Revision ID: 0005_catalogue
-Revises: 0006_tickets
+Revision ID: 0009_catalogue
+Revises: 0008_tickets
 Create Date: 2026-12-05 12:40:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import hub.core.storage.columns
 
-revision = '0005_catalogue'
-down_revision = '0006_tickets'
+revision = '0009_catalogue'
+down_revision = '0008_tickets'
 branch_labels = None
 depends_on = None
 

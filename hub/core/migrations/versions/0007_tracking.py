@@ -1,7 +1,7 @@
 """carriers' tracking: shipment_event, shipment status, the tracking_in flow
 
-Revision ID: 0010_tracking
-Revises: 0009_connections
+Revision ID: 0007_tracking
+Revises: 0006_connections
 Create Date: 2026-12-05 13:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import hub.core.storage.columns
 
-revision = '0010_tracking'
-down_revision = '0009_connections'
+revision = '0007_tracking'
+down_revision = '0006_connections'
 branch_labels = None
 depends_on = None
 

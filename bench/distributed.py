@@ -1,0 +1,205 @@
+"""Scenario 7, distributed: N accounts polled by 1 ``hub daemon`` + 1, 2, 3 ``hub worker``s on PostgreSQL.
+
+``HUB_EXECUTOR=procrastinate``: the daemon defers each account's orders job
+every ``interval`` seconds, the workers run them. Every account is a WooCommerce
+account on one sandbox process. Measured over ``seconds`` after a warm-up of one
+interval (the backfills):
+
+* scheduling lag: for each job, from its deferral by the daemon to its start by a
+  worker (procrastinate's ``deferred`` and ``started`` events); p50/p95/max;
+* throughput: jobs finished per second, and jobs still waiting at the end;
+* CPU (% of one core over the window) and peak RSS of each hub process, and the
+  PostgreSQL server's CPU;
+* database connections in use (``pg_stat_activity``), peak.
+
+Needs a PostgreSQL server: ``HUB_BENCH_DATABASE_URL`` (or ``HUB_TEST_DATABASE_URL``;
+default ``postgresql://postgres@127.0.0.1:5432/test``); a database of its own is
+created and dropped for each run.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bench.common import Figure, quiet_env
+from bench.sandboxes import sandbox_process
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+
+
+def _peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def _sandbox_pid() -> int | None:
+    """The ``hub sandbox run`` process this benchmark started (a child of this process)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                args = (entry / "cmdline").read_bytes().split(b"\0")
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if parent == os.getpid() and b"sandbox" in args and b"run" in args:
+                return int(entry.name)
+    return None
+
+
+def _database(base: str) -> tuple[str, Any]:
+    """A fresh database on the server of ``base``; returns its URL and an admin engine."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1),
+                          isolation_level="AUTOCOMMIT")
+    name = f"hub_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    return base.rsplit("/", 1)[0] + "/" + name, admin
+
+
+def _add_accounts(app: Any, count: int, settings: dict[str, str]) -> None:
+    """The first account through the service (validation, encryption), the others copied from it."""
+    from sqlalchemy import insert
+
+    from hub.core.storage.models import Account
+
+    first = app.accounts.add("woocommerce", "shop00000", settings)
+    with app.db.session() as s:
+        row = s.get(Account, first.id)
+        base = {c: getattr(row, c) for c in ("platform", "enabled", "settings", "secrets_enc",
+                                             "credentials_enc", "flow_orders", "flow_stock",
+                                             "flow_price", "flow_tracking", "created_at", "updated_at")}
+        rows = [{**base, "name": f"shop{i:05d}"} for i in range(1, count)]
+        for start in range(0, len(rows), 1000):
+            s.execute(insert(Account), rows[start:start + 1000])
+
+
+def run(accounts: int, seconds: float, interval: int, workers: int, *,
+        concurrency: int = 8) -> list[Figure]:
+    from sqlalchemy import text
+
+    from hub.core.app import HubApp
+    from hub.core.config import Config
+    from hub.testing.cluster import Cluster
+
+    base = os.environ.get("HUB_BENCH_DATABASE_URL") or os.environ.get("HUB_TEST_DATABASE_URL") \
+        or DEFAULT_URL
+    label = f"{accounts:,} accounts every {interval} s, 1 daemon + {workers} worker(s)"
+    url, admin = _database(base)
+    name = url.rsplit("/", 1)[1]
+    try:
+        with quiet_env() as tmp, sandbox_process("woocommerce", orders=20, seed=5) as sb:
+            data = tmp / "data"
+            app = HubApp(Config(data_dir=data, database_url=url.replace(
+                "postgresql://", "postgresql+psycopg://", 1)))
+            app.db.ensure_schema()
+            _add_accounts(app, accounts, {**sb["settings"], "orders_interval": str(interval),
+                                          "backfill_days": "3"})
+            app.close()
+            with Cluster(data, url) as cluster:
+                procs = [cluster.start_daemon(startup_jitter=interval)]
+                procs += [cluster.start_worker(concurrency=concurrency, delete_jobs="never")
+                          for _ in range(workers)]
+                cluster.wait_for(lambda: cluster.alive_workers() == workers, what="workers up")
+                time.sleep(interval)  # warm-up: every account's first (backfill) run
+                pg = _postgres_pids()
+                store = _sandbox_pid()
+                store0 = _cpu_seconds(store) if store else 0.0
+                cpu0 = {p.pid: _cpu_seconds(p.pid) for p in procs}
+                pg0 = sum(_cpu_seconds(pid) for pid in pg)
+                t0 = time.time()
+                since = cluster.scalar("SELECT now()")
+                connections: list[int] = []
+                while time.time() - t0 < seconds:
+                    connections.append(int(cluster.scalar(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = :d", d=name)))
+                    time.sleep(1)
+                wall = time.time() - t0
+                cpu = {p.pid: (_cpu_seconds(p.pid) - cpu0[p.pid]) / wall * 100 for p in procs}
+                pg_cpu = (sum(_cpu_seconds(pid) for pid in pg) - pg0) / wall * 100
+                store_cpu = (_cpu_seconds(store) - store0) / wall * 100 if store else None
+                rss = {p.pid: _peak_rss_mb(p.pid) for p in procs}
+                lags = sorted(float(r[0]) for r in cluster.rows(
+                    "SELECT extract(epoch FROM s.at - d.at) FROM procrastinate_events s "
+                    "JOIN procrastinate_events d ON d.job_id = s.job_id AND d.type = 'deferred' "
+                    "WHERE s.type = 'started' AND s.at >= :since", since=since))
+                finished = int(cluster.scalar(
+                    "SELECT count(*) FROM procrastinate_events WHERE type IN ('succeeded', 'failed') "
+                    "AND at >= :since", since=since))
+                failed = int(cluster.scalar(
+                    "SELECT count(*) FROM procrastinate_events WHERE type = 'failed' AND at >= :since",
+                    since=since))
+                waiting = cluster.pending()
+                runs_failed = int(cluster.scalar("SELECT count(*) FROM sync_run WHERE status <> 'ok' "
+                                                 "AND status <> 'running'"))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+    p95 = lags[int(0.95 * (len(lags) - 1))] if lags else 0.0
+    due = accounts * wall / interval
+    context = {"accounts": accounts, "interval_s": interval, "workers": workers,
+               "concurrency": concurrency, "seconds": round(wall), "jobs_started": len(lags),
+               "jobs_due": round(due), "jobs_failed": failed, "runs_not_ok": runs_failed,
+               "waiting_at_end": waiting,
+               "lag_p50_s": round(statistics.median(lags), 3) if lags else None,
+               "lag_max_s": round(lags[-1], 3) if lags else None,
+               "daemon_cpu_pct": round(cpu[procs[0].pid], 1),
+               "worker_cpu_pct": [round(cpu[p.pid], 1) for p in procs[1:]],
+               "daemon_rss_mb": round(rss[procs[0].pid], 1),
+               "worker_rss_mb": [round(rss[p.pid], 1) for p in procs[1:]],
+               "postgres_cpu_pct": round(pg_cpu, 1),
+               "sandbox_cpu_pct": round(store_cpu, 1) if store_cpu is not None else None,
+               "db_connections_peak": max(connections) if connections else None}
+    return [
+        Figure("distributed", f"{label}: scheduling lag p95 (deferred -> started)", round(p95, 3), "s",
+               "< 30", p95 < 30, context),
+        Figure("distributed", f"{label}: throughput", round(finished / wall, 2), "jobs/s",
+               f">= {due / wall:.2f} (due)", finished >= 0.95 * due, {"finished": finished}),
+    ]
+
+
+def compare(accounts: int, seconds: float, interval: int, workers: list[int]) -> list[Figure]:
+    """Today's single daemon (SQLite, in-process) at the same load, then 1 daemon + each worker count."""
+    from bench import scale
+
+    figures: list[Figure] = []
+    for figure in scale.run(accounts=accounts, seconds=seconds, interval=interval):
+        figure.scenario = "distributed"
+        figure.name = f"single daemon, SQLite, in-process: {figure.name}"
+        figures.append(figure)
+    for count in workers:
+        figures += run(accounts, seconds, interval, count)
+    return figures
