@@ -98,7 +98,6 @@ def _webhook_deliveries(app: HubApp, _name: str | None, _stop: asyncio.Event) ->
     return deliver_due(app)
 
 
-register_job("orders", _orders, lambda row, core: core.orders_interval if row.flow_orders else 0)
 def _tickets(app: HubApp, name: str | None, _stop: asyncio.Event) -> Awaitable[Any]:
     from hub.core.sync.tickets import import_tickets
 
@@ -113,6 +112,7 @@ def _tracking_in(app: HubApp, name: str | None, _stop: asyncio.Event) -> Awaitab
     return poll_tracking(app, name, trigger="scheduled")
 
 
+register_job("orders", _orders, lambda row, core: core.orders_interval if row.flow_orders else 0)
 register_job("push", _push, lambda row, core: core.push_interval
              if row.flow_stock or row.flow_price or row.flow_tracking or row.flow_status else 0)
 register_job("tickets", _tickets, lambda row, core: core.orders_interval if row.flow_tickets else 0)

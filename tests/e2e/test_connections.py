@@ -82,7 +82,7 @@ def test_disconnect_releases_open_orders_gives_stock_back_and_keeps_shipped(tmp_
         assert sorted(done.released) == sorted(o.id for o in orders[1:])
         assert done.kept == 1 and done.wiped is False
         by_id = {o.id: o for o in h.orders()}
-        assert by_id[shipped.id].state == OrderState.READY  # it has a shipment: it stays
+        assert by_id[shipped.id].state == OrderState.SHIPPED  # shipped: it stays with the 3PL
         assert all(by_id[i].state == OrderState.RELEASED for i in done.released)
         # every reservation but the shipped order's went back to the shelf
         expected = {pid: level - kept_reservation.get(pid, 0) for pid, level in full.items()}

@@ -204,7 +204,7 @@ def test_shipping_again_with_another_number_corrects_the_one_invoice(
     assert [(r.number, r.status, r.source) for r in rows] == [("NF-2", "active", "shipment")]
     assert [(d.number, d.replaces.number if d.replaces else None) for d in fake.invoice_calls] \
         == [("NF-1", None), ("NF-2", "NF-1")]
-    assert _state(app, order_id) == "invoiced"
+    assert _state(app, order_id) == "shipped"  # invoiced, then shipped by the same command
 
 
 def test_invoicing_a_shipped_order_records_it_without_moving_it_back(

@@ -125,6 +125,9 @@ async def push_tracking(account: Account, shipment: Shipment) -> PushResult:
 async def push_order_state(account: Account, update: hub.StateUpdate) -> PushResult:
     """start-handling, cancel with the reason, or delivery on the tracked invoice; read back."""
     return await states.push(VtexClient(account), update)
+
+
+@hub.hookimpl
 async def push_invoice(account: Account, invoice: InvoiceDocument) -> PushResult:
     """Invoice notification (once per invoice record; VTEX cannot change or cancel it)."""
     return await invoices.push(VtexClient(account), invoice)

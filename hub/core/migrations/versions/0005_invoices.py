@@ -54,7 +54,7 @@ def upgrade() -> None:
         "partial, status, source, created_at, updated_at) "
         "SELECT s.order_id, o.account_id, s.invoice_number, s.invoice_key, "
         "COALESCE(s.invoice_date, s.created_at), COALESCE(s.invoice_value, o.total), o.currency, "
-        "0, 'active', 'shipment', s.created_at, s.created_at "
+        "false, 'active', 'shipment', s.created_at, s.created_at "
         "FROM shipment s JOIN hub_order o ON o.id = s.order_id "
         "WHERE s.invoice_number IS NOT NULL")
 
