@@ -55,7 +55,7 @@ def publish_demo_product(demo: Demo, reports: list[AccountReport]) -> None:
     from hub.core.sync.inventory import set_price, set_stock
     from hub.core.sync.publish import set_flow
 
-    publishing = [r for r in reports if not r.errors
+    publishing = [r for r in reports if not r.errors and demo.app.accounts.row(r.name).enabled
                   and Capability.PUBLISH in demo.host.info(r.platform).capabilities]
     if not publishing:
         return

@@ -24,7 +24,8 @@ def test_handling_cancel_and_delivery_reach_vtex(tmp_path: Path) -> None:
         h.set_state(late.id or 0, "handling")
         h.ship(deliver.id or 0, carrier="Correios", tracking="BR1", invoice_number="NF-1")
         h.ship(untracked.id or 0, carrier="Correios", tracking="BR2")
-        assert h.push("tracking").counts.counts["pushed"] == 1  # BR2 has no invoice: retried
+        # NF-1 is notified, then BR1 tracks it; BR2 has no invoice: retried
+        assert h.push("tracking").counts.counts["pushed"] == 2
         assert h.push("status").counts.counts["pushed"] == 3
         orders = h.sandbox.orders
         assert orders[handle.platform_order_id]["status"] == "handling"
