@@ -39,7 +39,7 @@ OVERLAP_MINUTES = 10
 ORDERS_INTERVAL = 120
 """Seconds between the daemon's scheduled order imports of an account."""
 PUSH_INTERVAL = 30
-TRACKING_INTERVAL = 1800
+TRACKING_INTERVAL = 3600
 """Seconds between a carrier account's tracking polls (carriers cache answers for long:
 Melhor Envio's tracking route for an hour)."""
 

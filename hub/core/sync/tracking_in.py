@@ -32,8 +32,10 @@ from hub.core.storage.models import Order, OrderEvent, Shipment
 from hub.core.storage.queries import active_accounts
 from hub.core.storage.tracking import ShipmentEvent
 from hub.core.sync import runs
-from hub.core.sync.lifecycle import change_state, current_state
+from hub.core.sync.lifecycle import FLOW as STATUS_FLOW
+from hub.core.sync.lifecycle import change_state, current_state, state_payload, writable
 from hub.core.sync.orders import check_flow
+from hub.core.sync.push import enqueue
 from hub.errors import ConfigError, HubError
 from hub.lifecycle import OPEN, OrderState, refusal
 from hub.types import Capability, CarrierInfo, ShipmentRef, TrackingStatus, TrackingUpdate
@@ -144,7 +146,7 @@ async def poll_tracking(app: HubApp, name: str, *, trigger: str = "manual") -> T
                         for _, number, carrier, url in batch]
                 updates = await app.host.track_shipments(account, refs)
                 with app.db.session() as s:
-                    apply_updates(s, row, run_id, batch, list(updates), counts)
+                    apply_updates(s, app, row, run_id, batch, list(updates), counts)
         except HubError as exc:
             error = str(exc)
         with app.db.session() as s:
@@ -154,7 +156,7 @@ async def poll_tracking(app: HubApp, name: str, *, trigger: str = "manual") -> T
         return TrackRun(run_id=run_id, counts=counts, status=run.status, error=error)
 
 
-def apply_updates(s: Session, carrier_row: AccountRow, run_id: int,
+def apply_updates(s: Session, app: HubApp, carrier_row: AccountRow, run_id: int,
                   batch: list[tuple[int, str, str, str | None]], updates: list[TrackingUpdate],
                   counts: runs.RunCounts) -> None:
     """Store the carrier's answers for ``batch`` (shipment id, number, carrier, url) in one
@@ -177,7 +179,7 @@ def apply_updates(s: Session, carrier_row: AccountRow, run_id: int,
                 runs.record_item(s, run_id, carrier_row.id or 0, number, NOT_FOUND,
                                  update.message or "the carrier does not know this number yet")
                 continue
-            fresh = _store_events(s, carrier_row, shipment, update)
+            fresh = _store_events(s, app, carrier_row, shipment, update)
             counts.add(NEW_EVENTS if fresh else runs.UNCHANGED)
     for number, ids in by_number.items():  # numbers the plugin did not answer for
         if number not in answered:
@@ -191,7 +193,7 @@ def apply_updates(s: Session, carrier_row: AccountRow, run_id: int,
                     s.add(shipment)
 
 
-def _store_events(s: Session, carrier_row: AccountRow, shipment: Shipment,
+def _store_events(s: Session, app: HubApp, carrier_row: AccountRow, shipment: Shipment,
                   update: TrackingUpdate) -> int:
     """Insert the events not stored yet; move the shipment and its order. Returns how many."""
     known = {(code, at) for code, at in s.exec(
@@ -213,7 +215,7 @@ def _store_events(s: Session, carrier_row: AccountRow, shipment: Shipment,
     latest = max(events, key=lambda e: e.at)
     shipment.status, shipment.status_at = latest.status.value, latest.at
     s.add(shipment)
-    _move_order(s, order, latest.status, shipment.tracking_number)
+    _move_order(s, app, order, latest.status, shipment.tracking_number)
     account = s.get(AccountRow, order.account_id)
     assert account is not None
     payload = {"shipment": {"id": shipment.id, "carrier": shipment.carrier,
@@ -226,8 +228,26 @@ def _store_events(s: Session, carrier_row: AccountRow, shipment: Shipment,
     return len(fresh)
 
 
-def _move_order(s: Session, order: Order, status: TrackingStatus, number: str) -> None:
-    """Follow the carrier: shipped once it holds the parcel, then delivered or returned."""
+def _tell_channel(s: Session, app: HubApp, order: Order, target: OrderState, old: OrderState,
+                  reason: str) -> None:
+    account = s.get(AccountRow, order.account_id)
+    if account is None or not account.flow_status:
+        return
+    info = app.host.info(order.platform)
+    cannot = writable(info, target)
+    if cannot is not None:
+        s.add(OrderEvent(order_id=order.id or 0, kind="state", source="carrier",
+                         message=f"{target} not sent to the channel: {cannot}"))
+        return
+    enqueue(s, account.id or 0, STATUS_FLOW, str(order.id),
+            state_payload(order, target, old, reason))
+
+
+def _move_order(s: Session, app: HubApp, order: Order, status: TrackingStatus,
+                number: str) -> None:
+    """Follow the carrier: shipped once it holds the parcel, then delivered or returned; a
+    delivered or returned order is queued for its sales channel when the account's status
+    flow is on and the platform can be told (the loop closes)."""
     reason = f"carrier tracking {number}"
     if status in WITH_CARRIER and current_state(order) in OPEN:
         change_state(s, order, OrderState.SHIPPED, "carrier", reason)
@@ -237,7 +257,8 @@ def _move_order(s: Session, order: Order, status: TrackingStatus, number: str) -
         return
     why = refusal(current_state(order), target)
     if why is None:
-        change_state(s, order, target, "carrier", reason)
+        old = change_state(s, order, target, "carrier", reason)
+        _tell_channel(s, app, order, target, old, reason)
     else:  # e.g. the back office cancelled it: say so in the feed, change nothing
         s.add(OrderEvent(order_id=order.id or 0, kind="tracking", source="carrier",
                          message=f"carrier says {status} but the order stays: {why}"))
