@@ -14,6 +14,9 @@ ELIGIBLE_STATUSES = ["ready-for-handling"]
 # imported order reaches that status; an `invoiced` order has shipped (its goods left the
 # warehouse), so it must not release stock: it is simply not eligible for a first import.
 EXCLUDED_STATUSES = ["canceled"]
+# Statuses an imported order moves through that the hub follows (its state becomes handling or
+# invoiced when the shop's admin or another system moves it); never eligible for a first import.
+FOLLOWED_STATUSES = ["handling", "invoiced"]
 
 ORDER_SOURCES = ["auto", "feed", "list"]
 
@@ -83,11 +86,13 @@ INFO = PlatformInfo(
 
 
 def watched_statuses(account: Account) -> list[str]:
-    """Statuses the feed and the hook report: the eligible ones (new orders) and the excluded
-    ones (an imported order's cancellation must reach the hub so its stock is given back)."""
+    """Statuses the feed and the hook report: the eligible ones (new orders), the excluded
+    ones (an imported order's cancellation must reach the hub so its stock is given back) and
+    the followed ones (an imported order's handling and invoicing move its state)."""
     found: list[str] = []
     for status in [*account.setting_list("eligible_statuses", ELIGIBLE_STATUSES),
-                   *account.setting_list("excluded_statuses", EXCLUDED_STATUSES)]:
+                   *account.setting_list("excluded_statuses", EXCLUDED_STATUSES),
+                   *FOLLOWED_STATUSES]:
         if status not in found:
             found.append(status)
     return found

@@ -165,7 +165,8 @@ def test_order_source_rule(vt: ModuleType, monkeypatch: pytest.MonkeyPatch, sett
     source, _ = vt.run(acct, lambda a: orders.choose_source(
         VtexClient(a), vtex_now - timedelta(hours=since_hours), vtex_now if until else None))
     assert source == expected
-    assert calls == ([] if setting == "list" else [["ready-for-handling", "canceled"]])
+    assert calls == ([] if setting == "list"
+                     else [["ready-for-handling", "canceled", "handling", "invoiced"]])
 
 
 def test_auto_reads_the_list_when_the_key_lacks_the_feed_role(vt: ModuleType) -> None:

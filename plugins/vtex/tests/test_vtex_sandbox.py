@@ -130,7 +130,7 @@ def test_a_feed_only_account_sees_only_unexpired_events(vt: ModuleType) -> None:
     sandbox = VtexSandbox(SandboxOptions(now=vt.NOW, orders=150), feed_since=timedelta(days=20))
     with vt.running(sandbox) as (sandbox, acct):
         recent = {oid for oid, h in sandbox.histories.items()
-                  if any(s in ("ready-for-handling", "canceled")
+                  if any(s in ("ready-for-handling", "canceled", "handling", "invoiced")
                          and w > sandbox.now() - timedelta(seconds=345_600) for s, w in h)}
         acct = vt.with_settings(acct, order_source="feed")
         found = vt.ids(vt.run(acct, lambda a: vt.scan(a, sandbox.now() - timedelta(days=60))))
@@ -140,7 +140,7 @@ def test_a_feed_only_account_sees_only_unexpired_events(vt: ModuleType) -> None:
 
 def test_a_crash_before_the_commit_gets_the_events_again(vt: ModuleType) -> None:
     sandbox = VtexSandbox(SandboxOptions(now=vt.NOW, orders=40))
-    sandbox.configure_feed(["ready-for-handling", "canceled"], visibility=1)
+    sandbox.configure_feed(["ready-for-handling", "canceled", "handling", "invoiced"], visibility=1)
     with vt.running(sandbox) as (sandbox, acct):
         acct = vt.with_settings(acct, order_source="feed")
         fresh = sandbox.new_order()

@@ -47,13 +47,17 @@ def test_handling_cancel_and_delivery_reach_vtex(tmp_path: Path) -> None:
 
 
 def test_vtex_statuses_move_the_hub_state(tmp_path: Path) -> None:
+    """The feed, hook and list watch the eligible and excluded statuses, and the followed ones:
+    handling and invoicing done in VTEX's admin reach the hub too (see info.py)."""
     with SandboxHarness("vtex", tmp_path, SandboxOptions(orders=4, seed=5), currency="BRL",
                         flows=("orders",)) as h:
-        fresh = h.sandbox.new_order()
+        fresh, other = h.sandbox.new_order(), h.sandbox.new_order()
         assert h.import_orders().error is None
-        # the feed, hook and list watch the eligible and excluded statuses (see info.py)
-        h.sandbox.change_status(fresh, "canceled")
-        assert h.import_orders().error is None
-        with h.app.db.session() as s:
-            row = next(o for o in h.orders() if o.platform_order_id == fresh)
-            assert s.get(Order, row.id).state == "cancelled"  # type: ignore[union-attr]
+        for order_id, status, state in ((fresh, "handling", "handling"),
+                                        (fresh, "invoiced", "invoiced"),
+                                        (other, "canceled", "cancelled")):
+            h.sandbox.change_status(order_id, status)
+            assert h.import_orders().error is None
+            with h.app.db.session() as s:
+                row = next(o for o in h.orders() if o.platform_order_id == order_id)
+                assert s.get(Order, row.id).state == state, status  # type: ignore[union-attr]

@@ -72,7 +72,8 @@ def test_authorize_configures_the_hook_and_status_changes_notify_it(vt: ModuleTy
         assert vt.run(acct, lambda a: plugin.authorize(a, None)) is None
         assert sandbox.hook is not None
         assert sandbox.hook["filter"] == {"type": "FromWorkflow",
-                                          "status": ["ready-for-handling", "canceled"]}
+                                          "status": ["ready-for-handling", "canceled",
+                                                     "handling", "invoiced"]}
         assert sandbox.hook["hook"]["headers"]["X-Hub-Secret"] == sandbox.hook_secret
         assert seen == [(sandbox.hook_secret,
                          hub.WebhookEvent(topic="ping", ignore=True))]

@@ -69,6 +69,7 @@ from hub.sandbox import (
 from hub.sandbox import Refused as SandboxRefused
 from hub.sandbox.rate import ratelimit_headers, refusal_headers
 from hub.settings import BACKFILL_DAYS
+from hub_vtex.info import ELIGIBLE_STATUSES, EXCLUDED_STATUSES, FOLLOWED_STATUSES
 from hub_vtex.sandbox import catalog
 from hub_vtex.sandbox.data import (
     STATUS_TEXT,
@@ -189,7 +190,9 @@ class VtexSandbox(Sandbox):
             "pricing-write": vtex_bucket(2000, 500), "pricing-delete": vtex_bucket(1000, 250),
         }
         if feed_since is not None:
-            self.configure_feed(["ready-for-handling", "canceled"], since=feed_since)
+            # configured as the hub configures it (see hub_vtex.info.watched_statuses)
+            self.configure_feed([*ELIGIBLE_STATUSES, *EXCLUDED_STATUSES, *FOLLOWED_STATUSES],
+                                since=feed_since)
 
     # --- what tests and `hub demo` use ------------------------------------------------
     def account_settings(self, base_url: str) -> dict[str, str]:
