@@ -78,6 +78,9 @@ SETTINGS = [
                 description="Seconds between polls of a running bulk operation."),
     SettingSpec(name="notify_customer", kind="bool", default="true",
                 description="Let Shopify e-mail the buyer when tracking is pushed."),
+    SettingSpec(name="refund_on_cancel", kind="bool", default="true",
+                description="When the hub cancels an order (status flow), refund the buyer to the "
+                            "original payment method, as Shopify's admin does; false: cancel only."),
     SettingSpec(name="currency",
                 description="The shop's currency (ISO 4217); empty: read from the shop."),
 ]

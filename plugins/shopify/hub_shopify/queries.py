@@ -218,9 +218,10 @@ query OrderState($id: ID!) {
 }"""
 
 ORDER_CANCEL = """
-mutation OrderCancel($id: ID!, $reason: OrderCancelReason!, $note: String) {
+mutation OrderCancel($id: ID!, $reason: OrderCancelReason!, $note: String,
+                    $refundMethod: OrderCancelRefundMethodInput!) {
   orderCancel(orderId: $id, reason: $reason, restock: false, notifyCustomer: true,
-              staffNote: $note) {
+              refundMethod: $refundMethod, staffNote: $note) {
     job { id done }
     orderCancelUserErrors { field message code }
   }

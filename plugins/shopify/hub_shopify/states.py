@@ -10,7 +10,9 @@ Written (the ``status`` flow), each read back:
 
 * ``cancelled`` -> ``orderCancel`` (reason ``OTHER`` with the hub's reason as the
   staff note, the customer notified, ``restock: false``: the hub's own stock comes
-  back on ``hub orders restock`` and reaches Shopify through the stock push). Shopify
+  back on ``hub orders restock`` and reaches Shopify through the stock push; the
+  payment refunded to the original method unless ``refund_on_cancel`` is false, sent
+  explicitly as ``refundMethod`` since API 2025-07 deprecated ``refund``). Shopify
   refuses an order that has fulfillments;
 * ``delivered`` -> ``fulfillmentEventCreate`` with status ``DELIVERED`` on the
   order's latest successful fulfillment (ship the order first).
@@ -50,8 +52,10 @@ async def _cancel(client: ShopifyClient, order_id: str, order: dict[str, Any],
                   reason: str | None) -> str | None:
     if order.get("cancelledAt"):
         return None  # already cancelled (a repeated push)
+    refund = client.account.setting_bool("refund_on_cancel", True)
     result = await client.graphql(queries.ORDER_CANCEL, {
-        "id": gid("Order", order_id), "reason": "OTHER", "note": reason},
+        "id": gid("Order", order_id), "reason": "OTHER", "note": reason,
+        "refundMethod": {"originalPaymentMethodsRefund": refund}},
         what="orderCancel")
     payload = result.data.get("orderCancel") or {}
     errors = [e for e in payload.get("orderCancelUserErrors") or [] if isinstance(e, dict)]

@@ -30,6 +30,7 @@ def test_cancel_and_delivery_reach_shopify(tmp_path: Path) -> None:
         shop_cancel = h.sandbox.order_by_number(cancel.platform_order_id)
         assert shop_cancel["cancelledAt"] is not None
         assert shop_cancel["_cancel"]["staffNote"] == "buyer changed their mind"
+        assert shop_cancel["_cancel"]["refund"] is True  # refundMethod: original payment method
         fid = h.sandbox.order_by_number(deliver.platform_order_id)["_fulfillments"][-1]
         assert h.sandbox.store.fulfillments[fid]["displayStatus"] == "DELIVERED"
 
@@ -55,3 +56,13 @@ def test_shopify_refuses_to_cancel_a_fulfilled_order(tmp_path: Path) -> None:
         assert h.sandbox.order_by_number(order.platform_order_id)["cancelledAt"] is None
         with h.app.db.session() as s:
             assert s.get(Order, order.id).state == "cancelled"  # type: ignore[union-attr]
+
+
+def test_refund_on_cancel_false_cancels_without_a_refund(tmp_path: Path) -> None:
+    with SandboxHarness("shopify", tmp_path, SandboxOptions(seed=21, orders=20),
+                        settings={"refund_on_cancel": "false"}, flows=("orders", "status")) as h:
+        assert h.import_orders().error is None
+        order = h.orders()[0]
+        h.set_state(order.id or 0, "cancelled", "out of stock")
+        assert h.push("status").counts.counts["pushed"] == 1, h.run_items("failed")
+        assert h.sandbox.order_by_number(order.platform_order_id)["_cancel"]["refund"] is False

@@ -280,7 +280,8 @@ def fulfillment_tracking_info_update(_: Any, info: Any, fulfillmentId: str,
 
 def order_cancel(_: Any, info: Any, orderId: str, reason: str, restock: bool,
                  refund: bool | None = None, notifyCustomer: bool | None = None,
-                 staffNote: str | None = None) -> dict[str, Any]:
+                 staffNote: str | None = None, refundMethod: dict[str, Any] | None = None
+                 ) -> dict[str, Any]:
     shop = ctx(info).shop
     store = shop.store
     order = store.orders.get(orderId)
@@ -292,6 +293,14 @@ def order_cancel(_: Any, info: Any, orderId: str, reason: str, restock: bool,
 
     if order is None:
         return refused("Order does not exist", "NOT_FOUND")
+    if refund is not None and refundMethod is not None:
+        return refused("Use either refund (deprecated) or refundMethod, not both", "INVALID")
+    if refund is None and refundMethod is None:
+        return refused("A refund method is required: refundMethod (or the deprecated refund)",
+                       "INVALID")
+    if refundMethod is not None:
+        refund = bool(refundMethod.get("originalPaymentMethodsRefund")
+                      or refundMethod.get("storeCreditRefund"))
     if order.get("cancelledAt"):
         return refused("Order has already been cancelled", "INVALID")
     if any(store.fulfillments[f]["status"] == "SUCCESS" for f in order["_fulfillments"]):

@@ -267,6 +267,10 @@ type BulkOperation implements Node {
 
 type UserError { field: [String!] message: String! }
 enum OrderCancelReason { CUSTOMER DECLINED FRAUD INVENTORY OTHER STAFF }
+input OrderCancelStoreCreditRefundInput { expiresAt: DateTime }
+input OrderCancelRefundMethodInput {
+  originalPaymentMethodsRefund: Boolean storeCreditRefund: OrderCancelStoreCreditRefundInput
+}
 type Job { id: ID! done: Boolean! }
 type OrderCancelUserError { field: [String!] message: String! code: String }
 type OrderCancelPayload {
@@ -370,7 +374,8 @@ type Mutation {
   fulfillmentTrackingInfoUpdate(fulfillmentId: ID!, trackingInfoInput: FulfillmentTrackingInput!,
                                 notifyCustomer: Boolean): FulfillmentTrackingInfoUpdatePayload
   orderCancel(orderId: ID!, reason: OrderCancelReason!, refund: Boolean, restock: Boolean!,
-              notifyCustomer: Boolean, staffNote: String): OrderCancelPayload
+              notifyCustomer: Boolean, staffNote: String,
+              refundMethod: OrderCancelRefundMethodInput): OrderCancelPayload
   fulfillmentEventCreate(fulfillmentEvent: FulfillmentEventInput!): FulfillmentEventCreatePayload
   metafieldsSet(metafields: [MetafieldsSetInput!]!): MetafieldsSetPayload
   orderUpdate(input: OrderInput!): OrderUpdatePayload
