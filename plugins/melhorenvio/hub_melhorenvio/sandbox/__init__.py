@@ -76,6 +76,11 @@ class MelhorEnvioSandbox(Sandbox):
         """An order id whose default story is ``story`` (a key of :data:`STORIES`, or ``0``)."""
         return f"{serial:08x}-9e1c-4a2b-8c3d-{serial:011x}{story}"
 
+    @property
+    def demo_delivered_code(self) -> str:
+        """The label ``hub demo`` ships with: posted, then delivered."""
+        return self.code("3")
+
     # --- what the carrier kit asks (hub.testing.kit_carriers) ---------------------------
     KIT_STORIES = {"delivered": "3", "moving": "2", "unknown": "0"}
 
