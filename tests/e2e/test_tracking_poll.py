@@ -69,6 +69,11 @@ def test_a_malformed_code_is_refused_when_shipping(post: SandboxHarness, hub_cli
     assert "Traceback" not in bad.err
     with post.app.db.session() as s:
         assert s.exec(select(Shipment)).one().tracking_number == "AA000000000BR"  # unchanged
+    key = apikeys.create(post.app, "backoffice")[1]
+    refused = call(post.app, "POST", f"/api/orders/{order_id}/shipments", key=key,
+                   json={"carrier": "SEDEX", "tracking_number": "AA123456788BR"})
+    assert 400 <= refused.status_code < 500
+    assert "check digit should be 5" in refused.text
     good = hub_cli("orders", "ship", str(order_id), "--carrier", "correios",
                    "--tracking", "AA123456785BR")
     assert good.code == 0, good.err
