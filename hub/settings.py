@@ -42,6 +42,8 @@ PUSH_INTERVAL = 30
 TRACKING_INTERVAL = 3600
 """Seconds between a carrier account's tracking polls (carriers cache answers for long:
 Melhor Envio's tracking route for an hour)."""
+TRACKING_MAX_AGE_DAYS = 60
+"""Days after a shipment was recorded that its carrier is still asked about it."""
 
 
 class CoreSettings(BaseModel):
@@ -65,6 +67,9 @@ class CoreSettings(BaseModel):
         "seconds between scheduled stock, price and tracking pushes"))
     tracking_interval: int = Field(TRACKING_INTERVAL, ge=0, description=(
         "carrier accounts: seconds between scheduled tracking polls"))
+    tracking_max_age_days: int = Field(TRACKING_MAX_AGE_DAYS, ge=1, description=(
+        "carrier accounts: shipments recorded more than this many days ago are no longer "
+        "polled (a parcel lost for good)"))
     requests_per_second: float | None = Field(None, ge=0, description=(
         "cap on requests per second to the platform for this account (empty or 0: no cap)"))
     concurrency: int = Field(4, ge=1, description="requests in flight at once where a job sends many")

@@ -390,6 +390,10 @@ class CarrierInfo(_Model):
     tracking_url: str | None = None
     batch_size: int = Field(default=50, ge=1)
     """Tracking numbers per ``track_shipments`` call (the carrier's per-request limit)."""
+    min_poll_interval: int = Field(default=0, ge=0)
+    """Seconds before the hub asks again about a shipment it checked (the carrier's cache:
+    Melhor Envio answers tracking from a one-hour cache, so asking sooner only spends
+    requests). 0: whenever the account's ``tracking_interval`` comes round."""
 
 
 class PlatformInfo(_Model):

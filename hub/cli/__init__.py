@@ -80,6 +80,9 @@ def _register() -> None:
     from hub.cli import products  # catalogue out (issue 20): joins the products group of stock
 
     products.register(cli)
+    from hub.cli import tracking_poll  # carriers (issue 19): hub tracking poll
+
+    tracking_poll.register(cli)
 
 
 _register()

@@ -18,12 +18,13 @@ def shipments() -> None:
 @shipments.command("list")
 @click.option("--account", help="Only shipments of this sales account's orders.")
 @click.option("--status", help="Only this tracking status (delivered, in_transit, ...).")
+@click.option("--carrier", help="Only shipments with this carrier name (case-insensitive).")
 @click.option("--untracked", is_flag=True,
               help="Open shipments no carrier account with tracking in can track.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
 @json_option
-def list_(account: str | None, status: str | None, untracked: bool, limit: int,
-          as_json: bool) -> None:
+def list_(account: str | None, status: str | None, carrier: str | None, untracked: bool,
+          limit: int, as_json: bool) -> None:
     """Shipments newest first, with their latest tracking status."""
     from hub.core.api.views import list_shipments, shipment_out
     from hub.core.sync.tracking_in import untracked as find_untracked
@@ -41,7 +42,8 @@ def list_(account: str | None, status: str | None, untracked: bool, limit: int,
                 "hub accounts add correios ... then hub accounts flows NAME --tracking-in on")
         return
     account_id = app.accounts.row(account).id if account else None
-    found = list_shipments(app.db, account_id=account_id, status=status, limit=limit)
+    found = list_shipments(app.db, account_id=account_id, status=status, carrier=carrier,
+                           limit=limit)
     if as_json:
         emit_json([r.model_dump(mode="json") for r in found])
         return
@@ -55,20 +57,19 @@ def list_(account: str | None, status: str | None, untracked: bool, limit: int,
 @json_option
 def track(carrier_account: str, as_json: bool) -> None:
     """Ask CARRIER_ACCOUNT's carrier about its open shipments now (as the daemon does)."""
+    from hub.cli.tracking_poll import exit_code, run_json
     from hub.core.sync.tracking_in import poll_tracking
 
     done = run(poll_tracking(get_app(), carrier_account))
     if as_json:
-        emit_json({"run_id": done.run_id, "status": done.status, "error": done.error,
-                   **done.counts.as_dict()})
+        emit_json(run_json(done))
     else:
         say(f"run {done.run_id} {done.status}: {done.summary() or 'nothing to track'}")
         if done.error:
             say(f"error: {done.error}")
-    if done.error:
-        sys.exit(1)
-    if done.status == "partial":
-        sys.exit(3)
+    code = exit_code(done.status, done.error)
+    if code:
+        sys.exit(code)
 
 
 def register(cli: click.Group) -> None:

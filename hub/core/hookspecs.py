@@ -74,7 +74,8 @@ PLATFORM_HOOKS = frozenset({
 PLATFORM_HOOKS |= {"push_invoice"}  # invoices (appended, see the end of this module)
 
 #: platform hooks only carriers implement (a sales channel leaves them out)
-CARRIER_HOOKS = frozenset({"track_shipments"})
+CARRIER_HOOKS = frozenset({"track_shipments", "check_tracking_number"})
+PLATFORM_HOOKS |= {"check_tracking_number"}  # carriers: malformed codes refused when recorded
 
 
 # --- describing a platform -------------------------------------------------
@@ -685,6 +686,29 @@ def fetch_customers(account: Account, since: datetime | None) -> AsyncIterator[l
     :param since: the flow's cursor (the time its previous run started, minus an
         overlap), or ``None`` for every customer.
     :return: an async iterator of customer lists.
+
+    Dispatch: the account's platform plugin only; first result wins.
+    """
+
+
+# ---- carriers: a tracking code checked when a shipment is recorded ----
+
+@hookspec(firstresult=True)
+def check_tracking_number(account: Account, tracking_number: str) -> str | None:
+    """Say what is wrong with ``tracking_number``, for a shipment about to be recorded.
+
+    The core asks each enabled carrier account whose :attr:`hub.CarrierInfo.names`
+    include the shipment's carrier name (``--carrier correios``) before it records
+    the shipment; an answer refuses it with that one line (``hub orders ship`` exits
+    non-zero). Check only what the carrier's own format proves wrong (a check digit
+    that does not add up), offline: a number in a format you do not recognise may be
+    another of the carrier's documents, so answer ``None`` for it. Optional: a carrier
+    without check digits leaves it out.
+
+    :param account: the carrier account (its settings; no request should be needed).
+    :param tracking_number: the number as the user gave it (not yet upper-cased).
+    :return: ``None`` when nothing is wrong, else one sentence naming the code and
+        the problem (``"tracking code AA123456788BR: check digit should be 5"``).
 
     Dispatch: the account's platform plugin only; first result wins.
     """

@@ -273,6 +273,15 @@ class PluginHost:
                                             account=account, shipments=shipments)
         return result
 
+    def check_tracking_number(self, account: Any, tracking_number: str) -> str | None:
+        """What the carrier says is wrong with ``tracking_number`` (None: nothing, or the
+        plugin does not check)."""
+        if not self.implements("check_tracking_number", account.platform):
+            return None
+        result: str | None = self.call("check_tracking_number", account.platform,
+                                       account=account, tracking_number=tracking_number)
+        return result
+
     async def push_product(self, account: Any, product: Any) -> Any:
         return await self.call("push_product", account.platform, account=account, product=product)
 

@@ -47,7 +47,7 @@ from hub.testing.kit_mapping import MappingSuite
 from hub.testing.kit_paging import PagingSuite
 from hub.testing.kit_tickets import TicketSuite
 from hub.testing.kit_webhooks import WebhookSuite
-from hub.testing.kitbase import KIT_TESTS, KitBase, kit_test
+from hub.testing.kitbase import KIT_TESTS, KitBase, check_no_overrides, kit_test
 from hub.types import Capability, Order, PushOutcome, Shipment, StockUpdate
 
 __all__ = ["KIT_TESTS", "PlatformKit", "kit_test"]
@@ -499,15 +499,7 @@ class PlatformKit(MappingSuite, PagingSuite, WebhookSuite, TicketSuite, KitBase)
     # --- anti-tamper ------------------------------------------------------------------------------
     def test_no_overrides_DO_NOT_OVERRIDE(self) -> None:
         """Kit tests are not overridden or removed; skip one with a reason in ``skips`` instead."""
-        for name in KIT_TESTS:
-            mine = getattr(type(self), name, None)
-            assert mine is not None, f"{name} was removed"
-            assert mine is getattr(PlatformKit, name), (
-                f"{name} is overridden; put it in skips = {{{name!r}: 'the reason'}} instead")
-        for name, reason in self.skips.items():
-            assert name in KIT_TESTS, f"skips names an unknown kit test {name!r}"
-            assert isinstance(reason, str) and len(reason.strip()) >= 10, \
-                f"skipping {name} needs a written reason"
+        check_no_overrides(type(self), PlatformKit, KIT_TESTS, self.skips)
 
 
 def run(coro: Any) -> Any:

@@ -59,6 +59,20 @@ def fresh_database_url(base: str | None, tmp_path: Path) -> str | None:
     return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
 
+def check_no_overrides(kit: type, base: type, names: list[str], skips: dict[str, str]) -> None:
+    """Every kit test of ``base`` named in ``names`` is still ``base``'s in ``kit``, and each
+    skip names one of them with a written reason (the anti-tamper test of each kit)."""
+    for name in names:
+        mine = getattr(kit, name, None)
+        assert mine is not None, f"{name} was removed"
+        assert mine is getattr(base, name), (
+            f"{name} is overridden; put it in skips = {{{name!r}: 'the reason'}} instead")
+    for name, reason in skips.items():
+        assert name in names, f"skips names an unknown kit test {name!r}"
+        assert isinstance(reason, str) and len(reason.strip()) >= 10, \
+            f"skipping {name} needs a written reason"
+
+
 class KitBase:
     """What every suite needs: the platform, its sandbox options, settings and skips."""
 

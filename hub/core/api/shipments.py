@@ -34,10 +34,13 @@ async def list_shipments(
         app: HubApp = Depends(hub_app),
         account: Annotated[Text100 | None, Query(description="only this sales account's")] = None,
         status: Annotated[Text100 | None, Query(description="only this tracking status")] = None,
+        carrier: Annotated[Text100 | None, Query(
+            description="only this carrier name (case-insensitive)")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[ShipmentRow]:
     """Shipments newest first, each with its tracking events, order and account."""
     account_id = app.accounts.row(account).id if account else None
-    return views.list_shipments(app.db, account_id=account_id, status=status, limit=limit)
+    return views.list_shipments(app.db, account_id=account_id, status=status, carrier=carrier,
+                                limit=limit)
 
 
 @router.post("/track/{carrier_account}", response_model=TrackingRun, responses=ERRORS)

@@ -56,10 +56,11 @@ def shipment_out(sh: Shipment, tracking: list[ShipmentEvent] | None = None) -> S
 
 
 def list_shipments(db: Database, *, account_id: int | None = None, status: str | None = None,
-                   limit: int = 100) -> list[ShipmentRow]:
+                   carrier: str | None = None, limit: int = 100) -> list[ShipmentRow]:
     """Shipments newest first, each with its tracking events, order and account."""
     with db.session() as s:
-        rows = queries.list_shipments(s, account_id=account_id, status=status, limit=limit)
+        rows = queries.list_shipments(s, account_id=account_id, status=status, carrier=carrier,
+                                      limit=limit)
         tracking = queries.shipment_events(s, [sh.id or 0 for sh, _, _ in rows])
         return [ShipmentRow(**shipment_out(sh, tracking[sh.id or 0]).model_dump(),
                             order_id=order.id or 0, account=name, order_state=order.state)

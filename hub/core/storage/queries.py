@@ -126,14 +126,18 @@ def shipment_events(s: Session, shipment_ids: Sequence[int]) -> dict[int, list[S
 
 
 def list_shipments(s: Session, *, account_id: int | None = None, status: str | None = None,
-                   limit: int = 100) -> list[tuple[Shipment, Order, str]]:
-    """Shipments newest first, with their order and the order's account name."""
+                   carrier: str | None = None, limit: int = 100
+                   ) -> list[tuple[Shipment, Order, str]]:
+    """Shipments newest first, with their order and the order's account name (``carrier``:
+    only that carrier name, case-insensitive)."""
     query = (select(Shipment, Order, Account.name).join(Order, col(Order.id) == Shipment.order_id)
              .join(Account, col(Account.id) == Order.account_id))
     if account_id is not None:
         query = query.where(Order.account_id == account_id)
     if status is not None:
         query = query.where(Shipment.status == status)
+    if carrier is not None:
+        query = query.where(func.lower(col(Shipment.carrier)) == carrier.strip().lower())
     rows = s.exec(query.order_by(col(Shipment.id).desc()).limit(limit)).all()
     return [(sh, order, name) for sh, order, name in rows]
 

@@ -31,6 +31,7 @@ from hub.core.sync.invoicing import delete_for_order as delete_invoices
 from hub.core.sync.lifecycle import change_state, current_state
 from hub.core.sync.push import enqueue
 from hub.core.sync.stock import give_back
+from hub.core.sync.tracking_in import tracking_problem
 from hub.errors import ConfigError, NotFound
 from hub.lifecycle import FINAL, OrderState, refusal
 from hub.types import Shipment as CanonicalShipment
@@ -152,6 +153,9 @@ def ship_order(app: HubApp, order_id: int, *, carrier: str, tracking: str,
     """
     if not carrier.strip() or not tracking.strip():
         raise ConfigError("--carrier and --tracking must not be empty")
+    problem = tracking_problem(app, carrier, tracking)
+    if problem:
+        raise ConfigError(problem, hint="check the code on the label and record it again")
     with app.db.session() as s:
         order = get_order(s, order_id)
         closed = closed_reason(order.status)

@@ -20,7 +20,7 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, or_, select
@@ -38,6 +38,7 @@ from hub.core.sync.orders import check_flow
 from hub.core.sync.push import enqueue
 from hub.errors import ConfigError, HubError
 from hub.lifecycle import OPEN, OrderState, refusal
+from hub.settings import TRACKING_MAX_AGE_DAYS
 from hub.types import Capability, CarrierInfo, ShipmentRef, TrackingStatus, TrackingUpdate
 
 if TYPE_CHECKING:
@@ -49,8 +50,9 @@ log = logging.getLogger("hub.tracking")
 FINAL = frozenset({TrackingStatus.DELIVERED.value, TrackingStatus.RETURNED.value})
 #: statuses that prove the carrier holds the parcel (the order has shipped)
 WITH_CARRIER = frozenset(TrackingStatus) - {TrackingStatus.EXCEPTION}
-#: shipments older than this are not tracked any more (a parcel lost for good)
-TRACK_DAYS = 90
+#: shipments older than this are not tracked any more (a parcel lost for good); each
+#: carrier account may say otherwise with its ``tracking_max_age_days`` setting
+TRACK_DAYS = TRACKING_MAX_AGE_DAYS
 #: shipments asked about per run and carrier account (the oldest-checked first)
 PER_RUN = 2000
 NEW_EVENTS, NOT_FOUND = "new_events", "not_found"
@@ -88,8 +90,8 @@ def carrier_info(app: HubApp, platform: str) -> CarrierInfo:
     return carrier
 
 
-def _open_shipments(s: Session) -> list[Shipment]:
-    since = now() - timedelta(days=TRACK_DAYS)
+def _open_shipments(s: Session, max_age_days: int = TRACK_DAYS) -> list[Shipment]:
+    since = now() - timedelta(days=max_age_days)
     return list(s.exec(select(Shipment).where(
         or_(col(Shipment.status).is_(None), col(Shipment.status).not_in(FINAL)),
         Shipment.created_at >= since)
@@ -97,10 +99,24 @@ def _open_shipments(s: Session) -> list[Shipment]:
                   col(Shipment.id))))
 
 
-def routed(s: Session, router: Router, limit: int = PER_RUN) -> list[Shipment]:
-    """The open shipments ``router`` tracks, the least recently checked first."""
-    return [sh for sh in _open_shipments(s) if router.tracks(sh.carrier, sh.tracking_number)
+def routed(s: Session, router: Router, limit: int = PER_RUN, *, max_age_days: int = TRACK_DAYS,
+           min_interval: int = 0) -> list[Shipment]:
+    """The open shipments ``router`` tracks, the least recently checked first.
+
+    Shipments recorded more than ``max_age_days`` ago are left alone, and so are those
+    checked less than ``min_interval`` seconds ago (the carrier's cache:
+    :attr:`hub.CarrierInfo.min_poll_interval`).
+    """
+    fresh = now() - timedelta(seconds=min_interval) if min_interval else None
+    return [sh for sh in _open_shipments(s, max_age_days)
+            if router.tracks(sh.carrier, sh.tracking_number)
+            and (fresh is None or sh.checked_at is None or _aware(sh.checked_at) <= fresh)
             ][:limit]
+
+
+def _aware(at: datetime) -> datetime:
+    """A stored time as UTC-aware (SQLite hands back naive datetimes)."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def untracked(app: HubApp) -> list[Shipment]:
@@ -118,6 +134,29 @@ def untracked(app: HubApp) -> list[Shipment]:
                 if not any(r.tracks(sh.carrier, sh.tracking_number) for r in routers)]
 
 
+def tracking_problem(app: HubApp, carrier: str, tracking_number: str) -> str | None:
+    """What the named carrier says is wrong with ``tracking_number`` (None: nothing).
+
+    Asks every enabled carrier account whose plugin's names include ``carrier``
+    (``hub.CarrierInfo.names``, case-insensitive) through ``check_tracking_number``;
+    a shipment of a carrier no account knows is not checked.
+    """
+    with app.db.session() as s:
+        rows = active_accounts(s)
+    named = carrier.strip().casefold()
+    for row in rows:
+        try:
+            info = carrier_info(app, row.platform)
+        except HubError:  # a sales channel, or an uninstalled plugin
+            continue
+        if named not in {n.casefold() for n in info.names}:
+            continue
+        problem = app.host.check_tracking_number(app.accounts.open(row), tracking_number.strip())
+        if problem:
+            return problem
+    return None
+
+
 async def poll_tracking(app: HubApp, name: str, *, trigger: str = "manual") -> TrackRun:
     """Ask carrier account ``name``'s carrier about its open shipments and apply the answers.
 
@@ -132,7 +171,8 @@ async def poll_tracking(app: HubApp, name: str, *, trigger: str = "manual") -> T
     async with app.accounts.lease(f"run:tracking_in:{account_id}", ttl=120, wait=0):
         with app.db.session() as s:
             shipments = [(sh.id or 0, sh.tracking_number, sh.carrier, sh.tracking_url)
-                         for sh in routed(s, router)]
+                         for sh in routed(s, router, max_age_days=account.core.tracking_max_age_days,
+                                          min_interval=info.min_poll_interval)]
             if not shipments and trigger == "scheduled":
                 runs.note_idle(account_id, "tracking_in")
                 return TrackRun(run_id=0, counts=runs.RunCounts(), status="idle")

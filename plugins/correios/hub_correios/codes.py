@@ -23,6 +23,21 @@ def is_valid(code: str) -> bool:
     return bool(_CODE.fullmatch(code)) and check_digit(code[2:10]) == int(code[10])
 
 
+def problem(code: str) -> str | None:
+    """What is wrong with an S10-shaped ``code`` (its check digit), else None.
+
+    A code not of the ``AA123456789BR`` shape is not judged: it may be another of the
+    Correios' documents (a logistics reverse authorisation, a contract number).
+    """
+    code = code.strip().upper()
+    if not _CODE.fullmatch(code):
+        return None
+    expected = check_digit(code[2:10])
+    if expected != int(code[10]):
+        return f"tracking code {code}: check digit should be {expected}"
+    return None
+
+
 def make(prefix: str, serial: int, country: str = "BR") -> str:
     """The object code with service ``prefix``, ``serial`` (8 digits) and its check digit."""
     digits = f"{serial:08d}"

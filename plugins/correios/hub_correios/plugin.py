@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import hub
 from hub import Account, AuthSession, PlatformInfo, ShipmentRef, TrackingUpdate
-from hub_correios import client, tracking
+from hub_correios import client, codes, tracking
 from hub_correios.info import BATCH, INFO
 
 if TYPE_CHECKING:  # the sandbox (Starlette, uvicorn) loads only when asked for
@@ -39,6 +39,12 @@ async def track_shipments(account: Account, shipments: list[ShipmentRef]) -> lis
     for start in range(0, len(shipments), BATCH):
         updates += await tracking.track(account, shipments[start:start + BATCH])
     return updates
+
+
+@hub.hookimpl
+def check_tracking_number(account: Account, tracking_number: str) -> str | None:
+    """An ``AA123456789BR`` code whose S10 check digit does not add up is refused."""
+    return codes.problem(tracking_number)
 
 
 @hub.hookimpl

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from hub import TrackingStatus
-from hub.core.storage.models import Account, Order, OrderEvent, Shipment
+from hub.core.storage.models import Order, OrderEvent, Shipment
 from hub.core.storage.tracking import ShipmentEvent
 from hub.core.sync.tracking_in import poll_tracking, untracked
 from hub.sandbox import SandboxOptions
 from hub.testing.harness import SandboxHarness
+from hub.testing.kit_carriers import shipped_order
 from hub_correios.codes import check_digit, is_valid
 from hub_correios.sandbox import CorreiosSandbox
 from hub_correios.tracking import status_of
@@ -41,21 +40,7 @@ def test_event_codes_map_to_the_hubs_statuses(code: str, kind: str,
 def _order_with_shipment(h: SandboxHarness, number: str, carrier: str = "Correios",
                          state: str = "ready") -> int:
     """A sales account's order shipped with ``number`` (written as an import and ship would)."""
-    with h.app.db.session() as s:
-        shop = s.exec(select(Account).where(Account.name == "shop")).first()
-        if shop is None:
-            shop = Account(name="shop", platform="somewhere")
-            s.add(shop)
-            s.flush()
-        when = datetime(2026, 12, 1, tzinfo=UTC)
-        order = Order(account_id=shop.id or 0, platform="somewhere", platform_order_id=number,
-                      status="paid", state=state, platform_created_at=when,
-                      platform_updated_at=when, currency="BRL", total=Decimal("10"),
-                      fingerprint=number)
-        s.add(order)
-        s.flush()
-        s.add(Shipment(order_id=order.id or 0, carrier=carrier, tracking_number=number))
-        return order.id or 0
+    return shipped_order(h.app, number, carrier, state=state)
 
 
 @pytest.fixture

@@ -98,6 +98,23 @@ class CorreiosSandbox(Sandbox):
                 return make("AB", n)
         raise ValueError(f"no story {story!r}")
 
+    # --- what the carrier kit asks (hub.testing.kit_carriers) ---------------------------
+    KIT_STORIES = {"delivered": "4", "moving": "2", "unknown": "0"}
+
+    def carrier_code(self, kind: str, serial: int = 1) -> str:
+        """A code whose story is ``delivered``, ``moving`` or ``unknown``."""
+        return self.code(self.KIT_STORIES[kind], serial)
+
+    def malformed_code(self) -> str:
+        """An S10-shaped code whose check digit is wrong."""
+        good = self.code("2")
+        return f"{good[:10]}{(int(good[10]) + 1) % 10}{good[11:]}"
+
+    @property
+    def tracking_requests(self) -> int:
+        """SRO Rastro requests answered."""
+        return self.rastro_calls
+
     def script(self, code: str, steps: list[str]) -> None:
         """Say what parcel ``code`` went through (step names of :data:`STEPS`), an hour apart."""
         start = self.now() - timedelta(hours=len(steps))

@@ -1,0 +1,1 @@
+"""hub-melhorenvio: Melhor Envio (Brazil's freight aggregator) as a carrier of hub: tracking in."""
