@@ -65,6 +65,12 @@ def route_level(request: Request) -> Level:
     return "read" if request.method in READS else "act"
 
 
+def who(principal: Principal) -> str:
+    """``api key 'NAME'`` or ``user 'NAME'`` for log lines (``api_key:NAME`` would read as a
+    secret to the log's redaction)."""
+    return f"{principal.kind.replace('_', ' ')} '{principal.name}'"
+
+
 def principal_of(request: Request) -> Principal | None:
     """The caller of an authenticated request (None before authentication)."""
     found: Principal | None = getattr(request.state, "principal", None)
@@ -88,11 +94,11 @@ async def require_api_key(request: Request,
     if not allows(principal.role, level):
         needed = least_role(level)
         log.warning("refused %s %s to %s (%s): needs %s", request.method, request.url.path,
-                    actor_of(principal), principal.role.value, needed.value,
+                    who(principal), principal.role.value, needed.value,
                     extra={"principal": actor_of(principal)})
         raise HTTPException(403, f"this needs the {needed.value} role"
                                  f"{' (or admin)' if needed != 'admin' else ''}; "
-                                 f"{principal.kind.replace('_', ' ')} '{principal.name}' is "
+                                 f"{who(principal)} is "
                                  f"{principal.role.value}")
     set_acting(principal)
     return principal
@@ -112,6 +118,6 @@ def install(api: FastAPI) -> None:
         if principal is not None and request.method not in READS \
                 and response.status_code != 403:
             log.info("%s %s by %s (%s): %d", request.method, request.url.path,
-                     actor_of(principal), principal.role.value, response.status_code,
+                     who(principal), principal.role.value, response.status_code,
                      extra={"principal": actor_of(principal)})
         return response
