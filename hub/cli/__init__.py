@@ -97,6 +97,15 @@ def _register_worker() -> None:  # distributed mode: hub worker, hub workers lis
 _register_worker()
 
 
+def _register_users() -> None:  # users and roles (issue 24)
+    from hub.cli import users
+
+    users.register(cli)
+
+
+_register_users()
+
+
 def main() -> None:
     """Console entry point: maps errors to one line and an exit code."""
     debug = "--debug" in sys.argv or os.environ.get("HUB_DEBUG", "") not in ("", "0")

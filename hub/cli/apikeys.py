@@ -15,14 +15,16 @@ def api_keys() -> None:
 
 @api_keys.command("create")
 @click.argument("name")
+@click.option("--role", default="admin", show_default=True,
+              help="admin, operator (reads and acts) or viewer (reads only).")
 @json_option
-def create(name: str, as_json: bool) -> None:
-    """Create key NAME and print it (this once only: only its hash is stored)."""
+def create(name: str, role: str, as_json: bool) -> None:
+    """Create key NAME with ROLE and print it (this once only: only its hash is stored)."""
     from hub.core.apikeys import create as do_create
 
-    row, key = do_create(get_app(), name)
+    row, key = do_create(get_app(), name, role)
     if as_json:
-        emit_json({"name": row.name, "key": key, "created_at": row.created_at})
+        emit_json({"name": row.name, "role": row.role, "key": key, "created_at": row.created_at})
     else:
         click.echo(key)
     say(f"created API key '{row.name}'; it is shown only now. Send it as: "
@@ -39,9 +41,9 @@ def list_keys(as_json: bool) -> None:
     if as_json:
         emit_json(views)
         return
-    table([(v["name"], v["prefix"] + "...", v["created_at"], v["last_used_at"],
+    table([(v["name"], v["role"], v["prefix"] + "...", v["created_at"], v["last_used_at"],
             "revoked" if v["revoked"] else "active") for v in views],
-          ["name", "prefix", "created", "last used", "state"])
+          ["name", "role", "prefix", "created", "last used", "state"])
 
 
 @api_keys.command("revoke")

@@ -17,7 +17,7 @@ class JsonFormatter(logging.Formatter):
         data = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(),
                 "level": record.levelname.lower(), "logger": record.name,
                 "message": redact(record.getMessage())}
-        for key in ("account", "flow", "run_id", "job"):
+        for key in ("account", "flow", "run_id", "job", "principal"):
             if hasattr(record, key):
                 data[key] = getattr(record, key)
         if record.exc_info:

@@ -85,4 +85,8 @@ def create_server(app: HubApp, *, daemon: Any = None, base_url: str | None = Non
     from hub.core.api import catalogue  # catalogue out (issue 20)
 
     api.include_router(catalogue.router)
+    from hub.core.api import access, security  # users and roles (issue 24)
+
+    security.install(api)
+    api.include_router(access.router)
     return api

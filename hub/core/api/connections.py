@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
 from hub.core.api.schemas import MAX_INT, Strict, Text100
-from hub.core.api.security import hub_app, require_api_key
+from hub.core.api.security import ADMIN, hub_app, require_api_key
 from hub.core.app import HubApp
 
 router = APIRouter(prefix="/api/accounts", tags=["accounts"], dependencies=[Depends(require_api_key)])
@@ -73,7 +73,7 @@ async def _release(app: HubApp, name: str, wipe: bool) -> Released:
                     revoke_error=done.revoke_error, wiped=done.wiped)
 
 
-@router.post("/{name}/disconnect", response_model=Released,
+@router.post("/{name}/disconnect", response_model=Released, openapi_extra=ADMIN,
              responses={**ERRORS, 409: {"description": "an import of the account is running"}})
 async def disconnect_account(name: AccountName, app: HubApp = Depends(hub_app)) -> Released:
     """Stop the account's flows, release its open orders to the store, revoke the grant where

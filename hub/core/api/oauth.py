@@ -28,7 +28,7 @@ from fastapi.responses import PlainTextResponse
 
 from hub.auth import Callback
 from hub.core.api.schemas import Authorization
-from hub.core.api.security import require_api_key
+from hub.core.api.security import ADMIN, require_api_key
 from hub.core.authorize import authorize_with
 from hub.core.http.redact import redact
 from hub.core.oauth import (
@@ -161,7 +161,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "the platform refused the account's keys or settings"}}
 
 
-@api_router.post("/{name}/authorize", response_model=Authorization, responses=ERRORS)
+@api_router.post("/{name}/authorize", response_model=Authorization, responses=ERRORS,
+                 openapi_extra=ADMIN)
 async def start_authorization(name: AccountName,
                               manager: Authorizations = Depends(_authorizations)) -> Authorization:
     """Start connecting the account: the answer's ``authorize_url`` is the page to open (OAuth

@@ -169,6 +169,8 @@ class EventOut(BaseModel):
     message: str
     source: str | None = Field(None, description="who caused it: platform, cli, api, carrier "
                                                  "or hub")
+    actor: str | None = Field(None, description="the API caller behind it: user:NAME or "
+                                                "api_key:NAME")
 
 
 class Totals(BaseModel):
@@ -300,6 +302,7 @@ class RunSummary(BaseModel):
     finished_at: datetime | None
     counts: dict[str, Any]
     error: str | None
+    actor: str | None = Field(None, description="the API caller who started it")
 
 
 class RunList(BaseModel):

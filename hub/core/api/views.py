@@ -104,7 +104,8 @@ def order_detail(db: Database, order_id: int) -> OrderDetail:
                    for ln in parts["lines"]],
             shipments=[shipment_out(sh, parts["tracking"][sh.id or 0])
                        for sh in parts["shipments"]],
-            events=[EventOut(at=ev.at, kind=ev.kind, message=ev.message, source=ev.source)
+            events=[EventOut(at=ev.at, kind=ev.kind, message=ev.message, source=ev.source,
+                            actor=ev.actor)
                     for ev in parts["events"]],
             terms=_terms(s, order.id or 0))
 
@@ -119,7 +120,7 @@ def _terms(s: Any, order_id: int) -> TermsOut | None:
 def run_summary(run: SyncRun, account: str) -> RunSummary:
     return RunSummary(id=run.id or 0, account=account, flow=run.flow, trigger=run.trigger,
                       status=run.status, started_at=run.started_at, finished_at=run.finished_at,
-                      counts=run.counts or {}, error=run.error)
+                      counts=run.counts or {}, error=run.error, actor=run.actor)
 
 
 def list_runs(db: Database, *, account_id: int | None = None, failed: bool = False,

@@ -189,6 +189,8 @@ class OrderEvent(SQLModel, table=True):
     message: str = Field(sa_type=Text)
     source: str | None = Field(default=None, max_length=20)
     """Who caused it: platform, cli, api, carrier or hub (see :data:`hub.lifecycle.SOURCES`)."""
+    actor: str | None = Field(default=None, max_length=120)
+    """The API caller behind it (``user:NAME`` or ``api_key:NAME``; see :mod:`hub.core.principals`)."""
 
 
 class Warehouse(SQLModel, table=True):
@@ -282,6 +284,8 @@ class SyncRun(SQLModel, table=True):
     finished_at: datetime | None = _dt(default=None)
     counts: dict[str, Any] | None = _json(default=None)
     error: str | None = Field(default=None, sa_type=Text)
+    actor: str | None = Field(default=None, max_length=120)
+    """The API caller who started it (``user:NAME`` or ``api_key:NAME``), None for the rest."""
 
 
 class RunItem(SQLModel, table=True):
@@ -386,6 +390,8 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = _dt(default_factory=now)
     last_used_at: datetime | None = _dt(default=None)
     revoked_at: datetime | None = _dt(default=None)
+    role: str = Field(default="admin", max_length=20)
+    """admin, operator or viewer (see :class:`hub.core.principals.Role`)."""
 
 
 # tables of their own concern, in their own modules (imported so that metadata holds them)
@@ -395,3 +401,4 @@ from hub.core.storage.connections import OrderLink, OrderTerms  # noqa: E402,F40
 from hub.core.storage.invoices import Invoice  # noqa: E402,F401
 from hub.core.storage.schedule import JobMark as JobMark  # noqa: E402
 from hub.core.storage.tracking import ShipmentEvent  # noqa: E402,F401
+from hub.core.storage.users import HubUser  # noqa: E402,F401
