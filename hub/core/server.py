@@ -89,4 +89,5 @@ def create_server(app: HubApp, *, daemon: Any = None, base_url: str | None = Non
 
     security.install(api)
     api.include_router(access.router)
+    security.declare_forbidden(api)
     return api
