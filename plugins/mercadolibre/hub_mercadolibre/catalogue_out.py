@@ -231,7 +231,7 @@ async def push_product(client: MeliClient, draft: ListingDraft) -> PushResult:
         if draft.sends("description"):
             await client.http.put(f"/items/{item_id}/description",
                                   json={"plain_text": draft.description or ""})
-        if "variations" in body and not {v.sku for v in draft.variants} <= set(_variation_ids(item)):
+        if "variations" in body and not {v.sku for v in draft.variants} <= set(_variation_ids(found or {})):
             # the variations' SELLER_SKU (hence the new ones' ids) shows with include_attributes
             item = await client.get_object(f"/items/{item_id}", {"include_attributes": "all"}) or item
     except PlatformError as exc:
