@@ -37,7 +37,7 @@ def _add(h: SandboxHarness, **values: Any) -> None:
 
 def _hub_name(h: SandboxHarness, sku: str) -> str:
     with h.app.db.session() as s:
-        return s.exec(select(Product.name).where(Product.sku == sku)).one()
+        return str(s.exec(select(Product.name).where(Product.sku == sku)).one())
 
 
 def _platform_name(h: SandboxHarness, sku: str) -> str:
