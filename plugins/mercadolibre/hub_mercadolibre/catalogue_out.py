@@ -18,8 +18,11 @@ An item the hub has not linked is first looked up by ``seller_sku`` and
 updated when found. New items go to ``POST /items`` with the account's
 ``listing_type`` (default ``gold_special``) and then their description;
 updates send only changed fields (title, pictures, attributes, description;
-price and stock stay with their own flows). A refusal is reported with
-Mercado Libre's causes.
+price and stock stay with their own flows). A variant added in the hub becomes
+a new variation of the item, and a variant's changed barcode its variation's
+``GTIN``, in the same ``PUT /items/{id}``, whose ``variations`` list every
+existing variation by id (Mercado Libre deletes those left out). A refusal is
+reported with Mercado Libre's causes.
 """
 
 from __future__ import annotations

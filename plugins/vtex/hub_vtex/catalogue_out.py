@@ -15,7 +15,8 @@ is refused before any request, naming what to set, when it lacks:
 ``PUT`` replaces a product or SKU, so an update sends the whole record, and
 only when one of its fields changed. EANs, images (``/file``) and
 specifications (attributes on the product, options on each SKU, under the
-group ``Hub``) are sent only when they changed.
+group ``Hub``) are sent only when they changed, SKU by SKU: a change to one
+variant (its barcode, say) writes that SKU only.
 """
 
 from __future__ import annotations

@@ -4,9 +4,10 @@ A product the hub has not linked is first looked up by SKU (``GET
 /products?sku=``): when the store has it, it is updated, so a listing is never
 duplicated. Creating and updating both go through ``POST /products/batch``;
 a variable product's variations go in one ``POST
-/products/{id}/variations/batch`` holding their creates and updates. Only the
-fields the hub says changed are sent. The store's answer is checked item by
-item: an echoed ``error`` fails the product with WooCommerce's message (a
+/products/{id}/variations/batch`` holding their creates and the updates of
+the variations that changed (a variant's barcode change sends that variation's
+``global_unique_id`` only). Only the fields the hub says changed are sent. The
+store's answer is checked item by item: an echoed ``error`` fails the product with WooCommerce's message (a
 duplicated SKU or GTIN is not retried).
 """
 
