@@ -6,9 +6,9 @@ duplicated. Creating and updating both go through ``POST /products/batch``;
 a variable product's variations go in one ``POST
 /products/{id}/variations/batch`` holding their creates and the updates of
 the variations that changed (a variant's barcode change sends that variation's
-``global_unique_id`` only). Only the fields the hub says changed are sent. The
-store's answer is checked item by item: an echoed ``error`` fails the product with WooCommerce's message (a
-duplicated SKU or GTIN is not retried).
+``global_unique_id`` only). Only the fields the hub says changed are sent.
+The store's answer is checked item by item: an echoed ``error`` fails the
+product with WooCommerce's message (a duplicated SKU or GTIN is not retried).
 """
 
 from __future__ import annotations
