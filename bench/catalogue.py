@@ -26,8 +26,9 @@ PLATFORMS = {"woocommerce": ("24", None), "shopify": (None, None), "vtex": ("21"
 TARGETS = {"woocommerce": (20, 10), "shopify": (200, 100), "vtex": (6000, 2000),
            "mercadolibre": (2100, 1000)}
 # one variant's barcode changed, per 1,000 products: WooCommerce's variations batch is per
-# product (no batch across products); VTEX replaces that SKU's EAN (DELETE + POST); Mercado
-# Libre reads the item for its variation ids, then one PUT; Shopify one productSet per 10
+# product (products/batch refuses variations: woocommerce/woocommerce#29341, #31282); VTEX
+# replaces that SKU's EAN (DELETE + POST); Mercado Libre reads the item for its variation ids,
+# then one PUT; Shopify one productSet per 10
 VARIANT_TARGETS = {"woocommerce": 1000, "shopify": 100, "vtex": 2000, "mercadolibre": 2000}
 
 
