@@ -4,12 +4,17 @@ for the accounts that switched them on, and their runs show in the run history."
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
+from hub.core.app import HubApp
+from hub.core.config import Config
+from hub.core.plugins import PluginHost
 from hub.core.scheduler import Daemon
+from hub.core.storage.catalogue import FlowSwitch
 from hub.core.storage.models import SyncRun
 from hub.core.sync.catalogue_edit import parse_input, save_product
 from hub.core.sync.contacts_out import add_contact
@@ -17,6 +22,8 @@ from hub.core.sync.publish import set_flow
 from hub.sandbox import SandboxOptions
 from hub.settings import CATALOGUE_IN_INTERVAL, CATALOGUE_INTERVAL
 from hub.testing.harness import SandboxHarness
+from tests.conftest import postgres_url
+from tests.fakeplatform import FakePlatform
 
 pytest.importorskip("hub_woocommerce")
 
@@ -100,3 +107,38 @@ def test_catalogue_intervals_default_to_five_and_fifteen_minutes(tmp_path: Path)
         every = asyncio.run(intervals())
         assert (every["products"], every["products_in"]) == (300, 900)
         assert every["contacts"] == every["contacts_in"] == 0
+
+
+@pytest.mark.postgres
+def test_a_worker_skips_a_catalogue_job_whose_flow_was_switched_off(
+        host: PluginHost, tmp_path: Path, fake: FakePlatform, caplog: pytest.LogCaptureFixture) -> None:
+    from hub.core.queue import Queue
+
+    app = HubApp(Config(data_dir=tmp_path / "data", database_url=postgres_url(),
+                        executor="procrastinate"), host=host)
+    try:
+        app.db.ensure_schema()
+        account_id = app.accounts.add("fakeshop", "main", {
+            "base_url": "https://s.example.com", "api_key": "k" * 10}).id or 0
+
+        def flows() -> list[str]:
+            with app.db.session() as s:
+                return [r.flow for r in s.exec(select(SyncRun))]
+
+        async def work() -> None:
+            queue = Queue(app)
+            async with queue.procrastinate.open_async():
+                await queue.run_job("products_in", account_id)  # what a worker does with it
+            await app.accounts.aclose()
+
+        caplog.set_level(logging.INFO, logger="hub")
+        asyncio.run(work())  # queued while on, switched off since: skipped (not failed), no run
+        assert flows() == []
+        assert "the products flow is off for account main; products_in skipped" in caplog.text
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+        with app.db.session() as s:  # fakeshop cannot publish: the switch is set directly
+            s.add(FlowSwitch(account_id=account_id, flow="products", on=True))
+        asyncio.run(work())
+        assert flows() == ["products_in"]
+    finally:
+        app.close()
