@@ -42,6 +42,10 @@ PUSH_INTERVAL = 30
 TRACKING_INTERVAL = 3600
 """Seconds between a carrier account's tracking polls (carriers cache answers for long:
 Melhor Envio's tracking route for an hour)."""
+CATALOGUE_INTERVAL = 300
+"""Seconds between the daemon's scheduled product and contact pushes (the products and contacts flows)."""
+CATALOGUE_IN_INTERVAL = 900
+"""Seconds between the daemon's reads of the products and customers created or changed on a channel."""
 TRACKING_MAX_AGE_DAYS = 60
 """Days after a shipment was recorded that its carrier is still asked about it."""
 
@@ -70,6 +74,11 @@ class CoreSettings(BaseModel):
     tracking_max_age_days: int = Field(TRACKING_MAX_AGE_DAYS, ge=1, description=(
         "carrier accounts: shipments recorded more than this many days ago are no longer "
         "polled (a parcel lost for good)"))
+    catalogue_interval: int = Field(CATALOGUE_INTERVAL, ge=0, description=(
+        "seconds between scheduled product and contact pushes (flows products, contacts)"))
+    catalogue_in_interval: int = Field(CATALOGUE_IN_INTERVAL, ge=0, description=(
+        "seconds between scheduled reads of the products and customers created or changed "
+        "on the channel (flows products_in, contacts_in)"))
     requests_per_second: float | None = Field(None, ge=0, description=(
         "cap on requests per second to the platform for this account (empty or 0: no cap)"))
     concurrency: int = Field(4, ge=1, description="requests in flight at once where a job sends many")

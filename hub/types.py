@@ -491,6 +491,14 @@ class VariantDraft(_Model):
     platform_variant_id: str | None = None
     #: available stock when the hub manages it (for platforms that need one to list)
     quantity: int | None = None
+    #: the variant's fields (sku, name, barcode, options, weight, price) that changed since the
+    #: platform last accepted it: ``[]`` nothing (leave this variant alone), ``None`` everything
+    #: (a new variant, or the listing's first publication)
+    changed: list[str] | None = None
+
+    def sends(self, name: str) -> bool:
+        """Whether this variant's field ``name`` is to be sent."""
+        return self.changed is None or name in self.changed
 
 
 class ListingDraft(_Model):
@@ -532,6 +540,12 @@ class ListingDraft(_Model):
     def sends(self, name: str) -> bool:
         """Whether field ``name`` is to be sent (everything on a first publication)."""
         return self.changed is None or name in self.changed
+
+    def everything(self) -> ListingDraft:
+        """This draft with every field of the product and its variants to be sent (a listing just
+        matched by SKU: bring it wholly in line)."""
+        return self.model_copy(update={"changed": None, "variants": [
+            v.model_copy(update={"changed": None}) for v in self.variants]})
 
 
 class ContactDraft(_Model):

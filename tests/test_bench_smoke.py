@@ -57,7 +57,9 @@ def test_catalogue_scenario_counts_requests_per_platform() -> None:
     from bench import catalogue
 
     figures = catalogue.run(n=3, platforms=["woocommerce"])
-    assert [f.unit for f in figures] == ["requests"] * 3
+    assert [f.unit for f in figures] == ["requests"] * 4
     # 3 renames: one batch request, projected to 1,000 (the target holds at full size only)
     assert figures[1].value == round(1000 / 3) and figures[1].context["updated"] == 3
     assert figures[2].value == 0 and figures[2].met
+    # one variant's barcode changed on 1 product: its variations batch, nothing else
+    assert figures[3].context["updated"] == 1 and figures[3].context["requests_barcode"] == 1

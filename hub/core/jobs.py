@@ -44,6 +44,9 @@ class Job:
     hub_wide: bool = False
     queue: str = DEFAULT_QUEUE
     """The procrastinate queue (``hub worker --queues``) that runs it."""
+    switch: str | None = None
+    """A per-account job that runs only where this flow is switched on (``hub products flow NAME
+    on``: a :class:`~hub.core.storage.catalogue.FlowSwitch` row) besides its interval."""
 
     def interval(self, row: AccountRow, core: CoreSettings) -> int:
         every = self.every
@@ -54,11 +57,11 @@ JOBS: dict[str, Job] = {}
 
 
 def register_job(flow: str, run: Runner, every: Interval | float, *, hub_wide: bool = False,
-                 queue: str = DEFAULT_QUEUE) -> Job:
+                 queue: str = DEFAULT_QUEUE, switch: str | None = None) -> Job:
     """Register the scheduled job ``flow`` (unique; a second registration replaces the first)."""
     if not flow or not flow.replace("-", "").replace("_", "").isalnum():
         raise ValueError(f"job name '{flow}' must be letters, digits, '-' or '_'")
-    job = Job(flow=flow, run=run, every=every, hub_wide=hub_wide, queue=queue)
+    job = Job(flow=flow, run=run, every=every, hub_wide=hub_wide, queue=queue, switch=switch)
     JOBS[flow] = job
     return job
 
@@ -112,6 +115,21 @@ def _tracking_in(app: HubApp, name: str | None, _stop: asyncio.Event) -> Awaitab
     return poll_tracking(app, name, trigger="scheduled")
 
 
+def scheduled(target: str) -> Runner:
+    """The job running ``module:function(app, name, trigger="scheduled")``, imported when it runs."""
+    module, _, function = target.partition(":")
+
+    def run(app: HubApp, name: str | None, _stop: asyncio.Event) -> Awaitable[Any]:
+        import importlib
+
+        assert name is not None
+        result: Awaitable[Any] = getattr(importlib.import_module(module), function)(
+            app, name, trigger="scheduled")
+        return result
+
+    return run
+
+
 register_job("orders", _orders, lambda row, core: core.orders_interval if row.flow_orders else 0)
 register_job("push", _push, lambda row, core: core.push_interval
              if row.flow_stock or row.flow_price or row.flow_tracking or row.flow_status else 0)
@@ -120,3 +138,12 @@ register_job("tracking_in", _tracking_in,
              lambda row, core: core.tracking_interval if row.flow_tracking_in else 0)
 register_job("webhook-events", _webhook_events, 15, hub_wide=True)
 register_job("webhook-deliveries", _webhook_deliveries, 5, hub_wide=True)
+# the catalogue flows: only where ``hub products flow`` / ``hub contacts flow`` switched them on
+register_job("products", scheduled("hub.core.sync.publish:publish"),
+             lambda row, core: core.catalogue_interval, switch="products")
+register_job("products_in", scheduled("hub.core.sync.catalogue_in:pull_products"),
+             lambda row, core: core.catalogue_in_interval, switch="products")
+register_job("contacts", scheduled("hub.core.sync.contacts_out:push_contacts"),
+             lambda row, core: core.catalogue_interval, switch="contacts")
+register_job("contacts_in", scheduled("hub.core.sync.contacts_out:pull_contacts"),
+             lambda row, core: core.catalogue_in_interval, switch="contacts")

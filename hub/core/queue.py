@@ -135,10 +135,15 @@ class Queue:
         if not job.hub_wide:
             with self.app.db.session() as s:
                 from hub.core.storage.models import Account as AccountRow
+                from hub.core.sync.publish import flow_on
 
                 row = s.get(AccountRow, account_id)
+                switched = job.switch is None or flow_on(s, account_id, job.switch)
             if row is None or not row.enabled or row.paused_reason:
                 log.info("account %s is gone, disabled or paused; %s skipped", account_id, flow)
+                return
+            if not switched:  # queued while the flow was on, switched off since
+                log.info("the %s flow is off for account %s; %s skipped", job.switch, row.name, flow)
                 return
             name = row.name
         await run_logged(name or "*", flow, lambda: job.run(self.app, name, self.stop),

@@ -28,10 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlmodel import select
+from sqlmodel import col, select
 
 from hub.core import jobs as job_registry
 from hub.core.accounts import LeaseBusy
+from hub.core.storage.catalogue import FlowSwitch
 from hub.core.storage.schedule import JobMark
 from hub.core.sync.runs import prune
 from hub.errors import ConfigError, HubError
@@ -166,12 +167,17 @@ class Daemon:
         """Add jobs for new accounts, drop those of disabled ones, follow interval changes."""
         wanted: dict[str, dict[str, int]] = {}
         ids: dict[str, int] = {}
+        with self.app.db.session() as s:  # the flows switched on per account (catalogue flows)
+            switched = {(f.account_id, f.flow) for f in s.exec(select(FlowSwitch).where(
+                col(FlowSwitch.on).is_(True)))}
         for row in self.app.accounts.rows():
             if not row.enabled or row.paused_reason:
                 continue
             core = SettingsView(CORE_SCHEMA, row.settings or {}).core  # defaults named once, in hub.settings
             # 0: no job for a flow the account switched off
-            wanted[row.name] = {job.flow: job.interval(row, core) for job in job_registry.per_account()}
+            wanted[row.name] = {job.flow: job.interval(row, core)
+                                if job.switch is None or (row.id, job.switch) in switched else 0
+                                for job in job_registry.per_account()}
             ids[row.name] = row.id or 0
         for name in set(self.jobs) - set(wanted):
             for flow in self.jobs[name]:

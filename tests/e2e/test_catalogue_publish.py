@@ -31,6 +31,23 @@ def _add(h: SandboxHarness, **values: Any) -> None:
         save_product(s, parse_input(values))
 
 
+def mug_and_tee(h: SandboxHarness, prefix: str, **mug: Any) -> None:
+    """Switch the products flow on and add ``PREFIX-MUG`` (simple) and ``PREFIX-TEE`` (sizes S
+    and M), priced and in stock, in a category mapped for the platform."""
+    set_flow(h.app, "main", "products", True)
+    map_category(h.app, "main", "Mugs", CATEGORY[h.platform])
+    _add(h, sku=f"{prefix}-MUG", name="Mug", barcode="4006381333931",
+         images=["https://img.example/mug.jpg"], attributes={"Model": "M1"}, **MEASURES, **mug)
+    _add(h, sku=f"{prefix}-TEE", name="Tee", images=["https://img.example/tee.jpg"],
+         attributes={"Model": "T1"}, **MEASURES)
+    _add(h, sku=f"{prefix}-TEE-S", name="Tee S", parent_sku=f"{prefix}-TEE", attributes={"Size": "S"})
+    _add(h, sku=f"{prefix}-TEE-M", name="Tee M", parent_sku=f"{prefix}-TEE", attributes={"Size": "M"})
+    for sku in (f"{prefix}-MUG", f"{prefix}-TEE"):
+        inventory.set_price(h.app, sku, Decimal("19.90"))
+    for sku in (f"{prefix}-MUG", f"{prefix}-TEE-S", f"{prefix}-TEE-M"):
+        inventory.set_stock(h.app, sku, 5, "main")
+
+
 def _catalogue(h: SandboxHarness) -> list[Any]:
     """The platform's products, read by the plugin (``fetch_products`` + ``map_product``)."""
     async def read() -> list[Any]:
@@ -52,18 +69,7 @@ def _holding(products: list[Any], sku: str) -> list[Any]:
 def test_publish_creates_updates_and_never_duplicates(platform: str, tmp_path: Path) -> None:
     options = SandboxOptions(orders=0, seed=5, currency=CURRENCY.get(platform))
     with SandboxHarness(platform, tmp_path, options) as h:
-        set_flow(h.app, "main", "products", True)
-        map_category(h.app, "main", "Mugs", CATEGORY[platform])
-        _add(h, sku="HUB-MUG", name="Mug", description="Stoneware", barcode="4006381333931",
-             images=["https://img.example/mug.jpg"], attributes={"Model": "M1"}, **MEASURES)
-        _add(h, sku="HUB-TEE", name="Tee", images=["https://img.example/tee.jpg"],
-             attributes={"Model": "T1"}, **MEASURES)
-        _add(h, sku="HUB-TEE-S", name="Tee S", parent_sku="HUB-TEE", attributes={"Size": "S"})
-        _add(h, sku="HUB-TEE-M", name="Tee M", parent_sku="HUB-TEE", attributes={"Size": "M"})
-        for sku in ("HUB-MUG", "HUB-TEE"):
-            inventory.set_price(h.app, sku, Decimal("19.90"))
-        for sku in ("HUB-MUG", "HUB-TEE-S", "HUB-TEE-M"):
-            inventory.set_stock(h.app, sku, 5, "main")
+        mug_and_tee(h, "HUB", description="Stoneware")
         first = h.run(publish(h.app, "main"))
         assert first.error is None and first.counts.counts["created"] == 2, first.counts.as_dict()
         listed = _catalogue(h)

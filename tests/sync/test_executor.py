@@ -23,7 +23,8 @@ from tests.fakeplatform import FakePlatform, make_order
 SETTINGS = {"base_url": "https://s.example.com", "api_key": "k" * 10}
 
 
-def test_a_registered_job_is_scheduled_per_account_by_the_in_process_daemon(app: HubApp) -> None:
+def test_a_registered_job_is_scheduled_per_account_by_the_in_process_daemon(
+        app: HubApp, monkeypatch: pytest.MonkeyPatch) -> None:
     app.accounts.add("fakeshop", "main", SETTINGS)
     app.accounts.add("fakeshop", "off", SETTINGS)
     seen: list[str | None] = []
@@ -31,21 +32,21 @@ def test_a_registered_job_is_scheduled_per_account_by_the_in_process_daemon(app:
     async def tickets(_app: HubApp, name: str | None, _stop: asyncio.Event) -> None:
         seen.append(name)
 
+    # a copy of the registry: the real ``tickets`` job is back for the tests that run after this one
+    monkeypatch.setattr(jobs, "JOBS", dict(jobs.JOBS))
     jobs.register_job("tickets", tickets, lambda row, core: 3600 if row.name == "main" else 0)
-    try:
-        async def scenario() -> set[str]:
-            daemon = Daemon(app)
-            daemon.scheduler.start(paused=True)
-            daemon.sync_jobs()
-            ids = {job.id for job in daemon.scheduler.get_jobs()}
-            job = daemon.scheduler.get_job("tickets:main")
-            await job.func(*job.args)
-            daemon.scheduler.shutdown(wait=False)
-            return ids
 
-        ids = asyncio.run(scenario())
-    finally:
-        jobs.JOBS.pop("tickets")
+    async def scenario() -> set[str]:
+        daemon = Daemon(app)
+        daemon.scheduler.start(paused=True)
+        daemon.sync_jobs()
+        ids = {job.id for job in daemon.scheduler.get_jobs()}
+        job = daemon.scheduler.get_job("tickets:main")
+        await job.func(*job.args)
+        daemon.scheduler.shutdown(wait=False)
+        return ids
+
+    ids = asyncio.run(scenario())
     assert "tickets:main" in ids and "tickets:off" not in ids
     assert seen == ["main"]
 

@@ -141,6 +141,9 @@ def _created(s: Session, account_id: int, account: str, matcher: ProductMatcher,
                              message=f"created from {account} (listing {product.platform_product_id})"))
         if len(product.variants) > 1 or not row.sku:
             continue  # a variation is sold as its own hub product; the listing stays the channel's
+        # a listing sold through its one variant (VTEX, Shopify) was matched as "Name - Variant":
+        # the hub product takes the listing's name, the one the channel shows and later changes
+        row.name = product.name
         barcode = product.barcode if product.barcode and gtin_problem(product.barcode) is None else None
         s.add(ProductDetail(product_id=row.id, barcode=barcode, publish=False, field_times={}))
         s.flush()

@@ -228,6 +228,13 @@ def draft(s: Session, account_id: int, item: OutboxItem) -> ListingDraft:
                               col(Product.sku).in_(variant_skus))).first()
     accepted = item.accepted if item.accepted else None
     quantities = _quantities(s, account_id, [payload["sku"], *variant_skus])
+    held = {v.get("sku"): v for v in (accepted or {}).get("variants") or [] if isinstance(v, dict)}
+
+    def variant_changes(variant: dict[str, Any]) -> list[str] | None:
+        """What changed on one variant since accepted (None: new, or nothing accepted yet)."""
+        old = held.get(variant["sku"]) if links else None
+        return changed_fields(old, variant) if old is not None else None
+
     return ListingDraft(
         sku=payload["sku"], name=payload["name"], description=payload.get("description"),
         brand=payload.get("brand"), barcode=payload.get("barcode"),
@@ -239,7 +246,8 @@ def draft(s: Session, account_id: int, item: OutboxItem) -> ListingDraft:
         variants=[VariantDraft(sku=v["sku"], name=v.get("name"), barcode=v.get("barcode"),
                                options=v.get("options") or {}, weight=v.get("weight"),
                                price=_money(v.get("price")), quantity=quantities.get(v["sku"]),
-                               platform_variant_id=variant_links.get(v["sku"]))
+                               platform_variant_id=variant_links.get(v["sku"]),
+                               changed=variant_changes(v))
                   for v in payload.get("variants", [])],
         platform_product_id=links.platform_product_id if links else None,
         platform_variant_id=(links.platform_variant_id or None) if links and not variant_skus else None,

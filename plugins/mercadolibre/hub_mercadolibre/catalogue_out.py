@@ -18,8 +18,11 @@ An item the hub has not linked is first looked up by ``seller_sku`` and
 updated when found. New items go to ``POST /items`` with the account's
 ``listing_type`` (default ``gold_special``) and then their description;
 updates send only changed fields (title, pictures, attributes, description;
-price and stock stay with their own flows). A refusal is reported with
-Mercado Libre's causes.
+price and stock stay with their own flows). A variant added in the hub becomes
+a new variation of the item, and a variant's changed barcode its variation's
+``GTIN``, in the same ``PUT /items/{id}``, whose ``variations`` list every
+existing variation by id (Mercado Libre deletes those left out). A refusal is
+reported with Mercado Libre's causes.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from hub import ListingDraft, PlatformError, PushResult, json_object
+from hub import ListingDraft, PlatformError, PushResult, VariantDraft, json_object
 from hub_mercadolibre.client import MeliClient
 
 DEFAULT_LISTING_TYPE = "gold_special"
@@ -114,17 +117,41 @@ def _new_item(draft: ListingDraft, account_type: str, currency: str,
     if draft.variants:
         body["price"] = max(_price((v.price or draft.price).amount)  # type: ignore[union-attr]
                             for v in draft.variants)
-        body["variations"] = [{
-            "attribute_combinations": [{"name": k, "value_name": val} for k, val in v.options.items()],
-            "price": _price((v.price or draft.price).amount),  # type: ignore[union-attr]
-            "available_quantity": v.quantity or 0,
-            "attributes": [{"id": "SELLER_SKU", "value_name": v.sku},
-                           *([{"id": "GTIN", "value_name": v.barcode}] if v.barcode else [])]}
-            for v in draft.variants]
+        body["variations"] = [_new_variation(draft, v) for v in draft.variants]
     else:
         body["price"] = _price(draft.price.amount)  # type: ignore[union-attr]
         body["available_quantity"] = draft.quantity
     return body
+
+
+def _new_variation(draft: ListingDraft, variant: VariantDraft) -> dict[str, Any]:
+    """A variation as ``POST /items`` (or a ``PUT`` adding it to an item) takes it."""
+    return {"attribute_combinations": [{"name": k, "value_name": val} for k, val in variant.options.items()],
+            "price": _price((variant.price or draft.price).amount),  # type: ignore[union-attr]
+            "available_quantity": variant.quantity or 0,
+            "attributes": [{"id": "SELLER_SKU", "value_name": variant.sku},
+                           *([{"id": "GTIN", "value_name": variant.barcode}] if variant.barcode else [])]}
+
+
+def _variations(draft: ListingDraft, item: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, list[str]]:
+    """The ``variations`` of a ``PUT /items/{id}`` adding the hub's new variants and the changed
+    barcodes of existing ones (None when neither), and the new variants that have no price.
+    Every existing variation is listed (by id): Mercado Libre deletes the ones a ``variations``
+    list leaves out."""
+    existing = [str(v["id"]) for v in item.get("variations") or [] if v.get("id") is not None]
+    by_sku = _variation_ids(item)
+    for variant in draft.variants:  # linked by the hub, whatever SELLER_SKU the item shows
+        if variant.platform_variant_id in existing:
+            by_sku.setdefault(variant.sku, variant.platform_variant_id)
+    changed = {by_sku[v.sku]: v.barcode for v in draft.variants
+               if v.sku in by_sku and v.barcode and v.sends("barcode")}
+    fresh = [v for v in draft.variants if v.sku not in by_sku]
+    unpriced = [v.sku for v in fresh if (v.price or draft.price) is None]
+    if unpriced or (not changed and not fresh):
+        return None, unpriced
+    return [{"id": int(vid) if vid.isdigit() else vid,
+             **({"attributes": [{"id": "GTIN", "value_name": changed[vid]}]} if vid in changed else {})}
+            for vid in existing] + [_new_variation(draft, v) for v in fresh], []
 
 
 async def _find(client: MeliClient, sku: str) -> dict[str, Any] | None:
@@ -162,7 +189,7 @@ async def push_product(client: MeliClient, draft: ListingDraft) -> PushResult:
         found = await _find(client, draft.variants[0].sku if draft.variants else draft.sku)
         if found is not None:
             item_id = str(found["id"])
-            draft = draft.model_copy(update={"changed": None})
+            draft = draft.everything()
     problems = _problems(draft, required, creating=item_id is None)
     if problems:
         return PushResult.failed(draft.sku, f"Mercado Libre cannot list {draft.sku}: "
@@ -190,6 +217,16 @@ async def push_product(client: MeliClient, draft: ListingDraft) -> PushResult:
         body["pictures"] = [{"source": url} for url in draft.images]
     if any(draft.sends(n) for n in ("brand", "barcode", "attributes")):
         body["attributes"] = attributes
+    if draft.variants and draft.sends("variants"):  # new variations are created, changed ones updated
+        if found is None:
+            found = await client.get_object(f"/items/{item_id}", {"include_attributes": "all"}) or {}
+        variations, unpriced = _variations(draft, found)
+        if unpriced:
+            return PushResult.failed(draft.sku, f"Mercado Libre cannot add {', '.join(unpriced)} "
+                                     "to its item: no price (hub prices set SKU PRICE)",
+                                     retryable=False)
+        if variations is not None:
+            body["variations"] = variations
     try:
         item = await client.put(f"/items/{item_id}", body) if body else (
             found or await client.get_object(f"/items/{item_id}", {"include_attributes": "all"})
@@ -197,6 +234,9 @@ async def push_product(client: MeliClient, draft: ListingDraft) -> PushResult:
         if draft.sends("description"):
             await client.http.put(f"/items/{item_id}/description",
                                   json={"plain_text": draft.description or ""})
+        if "variations" in body and not {v.sku for v in draft.variants} <= set(_variation_ids(found or {})):
+            # the variations' SELLER_SKU (hence the new ones' ids) shows with include_attributes
+            item = await client.get_object(f"/items/{item_id}", {"include_attributes": "all"}) or item
     except PlatformError as exc:
         return PushResult.failed(draft.sku, f"Mercado Libre refused {draft.sku}: {exc.message}",
                                  retryable=False)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from hub import DataError, Money, Product, Variant, parse_decimal
+from hub import DataError, Money, Product, Variant, parse_datetime, parse_decimal
 
 SKU_ATTRIBUTE = "SELLER_SKU"
 BARCODE_ATTRIBUTE = "GTIN"
@@ -70,4 +70,7 @@ def map_product(payload: Mapping[str, Any]) -> Product:
         category=payload.get("category_name") or payload.get("category_id") or None,
         price=money, quantity=_quantity(payload.get("available_quantity")),
         barcode=attribute(payload.get("attributes"), BARCODE_ATTRIBUTE),
+        # when the seller last changed the item: the products flow's "newer change wins"
+        updated_at=parse_datetime(payload["last_updated"], field="last_updated")
+        if payload.get("last_updated") else None,
         variants=variants, raw=dict(payload))

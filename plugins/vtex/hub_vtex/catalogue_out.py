@@ -15,7 +15,8 @@ is refused before any request, naming what to set, when it lacks:
 ``PUT`` replaces a product or SKU, so an update sends the whole record, and
 only when one of its fields changed. EANs, images (``/file``) and
 specifications (attributes on the product, options on each SKU, under the
-group ``Hub``) are sent only when they changed.
+group ``Hub``) are sent only when they changed, SKU by SKU: a change to one
+variant (its barcode, say) writes that SKU only.
 """
 
 from __future__ import annotations
@@ -25,12 +26,11 @@ from typing import Any
 
 import httpx
 
-from hub import DataError, ListingDraft, PushResult, json_object
+from hub import DataError, ListingDraft, PushResult, VariantDraft, json_object
 from hub_vtex.client import VtexClient, segment
 
 GROUP = "Hub"
 PRODUCT_FIELDS = ("name", "description", "brand", "category", "platform_category")
-SKU_FIELDS = ("name", "variants", "weight", "length", "width", "height")
 
 
 class Refusal(Exception):
@@ -102,13 +102,35 @@ async def _product_body(client: VtexClient, draft: ListingDraft) -> dict[str, An
     return body
 
 
-def _skus(draft: ListingDraft) -> list[tuple[str, str, dict[str, str], str | None, Any, str | None]]:
-    """(sku, name, options, barcode, weight, linked id) for each SKU the product has on VTEX."""
-    if not draft.variants:
-        return [(draft.sku, draft.name, {}, draft.barcode, draft.weight, draft.platform_variant_id)]
-    return [(v.sku, v.name or f"{draft.name} {' '.join(v.options.values())}", v.options, v.barcode,
-             v.weight if v.weight is not None else draft.weight, v.platform_variant_id)
-            for v in draft.variants]
+class SkuDraft:
+    """One VTEX SKU of a hub product: a variant, or the product itself when it has none."""
+
+    def __init__(self, draft: ListingDraft, variant: VariantDraft | None) -> None:
+        self.draft, self.variant = draft, variant
+        if variant is None:
+            self.sku, self.name, self.options = draft.sku, draft.name, {}
+            self.barcode, self.weight, self.linked = draft.barcode, draft.weight, draft.platform_variant_id
+        else:
+            self.sku, self.options, self.barcode = variant.sku, variant.options, variant.barcode
+            self.name = variant.name or f"{draft.name} {' '.join(variant.options.values())}"
+            self.weight = variant.weight if variant.weight is not None else draft.weight
+            self.linked = variant.platform_variant_id
+
+    def sends(self, name: str) -> bool:
+        """Whether this SKU's ``name`` (name, barcode, weight, options) changed: a variant's own
+        change, or the product's where the variant takes the product's value."""
+        draft, variant = self.draft, self.variant
+        if variant is None:
+            return draft.sends(name)
+        own = variant.sends(name)
+        inherited = (name == "name" and variant.name is None) or \
+            (name == "weight" and variant.weight is None)
+        return own or (inherited and draft.sends(name))
+
+
+def _skus(draft: ListingDraft) -> list[SkuDraft]:
+    """Each SKU the product has on VTEX."""
+    return [SkuDraft(draft, None)] if not draft.variants else [SkuDraft(draft, v) for v in draft.variants]
 
 
 async def push_product(client: VtexClient, draft: ListingDraft) -> PushResult:
@@ -130,7 +152,7 @@ async def _push(client: VtexClient, draft: ListingDraft) -> PushResult:
                             + segment(draft.sku))
         if found is not None:
             product_id = str(found["Id"])
-            draft = draft.model_copy(update={"changed": None})
+            draft = draft.everything()
     created = product_id is None
     if product_id is None:
         answer = await _send(client, "POST", "api/catalog/pvt/product",
@@ -145,34 +167,38 @@ async def _push(client: VtexClient, draft: ListingDraft) -> PushResult:
                         {"FieldName": name, "GroupName": GROUP, "RootLevelSpecification": False,
                          "FieldValues": [value]})
     variant_ids: dict[str, str] = {}
-    for sku, name, options, barcode, weight, linked in _skus(draft):
-        variant_ids[sku] = await _push_sku(client, draft, int(product_id), sku, name, options,
-                                           barcode, weight, linked, created)
+    for sku in _skus(draft):
+        variant_ids[sku.sku] = await _push_sku(client, draft, int(product_id), sku, created)
     return PushResult.ok(draft.sku, action="created" if created else "updated").model_copy(
         update={"platform_id": product_id, "variant_ids": variant_ids})
 
 
-async def _push_sku(client: VtexClient, draft: ListingDraft, product_id: int, sku: str, name: str,
-                    options: dict[str, str], barcode: str | None, weight: Any, linked: str | None,
+async def _push_sku(client: VtexClient, draft: ListingDraft, product_id: int, sku_draft: SkuDraft,
                     product_created: bool) -> str:
+    """Create or update one SKU, sending only what changed on it (a SKU whose variant did not
+    change is left alone)."""
+    sku, linked = sku_draft.sku, sku_draft.linked
     sku_id: str | None = linked
     new = False
     if sku_id is None and not product_created:
         found = await _find(client, f"api/catalog/pvt/stockkeepingunit?RefId={segment(sku)}")
         sku_id = str(found["Id"]) if found else None
     every = sku_id is None or linked is None  # a new or just-matched SKU gets everything
-    body = {"ProductId": product_id, "Name": name, "RefId": sku, "IsActive": True,
+    body = {"ProductId": product_id, "Name": sku_draft.name, "RefId": sku, "IsActive": True,
             "PackagedHeight": float(draft.height or 0), "PackagedLength": float(draft.length or 0),
-            "PackagedWidth": float(draft.width or 0), "PackagedWeightKg": float(weight or 0)}
+            "PackagedWidth": float(draft.width or 0),
+            "PackagedWeightKg": float(sku_draft.weight or 0)}
     if sku_id is None:
         answer = await _send(client, "POST", "api/catalog/pvt/stockkeepingunit", body)
         sku_id, new = str(json_object(answer, "SKU")["Id"]), True
-    elif every or any(draft.sends(n) for n in SKU_FIELDS):
+    elif every or any(sku_draft.sends(n) for n in ("name", "weight")) or \
+            any(draft.sends(n) for n in ("length", "width", "height")):
         await _send(client, "PUT", f"api/catalog/pvt/stockkeepingunit/{segment(sku_id)}", body)
+    barcode, options = sku_draft.barcode, sku_draft.options
     if not sku_id:
         raise DataError(f"VTEX gave no id for SKU {sku}")
     base = f"api/catalog/pvt/stockkeepingunit/{segment(sku_id)}"
-    if barcode and (every or draft.sends("barcode") or draft.sends("variants")):
+    if barcode and (every or sku_draft.sends("barcode")):
         if not new:
             await _send(client, "DELETE", f"{base}/ean")
         await _send(client, "POST", f"{base}/ean/{segment(barcode)}")
@@ -182,7 +208,7 @@ async def _push_sku(client: VtexClient, draft: ListingDraft, product_id: int, sk
         for index, url in enumerate(draft.images):
             await _send(client, "POST", f"{base}/file", {"IsMain": index == 0, "Url": url,
                                                          "Name": f"{sku}-{index + 1}", "Label": ""})
-    if options and (every or draft.sends("variants")):
+    if options and (every or sku_draft.sends("options")):
         for field, value in options.items():
             await _send(client, "PUT", f"{base}/specificationvalue",
                         {"FieldName": field, "GroupName": GROUP, "RootLevelSpecification": False,

@@ -4,10 +4,11 @@ A product the hub has not linked is first looked up by SKU (``GET
 /products?sku=``): when the store has it, it is updated, so a listing is never
 duplicated. Creating and updating both go through ``POST /products/batch``;
 a variable product's variations go in one ``POST
-/products/{id}/variations/batch`` holding their creates and updates. Only the
-fields the hub says changed are sent. The store's answer is checked item by
-item: an echoed ``error`` fails the product with WooCommerce's message (a
-duplicated SKU or GTIN is not retried).
+/products/{id}/variations/batch`` holding their creates and the updates of
+the variations that changed (a variant's barcode change sends that variation's
+``global_unique_id`` only). Only the fields the hub says changed are sent.
+The store's answer is checked item by item: an echoed ``error`` fails the
+product with WooCommerce's message (a duplicated SKU or GTIN is not retried).
 """
 
 from __future__ import annotations
@@ -71,21 +72,27 @@ def product_body(draft: ListingDraft, create: bool) -> dict[str, Any]:
         body["images"] = [{"src": url} for url in draft.images]
     if sends("platform_category") and draft.platform_category and draft.platform_category.isdigit():
         body["categories"] = [{"id": int(draft.platform_category)}]
-    if any(sends(n) for n in ("brand", "attributes", "variants")):
+    if any(sends(n) for n in ("brand", "attributes")) or (sends("variants") and any(
+            v.sends("options") for v in draft.variants)):  # the variation options are listed here
         body["attributes"] = _attributes(draft)
     if sends("price") and draft.price is not None and not draft.variants:
         body["regular_price"] = format(draft.price.amount, "f")
     return body
 
 
-def variation_body(variant: VariantDraft) -> dict[str, Any]:
-    body: dict[str, Any] = {"sku": variant.sku,
-                            "attributes": [{"name": k, "option": v} for k, v in variant.options.items()]}
-    if variant.barcode:
+def variation_body(variant: VariantDraft, create: bool = True) -> dict[str, Any]:
+    """A variation's fields: all of them on a create, else those ``variant.changed`` names."""
+    def sends(name: str) -> bool:
+        return create or variant.sends(name)
+
+    body: dict[str, Any] = {"sku": variant.sku} if sends("sku") else {}
+    if sends("options"):
+        body["attributes"] = [{"name": k, "option": v} for k, v in variant.options.items()]
+    if sends("barcode") and variant.barcode:
         body["global_unique_id"] = variant.barcode
-    if variant.weight is not None:
+    if sends("weight") and variant.weight is not None:
         body["weight"] = str(variant.weight)
-    if variant.price is not None:
+    if sends("price") and variant.price is not None:
         body["regular_price"] = format(variant.price.amount, "f")
     return body
 
@@ -124,7 +131,7 @@ async def push_products(client: WooClient, drafts: list[ListingDraft]) -> list[P
         for i in unlinked:
             if drafts[i].sku in found:  # matched by SKU: bring the whole listing in line
                 ids[i] = found[drafts[i].sku]
-                drafts[i] = drafts[i].model_copy(update={"changed": None})
+                drafts[i] = drafts[i].everything()
     creates = [(i, product_body(d, create=True)) for i, d in enumerate(drafts) if ids[i] is None]
     updates = [(i, {"id": ids[i], **body}) for i, d in enumerate(drafts) if ids[i] is not None
                and (body := product_body(d, create=False))]
@@ -172,20 +179,24 @@ async def _push_variations(client: WooClient, draft: ListingDraft, product_id: i
         for item in json_list(response, "GET variations"):
             if isinstance(item, Mapping) and item.get("sku"):
                 variant_ids.setdefault(str(item["sku"]), str(item["id"]))
-    creates = [variation_body(v) for v in draft.variants if v.sku not in variant_ids]
-    updates = [{"id": int(variant_ids[v.sku]), **variation_body(v)} for v in draft.variants
-               if v.sku in variant_ids]
+    new = [v for v in draft.variants if v.sku not in variant_ids]
+    # only the variations that changed, with only their changed fields
+    changed = [v for v in draft.variants if v.sku in variant_ids and v.changed != []]
+    creates = [variation_body(v) for v in new]
+    updates = [{"id": int(variant_ids[v.sku]), **variation_body(v, create=False)} for v in changed]
+    if not creates and not updates:
+        return None
     endpoint = f"products/{product_id}/variations/batch"
     response = await client.post(f"{API}/{endpoint}", {"create": creates, "update": updates})
     answer = json_object(response, f"POST {endpoint}")
     problems = []
     echoes = [*(answer.get("create") or []), *(answer.get("update") or [])]
-    for body, echo in zip([*creates, *updates], echoes, strict=False):
-        refused = _refused(body["sku"], echo) if isinstance(echo, Mapping) else None
+    for variant, echo in zip([*new, *changed], echoes, strict=False):
+        refused = _refused(variant.sku, echo) if isinstance(echo, Mapping) else None
         if refused:
             problems.append(refused.error or "")
         elif isinstance(echo, Mapping) and echo.get("id"):
-            variant_ids[body["sku"]] = str(echo["id"])
+            variant_ids[variant.sku] = str(echo["id"])
     if problems:
         return PushResult.failed(draft.sku, "; ".join(problems), retryable=False)
     return None

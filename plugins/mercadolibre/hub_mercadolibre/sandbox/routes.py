@@ -16,7 +16,8 @@
 * ``GET /users/{id}/items/search`` (``offset``+``limit`` <= 1000, else
   ``search_type=scan`` with ``scroll_id``), ``GET /items?ids=`` (<= 20),
   ``GET /items/{id}``, ``PUT /items/{id}`` (``available_quantity``, ``price``,
-  ``variations``: variations left out are deleted), ``GET /categories/{id}``;
+  ``variations``: variations left out are deleted, one without ``id`` is added, one with
+  ``attributes`` has them replaced by id), ``GET /categories/{id}``;
 * ``GET|POST|DELETE /seller-promotions/items/{id}?app_version=v2`` (PRICE_DISCOUNT).
 
 Every API route but the login page and categories needs ``Authorization:
@@ -50,7 +51,7 @@ from hub.sandbox import (
     time_param,
 )
 from hub_mercadolibre.sandbox import catalogue_out
-from hub_mercadolibre.sandbox.catalog import CATEGORIES
+from hub_mercadolibre.sandbox.catalog import CATEGORIES, _attribute
 from hub_mercadolibre.sandbox.forms import (
     MAX_FISCAL_DOCUMENTS,
     error,
@@ -492,14 +493,23 @@ def update_item(item: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(listed, list):
             raise Refused(error(400, "bad_request", "variations must be a list"))
         existing = {v["id"]: v for v in item["variations"]}
-        kept = []
+        kept: list[dict[str, Any]] = []
         for entry in listed:
+            if isinstance(entry, dict) and "id" not in entry:  # no id: a new variation
+                kept.append(_new_variation(item, entry, kept))
+                continue
             variation = existing.get(entry.get("id")) if isinstance(entry, dict) else None
             if variation is None:
                 raise Refused(error(400, "item.variations.invalid",
                                     f"Variation {entry} not found in item {item['id']}"))
             _set_quantity(variation, entry)
             _set_price(variation, entry)
+            if isinstance(entry.get("attributes"), list):  # a variation's own attributes (GTIN...)
+                given = {a["id"]: a for a in entry["attributes"] if isinstance(a, dict) and a.get("id")}
+                variation["attributes"] = [a for a in variation.get("attributes") or []
+                                           if a.get("id") not in given] + [
+                    _attribute(a["id"], a.get("name") or a["id"], str(a.get("value_name")))
+                    for a in given.values()]
             kept.append(variation)
         item["variations"] = kept  # variations left out of the list are deleted
     if "available_quantity" in body:
@@ -518,6 +528,37 @@ def update_item(item: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     item["status"] = "active" if active else "paused"
     item["sub_status"] = [] if active else ["out_of_stock"]
     return item
+
+
+def _new_variation(item: dict[str, Any], entry: dict[str, Any],
+                   listed: list[dict[str, Any]]) -> dict[str, Any]:
+    """A variation added by ``PUT /items/{id}`` (an entry without ``id``), checked as Mercado
+    Libre does: its attribute_combinations given and unlike the other variations', a price."""
+    combos = entry.get("attribute_combinations")
+    if not isinstance(combos, list) or not combos:
+        raise Refused(error(400, "item.variations.attribute_combinations.required",
+                            "A new variation needs attribute_combinations"))
+    def key(combinations: list[dict[str, Any]]) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted((str(c.get("name") or c.get("id")), str(c.get("value_name")))
+                            for c in combinations))
+    if key(combos) in {key(v.get("attribute_combinations") or []) for v in listed}:
+        raise Refused(error(400, "item.variations.attribute_combinations.duplicated",
+                            "two variations have the same attribute_combinations"))
+    ids = [int(v["id"]) for v in item["variations"] + listed if str(v["id"]).isdigit()]
+    variation: dict[str, Any] = {
+        "id": max(ids, default=180000000000 + int(str(item["id"])[3:] or 0) * 100) + 1,
+        "price": item["price"], "available_quantity": 0, "sold_quantity": 0, "picture_ids": [],
+        "seller_custom_field": None,
+        "attribute_combinations": [{"id": c.get("id") or str(c.get("name")).upper(),
+                                    "name": c.get("name") or c.get("id"), "value_id": None,
+                                    "value_name": c.get("value_name")} for c in combos],
+        "attributes": [_attribute(a["id"], a.get("name") or a["id"], str(a.get("value_name")))
+                       for a in entry.get("attributes") or [] if isinstance(a, dict) and a.get("id")]}
+    if "price" not in entry:
+        raise Refused(error(400, "item.variations.price.required", "A new variation needs a price"))
+    _set_price(variation, entry)
+    _set_quantity(variation, entry)
+    return variation
 
 
 def _set_quantity(target: dict[str, Any], entry: dict[str, Any]) -> None:

@@ -133,6 +133,8 @@ class ShopifySandbox(Sandbox):
         self.throttled = 0
         self.uninstalled = 0  # DELETE api_permissions/current calls that uninstalled the app
         self.requested_costs: list[int] = []
+        self.mutations = 0
+        """GraphQL mutations received (writes: reads are POSTs too), for tests counting writes."""
         self.site_url = "http://127.0.0.1"
         self.drift_hook = Drift(self.options.drift_page)
         self._pages: dict[str | None, int] = {None: 0}
@@ -347,6 +349,8 @@ class ShopifySandbox(Sandbox):
         if problems:
             return JSONResponse({"errors": [p.formatted for p in problems]}, headers=headers)
         operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+        if operation.operation.value == "mutation":
+            self.mutations += 1
         calculator = CostCalculator(schema, operation, variables)
         requested = calculator.requested()
         self.requested_costs.append(requested)
