@@ -224,3 +224,26 @@ def _core(row: Any) -> Any:
     from hub.settings import SettingsView
 
     return SettingsView(CORE_SCHEMA, row.settings or {}).core
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_killed_while_idle_is_replaced_not_an_error(
+        pg_app: HubApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers ping only connections idle a while (not at every checkout); a dead one is replaced."""
+    from sqlalchemy import text
+
+    from hub.core.storage import db as storage
+
+    engine = pg_app.db.engine
+    with engine.connect() as conn:
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    with engine.connect() as conn:  # in steady use: the same connection, no ping needed
+        assert conn.execute(text("SELECT pg_backend_pid()")).scalar() == pid
+    other = storage.create_engine_or_explain(pg_app.config.database_url)
+    with other.connect() as conn:  # the server drops it, as a restart would
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    other.dispose()
+    monkeypatch.setattr(storage, "PING_AFTER_IDLE", 0.0)  # it has been idle long enough
+    with engine.connect() as conn:
+        fresh = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    assert fresh != pid
