@@ -203,3 +203,39 @@ def compare(accounts: int, seconds: float, interval: int, workers: list[int]) ->
     for count in workers:
         figures += run(accounts, seconds, interval, count)
     return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.distributed --accounts 2000 --interval 60 --seconds 60 --workers 1 2 3``.
+
+    One size at a time, printed as JSON (the full scenario of ``dev.py bench`` is
+    long; this picks the size the machine at hand allows).
+    """
+    import argparse
+    import json
+    from dataclasses import asdict
+
+    parser = argparse.ArgumentParser(prog="python -m bench.distributed", description=main.__doc__)
+    parser.add_argument("--accounts", type=int, default=1000)
+    parser.add_argument("--interval", type=int, default=60, help="seconds between an account's runs")
+    parser.add_argument("--seconds", type=float, default=60, help="measured window after the warm-up")
+    parser.add_argument("--workers", type=int, nargs="+", default=[3])
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--single", action="store_true",
+                        help="also today's single daemon on SQLite at the same load")
+    args = parser.parse_args(argv)
+    figures: list[Figure] = []
+    if args.single:
+        from bench import scale
+
+        figures += scale.run(accounts=args.accounts, seconds=args.seconds, interval=args.interval)
+    for count in args.workers:
+        figures += run(args.accounts, args.seconds, args.interval, count, concurrency=args.concurrency)
+        print(json.dumps([asdict(f) for f in figures[-2:]], indent=1, default=str), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
