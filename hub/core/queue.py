@@ -120,6 +120,8 @@ class Queue:
                                          min_size=1, max_size=max(2, pool_size))
         self.procrastinate: procrastinate.App = lib.App(connector=connector)
         self.tasks: dict[str, Any] = {}
+        self.busy: dict[int, int] = {}
+        """Account id -> jobs of it running in this process."""
         for job in job_registry.JOBS.values():
             self.tasks[job.flow] = self._task(job)
 
@@ -208,9 +210,17 @@ class Queue:
                 log.info("account %s is gone, disabled or paused; %s skipped", account_id, flow)
                 return
             name = row.name
-        with acting_as(principal_of(actor)):
-            await run_logged(name or "*", flow, lambda: job.run(self.app, name, self.stop),
-                             reraise=True)
+        self.busy[account_id] = self.busy.get(account_id, 0) + 1
+        try:
+            with acting_as(principal_of(actor)):
+                await run_logged(name or "*", flow, lambda: job.run(self.app, name, self.stop),
+                                 reraise=True)
+        finally:
+            self.busy[account_id] -= 1
+            if not self.busy[account_id]:  # its last job here: no socket kept until it comes back
+                del self.busy[account_id]
+                if not job.hub_wide:
+                    await self.app.accounts.release_connections(account_id)
 
     async def recover_stalled(self) -> int:
         """Put back the running jobs of workers silent for ``stalled_seconds``; how many were.
