@@ -41,6 +41,14 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
 
 
+def _runqueue_seconds(pid: int) -> float:
+    """Seconds the process was ready to run but waited for a CPU (``/proc/PID/schedstat``)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def _peak_rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -138,6 +146,8 @@ def run(accounts: int, seconds: float, interval: int, workers: int, *,
                 store = _sandbox_pid()
                 store0 = _cpu_seconds(store) if store else 0.0
                 cpu0 = {p.pid: _cpu_seconds(p.pid) for p in procs}
+                wait0 = {p.pid: _runqueue_seconds(p.pid) for p in procs}
+                load0 = os.getloadavg()[0]
                 pg0 = sum(_cpu_seconds(pid) for pid in pg)
                 t0 = time.time()
                 since = cluster.scalar("SELECT now()")
@@ -148,6 +158,8 @@ def run(accounts: int, seconds: float, interval: int, workers: int, *,
                     time.sleep(1)
                 wall = time.time() - t0
                 cpu = {p.pid: (_cpu_seconds(p.pid) - cpu0[p.pid]) / wall * 100 for p in procs}
+                waited = {p.pid: (_runqueue_seconds(p.pid) - wait0[p.pid]) / wall * 100 for p in procs}
+                load = (load0 + os.getloadavg()[0]) / 2
                 pg_cpu = (sum(_cpu_seconds(pid) for pid in pg) - pg0) / wall * 100
                 store_cpu = (_cpu_seconds(store) - store0) / wall * 100 if store else None
                 rss = {p.pid: _peak_rss_mb(p.pid) for p in procs}
@@ -178,6 +190,9 @@ def run(accounts: int, seconds: float, interval: int, workers: int, *,
                "lag_max_s": round(lags[-1], 3) if lags else None,
                "daemon_cpu_pct": round(cpu[procs[0].pid], 1),
                "worker_cpu_pct": [round(cpu[p.pid], 1) for p in procs[1:]],
+               # ready to run but no CPU free: the machine, not the hub, is what they waited for
+               "worker_runqueue_wait_pct": [round(waited[p.pid], 1) for p in procs[1:]],
+               "machine_load_avg": round(load, 1), "machine_cpus": os.cpu_count(),
                "daemon_rss_mb": round(rss[procs[0].pid], 1),
                "worker_rss_mb": [round(rss[p.pid], 1) for p in procs[1:]],
                "postgres_cpu_pct": round(pg_cpu, 1),
@@ -203,3 +218,39 @@ def compare(accounts: int, seconds: float, interval: int, workers: list[int]) ->
     for count in workers:
         figures += run(accounts, seconds, interval, count)
     return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.distributed --accounts 2000 --interval 60 --seconds 60 --workers 1 2 3``.
+
+    One size at a time, printed as JSON (the full scenario of ``dev.py bench`` is
+    long; this picks the size the machine at hand allows).
+    """
+    import argparse
+    import json
+    from dataclasses import asdict
+
+    parser = argparse.ArgumentParser(prog="python -m bench.distributed", description=main.__doc__)
+    parser.add_argument("--accounts", type=int, default=1000)
+    parser.add_argument("--interval", type=int, default=60, help="seconds between an account's runs")
+    parser.add_argument("--seconds", type=float, default=60, help="measured window after the warm-up")
+    parser.add_argument("--workers", type=int, nargs="+", default=[3])
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--single", action="store_true",
+                        help="also today's single daemon on SQLite at the same load")
+    args = parser.parse_args(argv)
+    figures: list[Figure] = []
+    if args.single:
+        from bench import scale
+
+        figures += scale.run(accounts=args.accounts, seconds=args.seconds, interval=args.interval)
+    for count in args.workers:
+        figures += run(args.accounts, args.seconds, args.interval, count, concurrency=args.concurrency)
+        print(json.dumps([asdict(f) for f in figures[-2:]], indent=1, default=str), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

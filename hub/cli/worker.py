@@ -39,7 +39,7 @@ def _queue_app() -> HubApp:
 
 
 @click.command("worker")
-@click.option("--concurrency", type=click.IntRange(1, 256), default=4, show_default=True,
+@click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True,
               envvar="HUB_WORKER_CONCURRENCY", help="Jobs run at once by this process.")
 @click.option("--queues", default="", envvar="HUB_WORKER_QUEUES",
               help="Comma-separated queues to take jobs from (default: all).")

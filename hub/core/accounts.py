@@ -419,6 +419,19 @@ class AccountService:
             return False
         return False
 
+    async def release_connections(self, account_id: int) -> None:
+        """Close the live account's HTTP clients (their sockets), keeping the account itself.
+
+        Its limiters, token refresher and plugin memo stay; the next request opens a
+        new client. A worker calls this when an account's last running job ends: its
+        next job may run on another worker minutes later, and a socket kept per
+        account it ever ran would pile up to one per account (thousands of file
+        descriptors in CLOSE_WAIT once the platform closed them).
+        """
+        live = self._live.get(account_id)
+        if live is not None:
+            await live.aclose()
+
     def forget(self, account_id: int) -> None:
         """Drop the cached live account (settings or credentials changed)."""
         self._drop(account_id)

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import logging
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     import psycopg
 
     from hub.core.app import HubApp
+    from hub.core.principals import Principal
 
 log = logging.getLogger("hub.worker")
 
@@ -48,6 +50,22 @@ TASK_PREFIX = "hub:"
 STALLED_SECONDS = 30.0
 """A worker whose heartbeat is older than this is dead; its running jobs are put back."""
 HEARTBEAT_SECONDS = 10.0
+
+
+def principal_of(actor: str | None) -> Principal | None:
+    """The principal an ``actor`` string names (``user:NAME``, ``api_key:NAME``), for the record only.
+
+    Its role is not carried: a job does what its flow does whoever deferred it;
+    the actor only names who asked, in run history.
+    """
+    if not actor:
+        return None
+    from hub.core.principals import Principal, Role
+
+    kind, _, name = actor.partition(":")
+    if kind not in ("user", "api_key") or not name:
+        return None
+    return Principal(name=name, kind=kind, role=Role.VIEWER)  # type: ignore[arg-type]
 
 
 def conninfo(database_url: str) -> str:
@@ -102,32 +120,83 @@ class Queue:
                                          min_size=1, max_size=max(2, pool_size))
         self.procrastinate: procrastinate.App = lib.App(connector=connector)
         self.tasks: dict[str, Any] = {}
+        self.busy: dict[int, int] = {}
+        """Account id -> jobs of it running in this process."""
         for job in job_registry.JOBS.values():
             self.tasks[job.flow] = self._task(job)
 
     def _task(self, job: job_registry.Job) -> Any:
-        async def run(account_id: int) -> None:
-            await self.run_job(job.flow, account_id)
+        async def run(account_id: int, actor: str | None = None) -> None:
+            await self.run_job(job.flow, account_id, actor=actor)
 
         run.__name__ = run.__qualname__ = f"hub_{job.flow.replace('-', '_')}"
         return self.procrastinate.task(name=TASK_PREFIX + job.flow, queue=job.queue)(run)
 
     # --- deferring (the scheduling daemon) ------------------------------------------------
-    async def defer(self, flow: str, account_id: int) -> bool:
-        """Queue one run of ``flow`` for the account; False when one is already waiting."""
+    async def defer(self, flow: str, account_id: int, *, actor: str | None = None) -> bool:
+        """Queue one run of ``flow`` for the account; False when one is already waiting.
+
+        ``actor`` (``user:NAME``, ``api_key:NAME``; default: the principal acting
+        here, if any) travels in the job's arguments: the run it starts records it.
+        """
+        return bool(await self.defer_many([(flow, account_id)], actor=actor))
+
+    def _job(self, flow: str, account_id: int, actor: str | None) -> Any:
+        kwargs: dict[str, Any] = {"account_id": account_id}
+        if actor:
+            kwargs["actor"] = actor
+        lock = lock_name(flow, account_id)
+        return self.tasks[flow].configure(lock=lock, queueing_lock=lock, task_kwargs=kwargs).job
+
+    async def defer_many(self, due: Iterable[tuple[str, int]], *,
+                         actor: str | None = None) -> list[tuple[str, int]]:
+        """Queue one run of each ``(flow, account id)``, in one round trip; those queued.
+
+        A pair whose job is already waiting (its queueing lock) is skipped, not an
+        error: when none is waiting (the usual case) this is one statement; when
+        some are, one more query finds them and the others go in one statement.
+        """
         from procrastinate.exceptions import AlreadyEnqueued
 
-        lock = lock_name(flow, account_id)
-        try:
-            await self.tasks[flow].configure(lock=lock, queueing_lock=lock).defer_async(
-                account_id=account_id)
-        except AlreadyEnqueued:
-            return False
-        return True
+        if actor is None:
+            from hub.core.principals import acting, actor_of
+
+            principal = acting()
+            actor = actor_of(principal)[:120] if principal is not None else None
+        wanted = list(dict.fromkeys(due))
+        jobs = [self._job(flow, account_id, actor) for flow, account_id in wanted]
+        if not jobs:
+            return []
+        manager = self.procrastinate.job_manager
+        with contextlib.suppress(AlreadyEnqueued):
+            await manager.batch_defer_jobs_async(jobs)
+            return wanted
+        rows = await self.procrastinate.connector.execute_query_all_async(
+            "SELECT queueing_lock FROM procrastinate_jobs "
+            "WHERE status = 'todo' AND queueing_lock = ANY(%(locks)s)",
+            locks=[job.queueing_lock for job in jobs])
+        waiting = {row["queueing_lock"] for row in rows}
+        fresh = [(key, job) for key, job in zip(wanted, jobs, strict=True)
+                 if job.queueing_lock not in waiting]
+        if not fresh:
+            return []
+        with contextlib.suppress(AlreadyEnqueued):
+            await manager.batch_defer_jobs_async([job for _, job in fresh])
+            return [key for key, _ in fresh]
+        queued = []  # another process deferred one meanwhile: one at a time
+        for key, job in fresh:
+            with contextlib.suppress(AlreadyEnqueued):
+                await manager.defer_job_async(job)
+                queued.append(key)
+        return queued
 
     # --- running (the worker) -------------------------------------------------------------
-    async def run_job(self, flow: str, account_id: int) -> None:
-        """Run the registered job for the account, logged as the daemon logs it."""
+    async def run_job(self, flow: str, account_id: int, *, actor: str | None = None) -> None:
+        """Run the registered job for the account, logged as the daemon logs it.
+
+        ``actor``: who deferred it (``kind:NAME``); the runs it writes record it.
+        """
+        from hub.core.principals import acting_as
         from hub.core.scheduler import run_logged
 
         job = job_registry.JOBS[flow]
@@ -146,8 +215,17 @@ class Queue:
                 log.info("the %s flow is off for account %s; %s skipped", job.switch, row.name, flow)
                 return
             name = row.name
-        await run_logged(name or "*", flow, lambda: job.run(self.app, name, self.stop),
-                         reraise=True)
+        self.busy[account_id] = self.busy.get(account_id, 0) + 1
+        try:
+            with acting_as(principal_of(actor)):
+                await run_logged(name or "*", flow, lambda: job.run(self.app, name, self.stop),
+                                 reraise=True)
+        finally:
+            self.busy[account_id] -= 1
+            if not self.busy[account_id]:  # its last job here: no socket kept until it comes back
+                del self.busy[account_id]
+                if not job.hub_wide:
+                    await self.app.accounts.release_connections(account_id)
 
     async def recover_stalled(self) -> int:
         """Put back the running jobs of workers silent for ``stalled_seconds``; how many were.

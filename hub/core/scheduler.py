@@ -47,6 +47,8 @@ RESCAN_SECONDS = 60
 RETENTION_DAYS = 90
 PRUNE_SECONDS = 24 * 3600
 LEADER_SECONDS = 2.0
+FLUSH_SECONDS = 0.25
+"""Distributed mode: jobs falling due within this window are queued in one statement."""
 """How often a daemon in distributed mode checks (or tries to take) the scheduling lock."""
 
 CORE_SCHEMA = {spec.name: spec for spec in CORE_SETTINGS}
@@ -75,6 +77,9 @@ class Daemon:
         self.leader_held = False
         self.marks: dict[tuple[str, int], datetime] = {}
         self.ids: dict[str, int] = {}
+        self.due: dict[tuple[str, int], str] = {}
+        """Jobs due since the last :meth:`flush`: (flow, account id) -> account name."""
+        self.flushing: asyncio.Task[int] | None = None
         if app.config.executor == "procrastinate":
             from hub.core.queue import Leader, Queue
 
@@ -129,6 +134,8 @@ class Daemon:
             log.info("finishing %d running job(s)", len(self.running))
             await asyncio.gather(*self.running, return_exceptions=True)
         self.scheduler.shutdown(wait=False)
+        if self.flushing is not None:
+            await self.flushing  # the jobs already due are queued, not dropped
         if leading is not None and self.queue is not None and self.leader is not None:
             await leading
             await self.leader.close()
@@ -229,22 +236,46 @@ class Daemon:
         return max(first, last + timedelta(seconds=every)) if last is not None else first
 
     async def _defer(self, name: str, flow: str, account_id: int) -> None:
+        """A job is due: queue it with the others due in the same :data:`FLUSH_SECONDS` (:meth:`flush`)."""
         if self.stop_event.is_set() or self.queue is None or not self.leader_held:
             return  # a standby daemon keeps its clock but defers nothing
+        self.due[(flow, account_id)] = name
+        if self.flushing is None or self.flushing.done():
+            self.flushing = asyncio.create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> int:
+        queued = 0
+        while self.due:  # what fell due while a flush was waiting on the database goes next
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop_event.wait(), FLUSH_SECONDS)
+            queued += await self.flush()
+        return queued
+
+    async def flush(self) -> int:
+        """Queue every job due since the last flush (one statement), save their marks (one); how many queued.
+
+        Jobs already waiting are skipped by their queueing lock. The database away:
+        the jobs are logged and dropped, their next tick queues them again.
+        """
+        due, self.due = self.due, {}
+        if not due or self.queue is None or not self.leader_held:
+            return 0
         try:
-            queued = await self.queue.defer(flow, account_id)
+            queued = await self.queue.defer_many(list(due))
         except Exception as exc:  # the database is away: the next tick tries again
-            log.error("%s %s: could not queue the job: %s", name, flow, type(exc).__name__,
-                      extra={"account": name, "flow": flow})
-            return
-        at = self.marks[(flow, account_id)] = datetime.now(UTC)
-        try:  # saved at once: a daemon killed now and restarted resumes after this deferral
-            with self.app.db.session() as s:
-                s.merge(JobMark(flow=flow, account_id=account_id, deferred_at=at))
+            log.error("could not queue %d job(s): %s", len(due), type(exc).__name__)
+            return 0
+        at = datetime.now(UTC)
+        for key in due:
+            self.marks[key] = at
+        try:  # saved at once: a daemon killed now and restarted resumes after these deferrals
+            save_marks(self.app, list(due), at)
         except Exception as exc:
-            log.warning("%s %s: could not save the deferral time: %s", name, flow, type(exc).__name__)
-        if not queued:
-            log.debug("%s %s: a job is already waiting; not queued again", name, flow)
+            log.warning("could not save the deferral time of %d job(s): %s", len(due),
+                        type(exc).__name__)
+        if len(queued) < len(due):
+            log.debug("%d job(s) already waiting; not queued again", len(due) - len(queued))
+        return len(queued)
 
     async def _lead(self) -> None:
         """Hold (or wait for) the scheduling lock, checking it every :data:`LEADER_SECONDS`."""
@@ -275,6 +306,20 @@ class Daemon:
         with self.app.db.session() as s:
             self.marks = {(m.flow, m.account_id): m.deferred_at for m in s.exec(select(JobMark))}
             self.ids = {row.name: row.id or 0 for row in self.app.accounts.rows()}
+
+
+def save_marks(app: HubApp, due: list[tuple[str, int]], at: datetime) -> None:
+    """Record ``at`` as the last deferral of each ``(flow, account id)``, in one statement (PostgreSQL)."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    if not due:
+        return
+    statement = insert(JobMark).values([{"flow": flow, "account_id": account_id, "deferred_at": at}
+                                        for flow, account_id in due])
+    statement = statement.on_conflict_do_update(index_elements=["flow", "account_id"],
+                                                set_={"deferred_at": statement.excluded.deferred_at})
+    with app.db.session() as s:
+        s.execute(statement)
 
 
 async def run_logged(name: str, flow: str, factory: Callable[[], Awaitable[Any]], *,

@@ -146,3 +146,109 @@ def test_workers_list_shows_alive_and_stalled_workers_and_the_queue(
     data = result.json()
     assert [w["alive"] for w in data["workers"]] == [True, False]
     assert data["queue"] == {"waiting": 0, "running": 0, "oldest_wait_seconds": 0.0}
+
+
+@pytest.mark.postgres
+def test_defer_many_queues_what_is_due_in_one_go_skips_the_waiting_and_carries_the_actor(
+        pg_app: HubApp, fake: FakePlatform) -> None:
+    from hub.core.principals import Principal, Role, acting_as
+    from hub.core.queue import Queue
+
+    app = pg_app
+    ids = [app.accounts.add("fakeshop", name, SETTINGS).id or 0 for name in ("a", "b", "c")]
+    fake.add(make_order(1))
+
+    async def scenario() -> tuple[list[Any], list[Any], list[Any]]:
+        queue = Queue(app)
+        async with queue.procrastinate.open_async():
+            await queue.defer("orders", ids[0])  # a scheduled one already waits for account a
+            with acting_as(Principal("ana", "user", Role.OPERATOR)):
+                queued = await queue.defer_many([("orders", i) for i in ids])
+            rows = await queue.procrastinate.connector.execute_query_all_async(
+                "SELECT task_name, args FROM procrastinate_jobs ORDER BY id")
+            again = await queue.defer_many([("orders", i) for i in ids])  # all waiting now
+            for row in rows:  # what a worker does with each job: the task with the job's arguments
+                live = app.accounts.open(app.accounts.row_by_id(row["args"]["account_id"]))
+                live.client("https://s.example.com")  # as a platform's job opens one
+                await queue.tasks[row["task_name"].removeprefix("hub:")](**row["args"])
+                assert not live.runtime.clients, "its clients (sockets) closed once its job ended"
+                assert app.accounts.open(app.accounts.row_by_id(row["args"]["account_id"])) is live
+        await app.accounts.aclose()
+        return queued, again, [row["args"] for row in rows]
+
+    queued, again, args = asyncio.run(scenario())
+    assert queued == [("orders", ids[1]), ("orders", ids[2])]
+    assert again == []
+    assert args == [{"account_id": ids[0]}, {"account_id": ids[1], "actor": "user:ana"},
+                    {"account_id": ids[2], "actor": "user:ana"}]
+    with app.db.session() as s:
+        runs = {run.account_id: run.actor for run in s.exec(select(SyncRun))}
+    assert runs == {ids[0]: None, ids[1]: "user:ana", ids[2]: "user:ana"}, "run history names who asked"
+
+
+@pytest.mark.postgres
+def test_the_daemon_queues_the_jobs_due_together_and_saves_their_marks(pg_app: HubApp) -> None:
+    from hub.core.storage.schedule import JobMark
+
+    app = pg_app
+    for name in ("a", "b", "c"):
+        app.accounts.add("fakeshop", name, SETTINGS)
+
+    async def scenario() -> tuple[int, int, int]:
+        daemon = Daemon(app)
+        assert daemon.queue is not None
+        await daemon.queue.procrastinate.open_async()
+        try:
+            daemon.leader_held = True
+            daemon.sync_jobs()
+            for job in daemon.scheduler.get_jobs():
+                await job.func(*job.args)  # every account's jobs fall due at once
+            assert daemon.flushing is not None
+            first = await daemon.flushing
+            for job in daemon.scheduler.get_jobs():
+                await job.func(*job.args)  # due again before a worker took them: nothing doubles
+            second = await daemon.flushing
+            waiting = await daemon.queue.procrastinate.connector.execute_query_one_async(
+                "SELECT count(*) AS n FROM procrastinate_jobs WHERE status = 'todo'")
+        finally:
+            await daemon.queue.procrastinate.close_async()
+        return first, second, waiting["n"]
+
+    first, second, waiting = asyncio.run(scenario())
+    wanted = {(job.flow, row.id) for row in app.accounts.rows() for job in jobs.per_account()
+              if job.interval(row, _core(row))}
+    assert first == len(wanted) == waiting and second == 0
+    with app.db.session() as s:
+        marks = {(m.flow, m.account_id): m.deferred_at for m in s.exec(select(JobMark))}
+    assert set(marks) == wanted
+    assert len(set(marks.values())) == 1, "saved in one statement, one time"
+
+
+def _core(row: Any) -> Any:
+    from hub.core.scheduler import CORE_SCHEMA
+    from hub.settings import SettingsView
+
+    return SettingsView(CORE_SCHEMA, row.settings or {}).core
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_killed_while_idle_is_replaced_not_an_error(
+        pg_app: HubApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers ping only connections idle a while (not at every checkout); a dead one is replaced."""
+    from sqlalchemy import text
+
+    from hub.core.storage import db as storage
+
+    engine = pg_app.db.engine
+    with engine.connect() as conn:
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    with engine.connect() as conn:  # in steady use: the same connection, no ping needed
+        assert conn.execute(text("SELECT pg_backend_pid()")).scalar() == pid
+    other = storage.create_engine_or_explain(pg_app.config.database_url)
+    with other.connect() as conn:  # the server drops it, as a restart would
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    other.dispose()
+    monkeypatch.setattr(storage, "PING_AFTER_IDLE", 0.0)  # it has been idle long enough
+    with engine.connect() as conn:
+        fresh = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    assert fresh != pid
