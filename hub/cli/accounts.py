@@ -11,7 +11,6 @@ from hub.cli.connections import warn_currency
 from hub.cli.context import get_app, run
 from hub.cli.output import emit_json, json_option, key_values, say, table
 from hub.errors import ConfigError
-from hub.types import Capability
 
 ON_OFF = click.Choice(["on", "off"])
 
@@ -32,6 +31,8 @@ def add(platform: str, name: str, settings: tuple[str, ...]) -> None:
     row = app.accounts.add(platform, name, key_values(settings))
     say(f"added {platform} account '{row.name}'; writes (stock, price, tracking) are off until "
         f"switched on: hub accounts flows {row.name} --stock on")
+    from hub.types import Capability
+
     info = app.host.info(platform)
     keys = [spec.name for spec in info.settings if spec.store_key]
     if Capability.OAUTH not in info.capabilities and all(key_values(settings).get(k) for k in keys):

@@ -5,8 +5,6 @@ Registered on the ``accounts`` group by :mod:`hub.cli.accounts`.
 
 from __future__ import annotations
 
-import asyncio
-
 import click
 
 from hub.cli.context import get_app, run
@@ -18,6 +16,8 @@ CURRENCY_CHECK_SECONDS = 15.0
 
 def warn_currency(name: str) -> None:
     """Read the store's currency and warn (stderr) when it differs from the back office's."""
+    import asyncio
+
     from hub.core.connections import currency_warning
 
     app = get_app()

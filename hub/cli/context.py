@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -36,5 +35,7 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
             return await coro
         finally:
             await app.accounts.aclose()
+
+    import asyncio
 
     return asyncio.run(main())

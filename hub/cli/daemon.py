@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
-
 import click
 
 from hub.cli.context import get_app
@@ -47,6 +44,9 @@ def daemon(log_format: str, listen: str, runs_retention_days: int | None, startu
         from hub.core.queue import ensure_queue_schema
 
         ensure_queue_schema(app)
+
+    import asyncio  # here, not at the top: hub --help stays fast
+    import signal
 
     async def main() -> None:
         loop = asyncio.get_running_loop()

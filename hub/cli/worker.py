@@ -8,10 +8,7 @@ them. SIGTERM/SIGINT: the running jobs finish their page and the worker exits 0.
 
 from __future__ import annotations
 
-import asyncio
 import os
-import signal
-import socket
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -65,6 +62,10 @@ def worker(concurrency: int, queues: str, stalled_seconds: float, delete_jobs: s
     app = _queue_app()
     queue = Queue(app, pool_size=concurrency + 2, stalled_seconds=stalled_seconds)
     wanted = [q.strip() for q in queues.split(",") if q.strip()]
+
+    import asyncio  # here, not at the top: hub --help stays fast
+    import signal
+    import socket
 
     async def main() -> None:
         loop = asyncio.get_running_loop()

@@ -1,7 +1,9 @@
 """Where the hub keeps its data, and the settings read from ``HUB_`` environment variables.
 
-:class:`HubEnv` reads every ``HUB_`` variable the core knows through
-pydantic-settings. :func:`load_env` validates them once at start (the CLI calls
+:class:`HubEnv` reads every ``HUB_`` variable the core knows (names matched
+without regard to case, empty values as unset, as pydantic-settings reads them;
+a plain pydantic model, because importing pydantic-settings cost every command
+a tenth of a second). :func:`load_env` validates them once at start (the CLI calls
 it before any command runs), so a bad value is a one-line configuration error
 (exit 2) naming the variable and what it takes, never a crash later on.
 """
@@ -13,10 +15,9 @@ import os
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from hub.errors import ConfigError
 
@@ -29,11 +30,17 @@ DEFAULT_CURRENCY = "USD"
 _DATABASE_SCHEMES = ("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")
 
 
-class HubEnv(BaseSettings):
+class HubEnv(BaseModel):
     """The hub's ``HUB_`` environment, typed. Unset variables take the defaults shown."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True,
-                                      env_ignore_empty=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, validate_default=True)
+
+    def __init__(self, **values: Any) -> None:
+        """Values given here win over the environment's."""
+        environ = {key.lower(): value for key, value in os.environ.items()}
+        found = {name: environ[key] for name in type(self).model_fields
+                 if (key := f"{ENV_PREFIX.lower()}{name}") in environ and environ[key] != ""}
+        super().__init__(**{**found, **values})
 
     data_dir: Path | None = None
     """Where the database and the generated key live (default: the user data directory)."""

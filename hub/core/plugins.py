@@ -68,7 +68,9 @@ class PluginHost:
         self._platforms: dict[str, LoadedPlugin] = {}
         self._infos: dict[str, Any] = {}
         self._callers: dict[tuple[str, str], Any] = {}
+        self._direct: dict[tuple[str, str], Any] = {}  # (hook, platform) -> its one implementation
         self._loaded = False
+        self._traced = False  # HUB_TRACE_PLUGINS: every call goes through pluggy's monitoring
 
     # --- loading -----------------------------------------------------------------
     def load(self) -> PluginHost:
@@ -136,6 +138,7 @@ class PluginHost:
             self._infos[info.name] = info
         self.plugins[name] = loaded
         self._callers.clear()
+        self._direct.clear()
         return loaded
 
     def unregister(self, name: str) -> None:
@@ -147,6 +150,7 @@ class PluginHost:
             self._platforms.pop(loaded.platform, None)
             self._infos.pop(loaded.platform, None)
         self._callers.clear()
+        self._direct.clear()
 
     def _platform_info_of(self, plugin: object) -> Any:
         for impl in self.pm.hook.platform_info.get_hookimpls():
@@ -172,6 +176,7 @@ class PluginHost:
             print(f"hub: hook {hook_name} -> {type(outcome.get_result()).__name__}", file=sys.stderr)
 
         self.pm.add_hookcall_monitoring(before, after)
+        self._traced = True
 
     # --- lookup --------------------------------------------------------------
     @property
@@ -200,15 +205,37 @@ class PluginHost:
 
     def call(self, hook: str, platform: str, **kwargs: Any) -> Any:
         """Call a platform hook on ``platform``'s plugin only; raises when it does not implement it."""
+        one = self._direct.get((hook, platform))
+        if one is not None and not self._traced:
+            try:
+                args = [kwargs[a] for a in one.argnames]
+            except KeyError:  # an argument missing: pluggy's dispatch says which
+                pass
+            else:
+                return self._call_one(hook, one.function, args)
         if hook not in hookspecs.PLATFORM_HOOKS:
             raise PluginError(f"'{hook}' is not a platform hook")
         caller = self._caller(hook, platform)
-        impls = [i for i in caller.get_hookimpls() if not i.hookwrapper and not i.wrapper]
+        every = caller.get_hookimpls()
+        impls = [i for i in every if not i.hookwrapper and not i.wrapper]
         if not impls:
             display = self._infos[platform].display_name
             raise PluginError(f"the {display} plugin does not implement '{hook}'",
                               hint="upgrade the plugin or switch that flow off for the account")
+        if (len(every) == 1 and not self._traced and caller.spec is not None
+                and caller.spec.opts.get("firstresult")
+                and all(a in kwargs for a in impls[0].argnames)):
+            self._direct[(hook, platform)] = impls[0]
+            return self._call_one(hook, impls[0].function, [kwargs[a] for a in impls[0].argnames])
         return caller(**kwargs)
+
+    @staticmethod
+    def _call_one(hook: str, function: Any, args: list[Any]) -> Any:
+        """The one implementation of a firstresult hook, called directly with the arguments
+        it names: what pluggy's dispatch does then, without its per-call machinery (the
+        import calls peek_order and parse_order once per order). Not taken when hook calls
+        are traced."""
+        return function(*args)
 
     def implements(self, hook: str, platform: str) -> bool:
         caller = self._caller(hook, platform)

@@ -1,11 +1,12 @@
 """A pytest plugin that records which hooks the test session really called.
 
 Every :class:`hub.core.plugins.PluginHost` created during the session gets a
-pluggy hook-call monitor (``add_hookcall_monitoring``); broadcast hooks and
-``platform_info``, which the host calls on each implementation directly, are
-recorded where the host calls them. At the end of a run of the whole suite
-(pytest started with no paths, ``-k`` or ``-m``), every hook the specs declare
-must have been called by at least one test, or the session fails and names the
+pluggy hook-call monitor (``add_hookcall_monitoring``); broadcast hooks,
+``platform_info`` and platform hooks with one implementation, which the host
+calls on the implementation directly, are recorded where the host calls them.
+At the end of a run of the whole suite (pytest started with no paths, ``-k`` or
+``-m``), every hook the specs declare must have been called by at least one
+test, or the session fails and names the
 hooks no test exercised. Under pytest-xdist each worker writes what it saw to a
 directory the controller hands out, and the controller checks the union.
 
@@ -35,6 +36,7 @@ def install() -> None:
         return
     original_init, original_broadcast = PluginHost.__init__, PluginHost._broadcast
     original_info = PluginHost._platform_info_of
+    original_call_one = PluginHost._call_one
 
     @functools.wraps(original_init)
     def init(self: PluginHost, *args: Any, **kwargs: Any) -> None:
@@ -52,9 +54,14 @@ def install() -> None:
         CALLED.add("platform_info")
         return original_info(self, plugin)
 
+    def call_one(hook: str, function: Any, args: list[Any]) -> Any:  # called directly
+        CALLED.add(hook)
+        return original_call_one(hook, function, args)
+
     PluginHost.__init__ = init  # type: ignore[method-assign]
     PluginHost._broadcast = broadcast  # type: ignore[method-assign]
     PluginHost._platform_info_of = platform_info_of  # type: ignore[method-assign]
+    PluginHost._call_one = staticmethod(call_one)  # type: ignore[method-assign]
     PluginHost._hookcalls_installed = True  # type: ignore[attr-defined]
 
 

@@ -151,3 +151,29 @@ def test_wrappers_see_every_platform_and_missing_hooks_are_named(host: PluginHos
         host.call("authorize", "fakeshop", account=None, session=None)
     with pytest.raises(NotFound, match="no plugin for platform 'nope'"):
         host.info("nope")
+
+
+def test_one_implementation_is_called_as_pluggy_would(site: Path) -> None:
+    """A platform hook with one implementation and no wrapper is called directly (the import's
+    hot path): same arguments by name, same result, the plugin's own exception unchanged."""
+    _install_dist(site, "hub-beta", "hubtest_beta", """
+import hub
+from hub import PlatformInfo, Capability
+
+@hub.hookimpl
+def platform_info():
+    return PlatformInfo(name="beta", display_name="beta", capabilities=[Capability.ORDERS])
+
+@hub.hookimpl
+def parse_order(payload):  # names only the argument it uses
+    if payload.get("bad"):
+        raise LookupError("bad payload")
+    return payload.get("id")
+""", "beta")
+    host = PluginHost().load()
+    account = hub.Account(name="b", platform="beta")
+    caller = host._caller("parse_order", "beta")
+    assert host.parse_order(account, {"id": 7}) == caller(account=account, payload={"id": 7}) == 7
+    assert host.parse_order(account, {}) is None
+    with pytest.raises(LookupError, match="bad payload"):
+        host.parse_order(account, {"bad": True})

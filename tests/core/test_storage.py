@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import col, select
 
 from hub.core.app import HubApp
 from hub.core.storage.db import HEAD, Database
@@ -136,3 +136,43 @@ def test_generated_key_file_is_private(app: HubApp, tmp_path: Path) -> None:
     app.accounts.add("fakeshop", "main", {"base_url": "https://s.example.com", "api_key": "k" * 10})
     key = tmp_path / "data" / "secret.key"
     assert key.exists() and key.stat().st_mode & 0o777 == 0o600
+
+
+def test_bulk_insert_stores_what_the_orm_stores_and_raises_sqlalchemy_errors(db_url: str) -> None:
+    """insert_rows (executemany on SQLite, COPY on PostgreSQL): exact money, aware datetimes,
+    JSON documents and NULLs read back as the ORM wrote them; a duplicate key is the
+    IntegrityError SQLAlchemy raises for a statement, and the transaction is rolled back."""
+    from sqlalchemy.exc import IntegrityError
+
+    from hub.core.storage.bulk import insert_rows
+
+    db = Database(db_url)
+    at = datetime(2026, 3, 1, 9, 30, 0, 123456, tzinfo=UTC)
+    with db.session() as s:
+        s.add(Account(name="a", platform="p"))
+        s.flush()
+        s.add(Order(account_id=1, platform="p", platform_order_id="orm", status="paid",
+                    platform_created_at=at, platform_updated_at=at, currency="USD",
+                    total=Decimal("10.10"), fingerprint="x",
+                    billing_address={"name": "Zoë \\ \"Q\"\tTab", "line1": None},
+                    raw={"id": 1, "note": "a\nb", "n": [1.5, None, True]}))
+    fields = {"account_id": 1, "platform": "p", "status": "paid", "platform_created_at": at,
+              "platform_updated_at": at, "currency": "USD", "total": Decimal("10.10"),
+              "fingerprint": "x", "billing_address": {"name": "Zoë \\ \"Q\"\tTab", "line1": None},
+              "raw": {"id": 1, "note": "a\nb", "n": [1.5, None, True]}, "subtotal": None}
+    with db.session() as s:
+        insert_rows(s, Order, [{"platform_order_id": "bulk", **fields}])
+    with db.session() as s:
+        orm, bulk = (s.exec(select(Order).where(Order.platform_order_id == key)).one()
+                     for key in ("orm", "bulk"))
+        own = ("id", "platform_order_id", "imported_at", "updated_at")  # keys; defaults of now
+        assert {k: v for k, v in bulk.model_dump().items() if k not in own} == \
+            {k: v for k, v in orm.model_dump().items() if k not in own}
+        raw = s.execute(text("SELECT raw, billing_address, total FROM hub_order ORDER BY id")).all()
+    assert str(raw[0]) == str(raw[1])  # the stored JSON text and decimal string, byte for byte
+    with pytest.raises(IntegrityError), db.session() as s:
+        insert_rows(s, Order, [{"platform_order_id": "new", **fields},
+                               {"platform_order_id": "bulk", **fields}])
+    with db.session() as s:
+        assert s.exec(select(Order.platform_order_id).order_by(col(Order.id))).all() == ["orm", "bulk"]
+    db.dispose()

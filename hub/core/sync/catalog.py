@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import bindparam, insert, text
 from sqlmodel import Session, col, or_, select
 
-from hub.core.storage.bulk import among, insert_rows
+from hub.core.storage.bulk import insert_rows, one_of, prepared
 from hub.core.storage.columns import now
 from hub.core.storage.models import Category, Customer, CustomerLink, Product, ProductLink
 from hub.types import Customer as CanonicalCustomer
@@ -51,6 +51,41 @@ class Listing:
 Line = OrderLine | Listing
 
 
+# the queries every page of an import runs, built once (values bound by name when they run)
+@prepared
+def _product_links() -> Any:
+    return select(ProductLink.platform_product_id, ProductLink.platform_variant_id,
+                  ProductLink.product_id).where(ProductLink.account_id == bindparam("account_id"),
+                                                one_of(ProductLink.platform_product_id, "ids"))
+
+
+@prepared
+def _products_by_sku() -> Any:
+    return select(Product.id, Product.sku).where(one_of(Product.sku, "skus"))
+
+
+@prepared
+def _products_by_name() -> Any:
+    return select(Product.id, Product.name).where(one_of(Product.name, "names"))
+
+
+@prepared
+def _customers_by_contact(emails: bool, phones: bool) -> Any:
+    """Customers by e-mail or phone: each list only when it has values, so the database
+    can use the e-mail and phone indexes (an empty ``IN ()`` would scan)."""
+    matches = ([one_of(Customer.email, "emails")] if emails else []) + \
+        ([one_of(Customer.phone, "phones")] if phones else [])
+    return select(Customer.id, Customer.email, Customer.phone).where(or_(*matches)) \
+        .order_by(col(Customer.id))
+
+
+@prepared
+def _customer_links() -> Any:
+    return select(CustomerLink.platform_customer_id, CustomerLink.customer_id).where(
+        CustomerLink.platform == bindparam("platform"),
+        one_of(CustomerLink.platform_customer_id, "ids"))
+
+
 class ProductMatcher:
     """Resolves order lines to hub product ids for one account within one session.
 
@@ -72,22 +107,20 @@ class ProductMatcher:
     def preload(self, lines: Sequence[Line]) -> None:
         pids = {line.platform_product_id for line in lines if line.platform_product_id}
         if pids:
-            rows = self.s.exec(select(ProductLink.platform_product_id, ProductLink.platform_variant_id,
-                                      ProductLink.product_id).where(
-                ProductLink.account_id == self.account_id,
-                among(ProductLink.platform_product_id, pids))).all()
+            rows = self.s.exec(_product_links(), params={"account_id": self.account_id,
+                                                         "ids": list(pids)}).all()
             for pid, vid, product_id in rows:
                 self.links[(pid, vid)] = product_id
         if self.key == "sku":
             skus = {line.sku for line in lines if line.sku} - set(self.by_sku)
             if skus:
-                for found_id, sku in self.s.exec(select(Product.id, Product.sku)
-                                                 .where(among(Product.sku, skus))).all():
+                for found_id, sku in self.s.exec(_products_by_sku(),
+                                                 params={"skus": list(skus)}).all():
                     self.by_sku[cast(str, sku)] = cast(int, found_id)  # stored rows have ids; skus matched
         elif self.key == "name":
             names = {line.name for line in lines} - set(self.by_name)
-            for found_id, name in self.s.exec(select(Product.id, Product.name)
-                                              .where(among(Product.name, names))).all():
+            for found_id, name in self.s.exec(_products_by_name(),
+                                              params={"names": list(names)}).all():
                 self.by_name.setdefault(name, cast(int, found_id))  # stored rows have ids
 
     def unresolved(self, lines: Sequence[Line]) -> bool:
@@ -233,11 +266,10 @@ class CustomerMatcher:
     def preload(self, customers: list[CanonicalCustomer]) -> None:
         emails = {e for c in customers if (e := normal_email(c.email))}
         phones = {p for c in customers if (p := normal_phone(c.phone))}
-        matches = ([among(Customer.email, emails)] if emails else []) + \
-            ([among(Customer.phone, phones)] if phones else [])
-        if matches:
-            rows = self.s.execute(select(Customer.id, Customer.email, Customer.phone)
-                                  .where(or_(*matches)).order_by(col(Customer.id))).all()
+        if emails or phones:
+            values = ({"emails": list(emails)} if emails else {}) | \
+                ({"phones": list(phones)} if phones else {})
+            rows = self.s.execute(_customers_by_contact(bool(emails), bool(phones)), values).all()
             for customer_id, email, phone in rows:
                 known = _Buyer(customer_id, email, phone)
                 if email:
@@ -246,10 +278,8 @@ class CustomerMatcher:
                     self.phones.setdefault(phone, known)
         ids = {c.platform_id for c in customers if c.platform_id}
         if self.by_platform_id and ids:
-            for platform_id, customer_id in self.s.execute(select(
-                    CustomerLink.platform_customer_id, CustomerLink.customer_id).where(
-                    CustomerLink.platform == self.platform,
-                    among(CustomerLink.platform_customer_id, ids))).all():
+            for platform_id, customer_id in self.s.execute(_customer_links(), {
+                    "platform": self.platform, "ids": list(ids)}).all():
                 self.links[platform_id] = customer_id
 
     def resolve_many(self, buyers: list[CanonicalCustomer]) -> list[int]:

@@ -19,12 +19,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from hub.account import Account
 from hub.core import outbound
 from hub.core.connections import back_office_currency, link_reimported, terms_of, terms_rows
-from hub.core.storage.bulk import among, insert_rows
+from hub.core.storage.bulk import insert_rows, one_of, prepared
 from hub.core.storage.columns import now
 from hub.core.storage.connections import OrderTerms
 from hub.core.storage.models import Account as AccountRow
@@ -67,6 +68,32 @@ def _payload_key(payload: dict[str, Any], keys: Iterable[str] = ("id",)) -> str:
         if payload.get(key) not in (None, ""):
             return str(payload[key])
     return "?"
+
+
+# the queries every page runs, built once (values bound by name when they run)
+@prepared
+def _held_keys() -> Any:
+    return select(OrderRow.platform_order_id).where(OrderRow.account_id == bindparam("account_id"),
+                                                    one_of(OrderRow.platform_order_id, "keys"))
+
+
+@prepared
+def _held_orders() -> Any:
+    return select(OrderRow).where(OrderRow.account_id == bindparam("account_id"),
+                                  one_of(OrderRow.platform_order_id, "keys"))
+
+
+@prepared
+def _held_order_ids() -> Any:
+    return select(OrderRow.platform_order_id, OrderRow.id).where(
+        OrderRow.account_id == bindparam("account_id"), one_of(OrderRow.platform_order_id, "keys"))
+
+
+@prepared
+def _linked_products() -> Any:
+    return select(ProductLink.platform_product_id).where(
+        ProductLink.account_id == bindparam("account_id"),
+        one_of(ProductLink.platform_product_id, "ids"))
 
 
 @dataclass
@@ -120,9 +147,8 @@ class OrderWriter:
             peeks.append((payload, peek if isinstance(peek, OrderPeek) else None))
         ids = [peek.platform_order_id for _, peek in peeks if peek is not None]
         with self.app.db.session() as s:
-            held = set(s.exec(select(OrderRow.platform_order_id).where(
-                OrderRow.account_id == (self.row.id or 0),
-                among(OrderRow.platform_order_id, ids))).all()) if ids else set()
+            held = set(s.exec(_held_keys(), params={"account_id": self.row.id or 0,
+                                                     "keys": ids}).all()) if ids else set()
         skipped: dict[str, str] = {}
         parse: list[dict[str, Any]] = []
         parsed_ids: set[str] = set()
@@ -172,9 +198,8 @@ class OrderWriter:
         if not pids:
             return {}
         with self.app.db.session() as s:
-            linked = set(s.exec(select(ProductLink.platform_product_id).where(
-                ProductLink.account_id == self.row.id,
-                among(ProductLink.platform_product_id, pids))).all())
+            linked = set(s.exec(_linked_products(), params={"account_id": self.row.id,
+                                                             "ids": list(pids)}).all())
         missing = sorted(pids - linked)
         details: dict[str, CanonicalProduct] = {}
         if not missing:
@@ -192,9 +217,8 @@ class OrderWriter:
     def _write_orders(self, s: Session, orders: list[Order], details: dict[str, CanonicalProduct],
                       result: PageResult, run_id: int) -> None:
         account_id = self.row.id or 0
-        existing = {o.platform_order_id: o for o in s.exec(select(OrderRow).where(
-            OrderRow.account_id == account_id,
-            among(OrderRow.platform_order_id, [o.platform_order_id for o in orders]))).all()}
+        existing = {o.platform_order_id: o for o in s.exec(_held_orders(), params={
+            "account_id": account_id, "keys": [o.platform_order_id for o in orders]}).all()}
         products = ProductMatcher(s, account_id, self.product_key)
         lines = [line for o in orders for line in o.lines]
         products.preload(lines)
@@ -287,10 +311,8 @@ class OrderWriter:
              "stock_deducted_at": stamp if order.status in self.apply_on else None,
              **self._order_fields(order)}
             for (order, digest), customer_id in zip(new, customer_ids, strict=True)])
-        stored = {key: order_id for key, order_id in s.execute(
-            select(OrderRow.platform_order_id, OrderRow.id).where(
-                OrderRow.account_id == account_id,
-                among(OrderRow.platform_order_id, [o.platform_order_id for o, _ in new])))}
+        stored = {key: order_id for key, order_id in s.execute(_held_order_ids(), {
+            "account_id": account_id, "keys": [o.platform_order_id for o, _ in new]})}
         order_ids: list[int] = [stored[order.platform_order_id] or 0 for order, _ in new]
         insert_rows(s, OrderTerms, terms_rows(list(order_ids), self.terms))
         link_reimported(s, account_id, [(order.platform_order_id, order_id)
