@@ -68,9 +68,10 @@ def error_text(response: httpx.Response) -> str | None:
 
 
 def _classify(response: httpx.Response) -> Resolution | None:
-    """Fail other 4xx with SkyHub's own message (the defaults stay for 401/403/429/5xx)."""
+    """Fail a 400, 406 or 415 with SkyHub's own message. The defaults stay for 401/403/429/5xx,
+    and for 404 and 422, which callers read as answers (``expect=``) where they mean something."""
     status = response.status_code
-    if 400 <= status < 500 and status not in (401, 403, 429):
+    if 400 <= status < 500 and status not in (401, 403, 404, 422, 429):
         message = error_text(response)
         if message is not None:
             return Resolution(Action.FAIL, message=message)
