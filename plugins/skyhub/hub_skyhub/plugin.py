@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import hub
 from hub import (
     Account,
-    AuthError,
     AuthSession,
     InvoiceDocument,
     Order,
@@ -53,12 +52,9 @@ async def authorize(account: Account, session: AuthSession) -> dict[str, Any] | 
 
     The order queue is not used for the check: reading it would take an order out of it.
     """
-    client = SkyhubClient(account)
+    client = SkyhubClient(account)  # a 401/403 raises AuthError with the re-authorize hint
     response = await client.api("skyhub-products-get").get("products", params={"per_page": "1"})
     hub.json_object(response, f"{account.label}: products")
-    if response.status_code != 200:
-        raise AuthError(f"{account.label}: SkyHub answered {response.status_code} to the key check",
-                        hint=f"run: hub accounts authorize {account.name}")
     return None
 
 
