@@ -69,6 +69,12 @@ SETTINGS = [
                 description="The currency of the account's amounts. SkyHub's orders and prices "
                             "carry none: Americanas Marketplace sells in reais (BRL); change it "
                             "only for a sandbox."),
+    SettingSpec(name="backfill_slice_days", kind="int", default="0",
+                description="The core's backfill slices, here off by default: SkyHub's order "
+                            "list filters by whole days and serves one page a second, so one "
+                            "listing of the (few) approved orders costs the fewest requests. Set "
+                            "7 when a backfill holds over 10,000 orders (SkyHub serves no page "
+                            "past the 10,000th record)."),
     SettingSpec(name="order_source", choices=ORDER_SOURCES, default="auto",
                 description="Where orders come from: queue = the order queue (/queues/orders), "
                             "each order acknowledged after the hub committed it; list = the "

@@ -56,8 +56,9 @@ log = logging.getLogger("hub.skyhub.orders")
 QUEUE_MAX_GAP = timedelta(hours=6)
 PER_PAGE = 100  # SkyHub's maximum for GET /orders
 BRT = timezone(timedelta(hours=-3), "BRT")  # SkyHub's day filters are Brazilian dates
-QUEUE_BATCH = 18  # queue reads per page at most (two seconds of the 9/s limit)
-QUEUE_CONCURRENCY = 9
+QUEUE_BATCH = 9  # queue reads per page at most (a second of the 9/s limit)
+QUEUE_CONCURRENCY = 3  # reads in flight: enough to hide the latency at 9 a second
+ACK_CONCURRENCY = 9
 MAX_PAGES = 100_000
 
 
@@ -103,9 +104,32 @@ async def _next(client: SkyhubClient) -> tuple[dict[str, Any] | None, httpx.Resp
     return (order or None), response
 
 
+async def read_batch(client: SkyhubClient, size: int
+                     ) -> list[tuple[dict[str, Any] | None, httpx.Response]]:
+    """Up to ``size`` queue reads, :data:`QUEUE_CONCURRENCY` in flight, no new one sent once a
+    read found the queue empty (so the end of the queue costs at most that many reads)."""
+    found: list[tuple[dict[str, Any] | None, httpx.Response]] = []
+    running: set[asyncio.Task[tuple[dict[str, Any] | None, httpx.Response]]] = set()
+    launched, empty = 0, False
+    try:
+        while running or (launched < size and not empty):
+            while launched < size and not empty and len(running) < QUEUE_CONCURRENCY:
+                running.add(asyncio.ensure_future(_next(client)))
+                launched += 1
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                answer = task.result()
+                found.append(answer)
+                empty = empty or answer[0] is None
+    finally:
+        for task in running:
+            task.cancel()
+    return found
+
+
 async def acknowledge(client: SkyhubClient, codes: list[str]) -> None:
     """``DELETE /queues/orders/{code}`` for each (an order already gone, 404, is fine)."""
-    await bounded(QUEUE_CONCURRENCY, (client.queue_delete.delete(
+    await bounded(ACK_CONCURRENCY, (client.queue_delete.delete(
         f"queues/orders/{segment(code)}", expect={404}) for code in dict.fromkeys(codes)))
 
 
@@ -121,7 +145,7 @@ async def drain(client: SkyhubClient, until: datetime | None) -> AsyncGenerator[
     acks: asyncio.Task[None] | None = None
 
     async def fetch(_: Any) -> list[tuple[dict[str, Any] | None, httpx.Response]]:
-        return await bounded(QUEUE_CONCURRENCY, (_next(client) for _ in range(size)))
+        return await read_batch(client, size)
 
     def parse(found: list[tuple[dict[str, Any] | None, httpx.Response]]
               ) -> ListingPage[dict[str, Any]]:
