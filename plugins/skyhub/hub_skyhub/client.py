@@ -51,7 +51,7 @@ LIMITS: dict[str, float] = {
     "skyhub-order-invoice": WRITE_RATE, "skyhub-order-shipments": WRITE_RATE,
     "skyhub-order-delivery": WRITE_RATE, "skyhub-order-cancel": WRITE_RATE,
     "skyhub-products-get": WRITE_RATE, "skyhub-products-put": WRITE_RATE,
-    "skyhub-variations-put": WRITE_RATE,
+    "skyhub-variations-put": WRITE_RATE, "skyhub-products-post": WRITE_RATE,
 }
 
 

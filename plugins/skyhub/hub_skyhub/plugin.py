@@ -27,7 +27,7 @@ from hub import (
     Shipment,
     StockUpdate,
 )
-from hub_skyhub import lifecycle, mapping, orders, products, push
+from hub_skyhub import catalogue_out, lifecycle, mapping, orders, products, push
 from hub_skyhub.client import SkyhubClient
 from hub_skyhub.info import INFO
 
@@ -126,6 +126,12 @@ async def push_invoice(account: Account, invoice: InvoiceDocument) -> PushResult
 async def push_order_state(account: Account, update: hub.StateUpdate) -> PushResult:
     """Delivered or cancelled (``/delivery``, ``/cancel``)."""
     return await lifecycle.push_state(SkyhubClient(account), update)
+
+
+@hub.hookimpl
+async def push_product(account: Account, product: hub.ListingDraft) -> PushResult:
+    """``POST /products`` for a SKU SkyHub does not hold, else ``PUT`` of what changed."""
+    return await catalogue_out.push_product(SkyhubClient(account), product)
 
 
 @hub.hookimpl

@@ -163,3 +163,44 @@ def test_wrong_keys_ask_to_reauthorize_and_good_ones_authorize() -> None:
             assert "hub accounts authorize sk" in str(exc.hint) and "wrong-key-123" not in str(exc)
         else:
             raise AssertionError("wrong keys were accepted")
+
+
+def _draft(**extra: Any) -> hub.ListingDraft:
+    values: dict[str, Any] = {
+        "sku": "NEW-MUG", "name": "Caneca", "description": "Caneca de cerâmica", "brand": "Hub",
+        "barcode": "4006381333931", "weight": Decimal("0.35"), "length": Decimal("12"),
+        "width": Decimal("9"), "height": Decimal("10"), "images": ["https://img.example/m.jpg"],
+        "category": "Canecas", "platform_category": "100", "attributes": {"Material": "Cerâmica"},
+        "price": Money(amount=Decimal("19.90"), currency="BRL"), "quantity": 12}
+    values.update(extra)
+    return hub.ListingDraft(**values)
+
+
+def test_a_product_is_created_once_then_updated_with_what_changed() -> None:
+    with running() as (sandbox, account):
+        created = call(account, lambda a: plugin.push_product(a, _draft()))
+        assert created.outcome == "accepted" and created.action == "created", created
+        assert created.platform_id == "NEW-MUG"
+        held = sandbox.products["NEW-MUG"]
+        assert (held["price"], held["promotional_price"], held["qty"]) == (19.9, 19.9, 12)
+        assert held["categories"] == [{"code": "100", "name": "Canecas"}]
+        assert held["specifications"] == [{"key": "Material", "value": "Cerâmica"}]
+        # not linked yet (platform_product_id None) and pushed again: found by SKU, updated
+        renamed = call(account, lambda a: plugin.push_product(
+            a, _draft(name="Caneca azul", changed=["name"])))
+        assert renamed.outcome == "accepted" and renamed.action == "updated", renamed
+        assert held["name"] == "Caneca azul" and held["price"] == 19.9
+        assert sandbox.stats.routes["POST /products"] == 1
+
+
+def test_a_new_product_without_what_skyhub_requires_fails_before_any_request() -> None:
+    with running() as (sandbox, account):
+        result = call(account, lambda a: plugin.push_product(
+            a, _draft(platform_category=None, brand=None, weight=None)))
+        assert result.outcome == "failed" and not result.retryable
+        assert "a SkyHub category (hub categories map ACCOUNT 'Canecas' CODE)" in (result.error or "")
+        assert "a brand" in (result.error or "") and "weight (kg)" in (result.error or "")
+        assert sandbox.stats.routes["POST /products"] == 0 and "NEW-MUG" not in sandbox.products
+        refused = call(account, lambda a: plugin.push_product(a, _draft(platform_category="999")))
+        assert refused.outcome == "failed" and "categories must name SkyHub categories" in (
+            refused.error or "")

@@ -26,6 +26,7 @@ as during an outage) and :attr:`SkyhubSandbox.visibility`.
 from __future__ import annotations
 
 import copy
+import json
 import random
 import secrets
 import time
@@ -51,6 +52,9 @@ PER_PAGE_MAX = 100
 DEEP_PAGING = 10_000
 QUEUE_VISIBILITY = 300.0  # SkyHub: acknowledge within 5 minutes or the order is queued again
 RATES = {"orders-list": 1.0, "order-get": 1.0}  # everything else: 9 a second
+CATEGORIES = {"100": "Casa > Cozinha > Canecas", "200": "Moda > Camisetas"}
+MEASURES = ("weight", "height", "width", "length")
+TEXTS = ("name", "description", "brand", "ean")
 
 
 def refuse(status_code: int, message: str) -> Refused:
@@ -82,6 +86,7 @@ class SkyhubSandbox(Sandbox):
     """
 
     platform = "skyhub"
+    catalogue_category = "100"
 
     def __init__(self, options: SandboxOptions | None = None) -> None:
         super().__init__(options)
@@ -213,7 +218,7 @@ class SkyhubSandbox(Sandbox):
                     methods=["POST"])
               for action, handler in (("invoice", self._invoice), ("shipments", self._shipments),
                                       ("delivery", self._delivery), ("cancel", self._cancel))],
-            Route("/products", api("products", self._products)),
+            Route("/products", api("products", self._products), methods=["GET", "POST"]),
             Route("/products/{sku}", api("products", self._product), methods=["GET", "PUT"]),
             Route("/variations/{sku}", api("variations", self._put_variation), methods=["PUT"]),
         ]
@@ -283,8 +288,6 @@ class SkyhubSandbox(Sandbox):
         return JSONResponse(self._get(request))
 
     async def _body(self, request: Request, wanted: str) -> dict[str, Any]:
-        import json
-
         try:
             body = json.loads(await request.body() or b"null")
         except ValueError:
@@ -347,6 +350,8 @@ class SkyhubSandbox(Sandbox):
 
     # --- products ------------------------------------------------------------------------------
     async def _products(self, request: Request) -> Response:
+        if request.method == "POST":
+            return await self._create_product(request)
         per_page = _int(request.query_params.get("per_page"), "per_page", PER_PAGE_MAX, 1,
                         PER_PAGE_MAX)
         skus = sorted(self.products)
@@ -358,6 +363,33 @@ class SkyhubSandbox(Sandbox):
         if start + per_page < len(skus) and chunk:
             body["next"] = "/products?" + urlencode({"per_page": per_page, "cursor": chunk[-1]})
         return JSONResponse(body)
+
+    async def _create_product(self, request: Request) -> Response:
+        """``POST /products``: SkyHub's required fields (2025: category, brand, non-zero prices)."""
+        fields = await self._fields(request, "product")
+        sku = json.loads(await request.body())["product"].get("sku")
+        if not isinstance(sku, str) or not sku.strip() or "/" in sku:
+            raise refuse(422, "sku is required")
+        if sku in self.products or self._variation(sku) is not None:
+            raise refuse(422, f"Product {sku} already exists")
+        required = ("name", "brand", "price", "promotional_price", "categories", *MEASURES)
+        lacking = [name for name in required if name not in fields]
+        if lacking:
+            raise refuse(422, f"missing required fields: {', '.join(lacking)}")
+        variations = []
+        for raw_variation in fields.get("variations") or []:
+            if not isinstance(raw_variation, dict) or not raw_variation.get("sku"):
+                raise refuse(422, "each variation needs a sku")
+            variations.append({"sku": raw_variation["sku"], "qty": int(raw_variation.get("qty") or 0),
+                               "ean": raw_variation.get("ean"),
+                               "price": raw_variation.get("price", fields["price"]),
+                               "promotional_price": raw_variation.get(
+                                   "promotional_price", fields["promotional_price"]),
+                               "specifications": raw_variation.get("specifications") or []})
+        self.products[sku] = {"sku": sku, "description": None, "status": "enabled", "qty": 0,
+                              "ean": None, "images": [], "specifications": [],
+                              **fields, "variations": variations}
+        return Response(status_code=201)
 
     async def _product(self, request: Request) -> Response:
         sku = request.path_params["sku"]
@@ -380,8 +412,6 @@ class SkyhubSandbox(Sandbox):
         return Response(status_code=204)
 
     async def _fields(self, request: Request, wrapper: str) -> dict[str, Any]:
-        import json
-
         try:
             body = json.loads(await request.body() or b"null")
         except ValueError:
@@ -390,6 +420,36 @@ class SkyhubSandbox(Sandbox):
         if not isinstance(fields, dict) or not fields:
             raise refuse(400, f"Malformed request: a '{wrapper}' object is required")
         out: dict[str, Any] = {}
+        for name in TEXTS:
+            if name in fields:
+                if not isinstance(fields[name], str) or not fields[name].strip():
+                    raise refuse(422, f"{name} must be a non-empty text")
+                out[name] = fields[name]
+        for name in MEASURES:
+            if name in fields:
+                value = fields[name]
+                if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                    raise refuse(422, f"{name} must be a positive number, got {value!r}")
+                out[name] = value
+        if "images" in fields:
+            if not isinstance(fields["images"], list) or not all(
+                    isinstance(i, str) and i.startswith(("http://", "https://"))
+                    for i in fields["images"]):
+                raise refuse(422, "images must be a list of URLs")
+            out["images"] = fields["images"]
+        if "categories" in fields:
+            categories = fields["categories"]
+            if (not isinstance(categories, list) or not categories or not all(
+                    isinstance(c, dict) and str(c.get("code")) in CATEGORIES for c in categories)):
+                raise refuse(422, f"categories must name SkyHub categories ({', '.join(CATEGORIES)})")
+            out["categories"] = categories
+        for name in ("specifications", "variations", "variation_attributes"):
+            if name in fields:
+                if not isinstance(fields[name], list):
+                    raise refuse(422, f"{name} must be a list")
+                out[name] = fields[name]
+        if "status" in fields:
+            out["status"] = fields["status"]
         if "qty" in fields:
             qty = fields["qty"]
             if isinstance(qty, bool) or not str(qty).isdigit():
