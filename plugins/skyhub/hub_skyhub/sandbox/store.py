@@ -6,7 +6,8 @@ Routes: ``GET /queues/orders``, ``DELETE /queues/orders/{code}``, ``GET /orders`
 past the first 10,000 records is 400), ``GET /orders/{code}``, ``POST /orders/{code}/invoice``,
 ``/shipments``, ``/delivery``, ``/cancel`` (each checks the status transition: 422 otherwise),
 ``GET /products`` (``per_page``; a ``next`` link in the body while more remain),
-``GET``/``PUT /products/{sku}`` and ``PUT /variations/{sku}`` (204).
+``POST /products`` (SkyHub's required fields: category, brand, non-zero prices, measures; 422
+otherwise), ``GET``/``PUT /products/{sku}`` and ``PUT /variations/{sku}`` (204).
 
 Authentication: the three headers (``X-User-Email``, ``X-Api-Key``, ``X-Accountmanager-Key``)
 must match the account's, else 401. Errors are SkyHub's ``{"error": "message"}``.
