@@ -20,6 +20,11 @@ the import's requests:
   measured on 300 orders; the 5,000-order backfill runs as a bulk export (the
   plugin's choice for a backfill), timed without a floor.
 
+* SkyHub (Americanas), per endpoint and method: the order list (a backfill) 1 page of 100 a
+  second, so the pages after the first at one a second; the order queue 9 reads a second, one
+  order each (acknowledgements have their own 9 a second and run alongside), so the reads that
+  brought an order beyond the first second's 9, at 9 a second.
+
 Targets: at most 1.15x the floor, and no request refused for rate after the
 first second.
 """
@@ -106,6 +111,18 @@ def _shopify_floor(log: list[Exchange], orders: int, latency: float) -> float:
     return max(len(done) * latency, max(0.0, sum(e.cost for e in done) - 1000) / 100)
 
 
+def _skyhub_list_floor(log: list[Exchange], orders: int, latency: float) -> float:
+    """GET /orders: 1 a second, 100 orders a page: the pages after the first, one a second."""
+    return max(0, math.ceil(orders / 100) - 1) * 1.0 + latency
+
+
+def _skyhub_queue_floor(log: list[Exchange], orders: int, latency: float) -> float:
+    """GET /queues/orders: 9 a second, one order a read (DELETE has its own 9/s): the reads that
+    brought an order, beyond the first second's 9."""
+    reads = [e for e in _ok(log) if e.path == "/queues/orders" and e.status == 200]
+    return max(0, len(reads) - 9) / 9 + latency
+
+
 PROFILES = {
     "woocommerce": Profile("woocommerce", "WooCommerce", "none", _woocommerce_floor),
     "vtex": Profile("vtex", "VTEX", "6,000 order reads/min", _vtex_floor),
@@ -116,6 +133,12 @@ PROFILES = {
     "shopify": Profile("shopify", "Shopify paging", "1,000-point bucket, 100 points/s",
                        _shopify_floor, {"bulk_threshold_days": "3650"}, orders=300),
     "shopify-bulk": Profile("shopify", "Shopify bulk backfill", "bulk export", None),
+    # SkyHub: the order list (backfills) reads 1 page a second; the queue 9 orders a second
+    # (plus as many acknowledgements on their own limit). Sized to stay under a minute each.
+    "skyhub": Profile("skyhub", "SkyHub list backfill", "GET /orders 1/s", _skyhub_list_floor,
+                      {"order_source": "list"}, orders=2000),
+    "skyhub-queue": Profile("skyhub", "SkyHub queue import", "queue 9/s", _skyhub_queue_floor,
+                            {"order_source": "queue"}, orders=270),
 }
 
 

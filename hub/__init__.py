@@ -74,6 +74,8 @@ _EXPORTS: dict[str, str] = {
     "TicketPage": "hub.tickets", "TicketReply": "hub.tickets", "scan_tickets": "hub.core.http.listing",
     # catalogue out (issue 20)
     "ListingDraft": "hub.types", "VariantDraft": "hub.types", "ContactDraft": "hub.types",
+    # request bodies with exact Decimal amounts as JSON numbers (VTEX pricing, SkyHub products)
+    "json_dumps": "hub.core.jsonutil",
 }
 
 __all__ = ["__version__", "hookimpl", *_EXPORTS]
@@ -116,7 +118,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from hub.core.http.retry import RetryPolicy
     from hub.core.http.signing import sign_hmac, verify_hmac
     from hub.core.http.tokens import TokenRefresher
-    from hub.core.jsonutil import header, json_body, json_list, json_object, json_objects
+    from hub.core.jsonutil import header, json_body, json_dumps, json_list, json_object, json_objects
     from hub.core.tasks import bounded, gather
     from hub.errors import (
         Action,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -60,3 +61,23 @@ def _source(response: httpx.Response) -> str:
         return response.request.url.host or "the platform"
     except RuntimeError:  # a response built without a request (tests)
         return "the platform"
+
+
+def _exact_number(value: Any) -> Any:
+    """``json.dumps`` default: a Decimal as a JSON number, refusing one a float would change."""
+    if isinstance(value, Decimal):
+        as_float = float(value)
+        if Decimal(repr(as_float)) != value:
+            raise DataError(f"amount {value} cannot be sent as an exact JSON number")
+        return as_float
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def json_dumps(body: Any) -> bytes:
+    """Compact JSON for a request body, Decimal amounts written as exact JSON numbers.
+
+    For APIs that take money as numbers (VTEX's Pricing API, SkyHub's products):
+    an amount a float cannot hold exactly raises :class:`hub.DataError` rather than
+    being rounded on the wire.
+    """
+    return json.dumps(body, default=_exact_number, separators=(",", ":")).encode()

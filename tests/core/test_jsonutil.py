@@ -28,3 +28,13 @@ def test_header_ignores_the_case_of_names() -> None:
     assert hub.header({"X-Shopify-Hmac-Sha256": "abc"}, "x-shopify-hmac-sha256") == "abc"
     assert hub.header(httpx.Headers({"X-Hub-Secret": "s"}), "X-HUB-SECRET") == "s"
     assert hub.header({}, "missing") is None
+
+
+def test_json_dumps_writes_decimals_as_exact_numbers_and_refuses_inexact_ones() -> None:
+    from decimal import Decimal
+
+    assert hub.json_dumps({"price": Decimal("29.90"), "qty": 3}) == b'{"price":29.9,"qty":3}'
+    with pytest.raises(hub.DataError, match="cannot be sent as an exact JSON number"):
+        hub.json_dumps({"price": Decimal("0.1000000000000000000001")})
+    with pytest.raises(TypeError):
+        hub.json_dumps({"when": object()})

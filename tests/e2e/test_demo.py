@@ -30,9 +30,19 @@ def test_demo_runs_the_whole_cycle_and_exits_0(tmp_path: Path) -> None:
     # two stores of the first platform (WooCommerce when installed), one of each other platform
     assert names[:2] == ["woocommerce-main", "woocommerce-outlet"]
     assert len({n.rsplit("-", 1)[0] for n in names}) == len(names) - 1
+    # what each platform declares it does (`hub plugins list --json`) decides what its row shows
+    listed_plugins = subprocess.run([str(HUB), "plugins", "list", "--json"], capture_output=True,
+                                    text=True, timeout=60, env=env)
+    capabilities = {p["platform"]: set(p["capabilities"])
+                    for p in json.loads(listed_plugins.stdout)["plugins"]}
+
+    def can(name: str, capability: str) -> bool:
+        return capability in capabilities[name.rsplit("-", 1)[0]]
+
     for row in rows:
         imported, again, failed, webhook = int(row[1]), int(row[4]), int(row[8]), row[9]
-        assert imported > 0 and again == 0 and webhook in ("202", "200"), row
+        assert imported > 0 and again == 0, row
+        assert webhook in (("202", "200") if can(row[0], "webhooks") else ("-",)), row
         assert all(int(n) >= 1 for n in row[5:8]), row  # stock, price and tracking pushes made
         assert failed == 0, row  # no push refused (Shopify's gift card is not given a level)
     # the data is explorable with the CLI afterwards, and the two stores stay apart
@@ -47,7 +57,7 @@ def test_demo_runs_the_whole_cycle_and_exits_0(tmp_path: Path) -> None:
                            text=True, timeout=60, env={**env, "HUB_DATA_DIR": str(data)})
     product = json.loads(shown.stdout)
     # the outlet store was disconnected by the demo's connections step, so it is not published to
-    connected = [n for n in names if not n.endswith("-outlet")]
+    connected = [n for n in names if not n.endswith("-outlet") and can(n, "publish")]
     assert product["name"] == "Demo mug, blue" and len(product["links"]) == len(connected)
     assert f"{names[1]}: published" not in done.stderr
     for name in connected:

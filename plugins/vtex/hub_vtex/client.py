@@ -19,15 +19,13 @@ the reset, before VTEX has to answer 429.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
 import httpx
 
-from hub import Account, ConfigError, DataError, HttpClient, register_secret
+from hub import Account, ConfigError, DataError, HttpClient, json_dumps, register_secret
 from hub import json_list as json_list  # one copy, in the core (re-exported here)
 from hub import json_object as json_object
 
@@ -45,19 +43,9 @@ def vtex_time(value: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
-def _number(value: Any) -> Any:
-    """JSON default: a Decimal as a JSON number, refusing one a float would change."""
-    if isinstance(value, Decimal):
-        as_float = float(value)
-        if Decimal(repr(as_float)) != value:
-            raise DataError(f"amount {value} cannot be sent as an exact JSON number")
-        return as_float
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
 def dumps(body: Any) -> bytes:
     """Compact JSON with exact Decimal amounts (the Pricing API takes decimal numbers)."""
-    return json.dumps(body, default=_number, separators=(",", ":")).encode()
+    return json_dumps(body)
 
 
 def _follow_limits(account: Account, api: str) -> Any:
