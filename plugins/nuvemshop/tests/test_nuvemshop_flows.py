@@ -78,3 +78,15 @@ def test_the_promotional_price_is_sent_inside_its_window_only(tmp_path: Path) ->
         links = {v["sku"]: v for v in h.sandbox.variants.values()}
         assert (links[sku]["price"], links[sku]["promotional_price"]) == ("50.00", "39.90")
         assert (links[later]["price"], links[later]["promotional_price"]) == ("60.00", None)
+
+
+def test_the_limiter_follows_the_bucket_headers_from_one_run_to_the_next(tmp_path: Path) -> None:
+    with SandboxHarness("nuvemshop", tmp_path, OPTIONS, flows=FLOWS) as h:
+        assert h.import_orders().error is None
+        limiter = h.app.accounts.open_named(h.account).limiter("nuvemshop", rate=2.0, burst=40.0)
+        h.sandbox.bucket.level = 3.0  # another burst of the app's spent the store's bucket
+        assert h.import_orders().error is None  # a 429, waited out as the headers say
+        again = h.app.accounts.open_named(h.account).limiter("nuvemshop", rate=2.0, burst=40.0)
+        assert again is limiter  # the same limiter serves the next run
+        assert limiter.capacity == 40 and limiter.available <= h.sandbox.bucket.refill() + 1
+        assert h.sandbox.bucket.rejected <= 1
