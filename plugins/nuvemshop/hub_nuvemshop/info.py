@@ -52,7 +52,7 @@ INFO = PlatformInfo(
     name=NAME,
     display_name="Tiendanube / Nuvemshop",
     capabilities=[Capability.ORDERS, Capability.PRODUCTS, Capability.STOCK, Capability.PRICE,
-                  Capability.TRACKING, Capability.WEBHOOKS],
+                  Capability.TRACKING, Capability.WEBHOOKS, Capability.PUBLISH],
     settings=SETTINGS,
     eligible_statuses=ELIGIBLE_STATUSES,
     excluded_statuses=EXCLUDED_STATUSES,

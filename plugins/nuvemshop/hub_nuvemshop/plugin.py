@@ -27,7 +27,7 @@ from hub import (
     StockUpdate,
     WebhookEvent,
 )
-from hub_nuvemshop import connect, mapping, orders, products, push, states, webhooks
+from hub_nuvemshop import catalogue_out, connect, mapping, orders, products, push, states, webhooks
 from hub_nuvemshop.client import StoreClient
 from hub_nuvemshop.info import INFO
 
@@ -127,6 +127,12 @@ def verify_webhook(account: Account, headers: Mapping[str, str], body: bytes) ->
 def parse_webhook(account: Account, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
     """An order event names the order the core re-fetches; the rest is ignored."""
     return webhooks.parse(account, body)
+
+
+@hub.hookimpl
+async def push_product(account: Account, product: hub.ListingDraft) -> PushResult:
+    """Create or update the listing and its variants (an unlinked SKU is looked up first)."""
+    return await catalogue_out.push_product(StoreClient(account), product)
 
 
 @hub.hookimpl

@@ -79,6 +79,7 @@ class NuvemshopSandbox(Sandbox):
     platform = "nuvemshop"
     order_topic = "order/updated"
     exempt_paths = ("/apps/",)
+    catalogue_category = "40"
 
     def __init__(self, options: SandboxOptions | None = None) -> None:
         super().__init__(options)
@@ -121,6 +122,7 @@ class NuvemshopSandbox(Sandbox):
                 variants.append(variant)
                 self.variants[str(vid)] = variant
             self.products[pid] = {"id": int(pid), "name": {"pt": f"Produto {i}", "es": f"Producto {i}"},
+                                  "attributes": [{"pt": "Tamanho"}] if sizes[0] else [],
                                   "categories": [{"id": 40 + i % 3, "name": {"pt": f"Categoria {i % 3}"}}],
                                   "published": True, "variants": variants,
                                   "created_at": stamp(self.epoch), "updated_at": stamp(self.epoch)}
@@ -225,8 +227,10 @@ class NuvemshopSandbox(Sandbox):
             Route(f"{api}/orders", r(self._orders)),
             Route(f"{api}/orders/{{id}}", r(self._order)),
             Route(f"{api}/orders/{{id}}/{{action}}", r(self._order_action), methods=["POST"]),
-            Route(f"{api}/products", r(self._products)),
-            Route(f"{api}/products/{{id}}", r(self._product)),
+            Route(f"{api}/products", r(self._products), methods=["GET", "POST"]),
+            Route(f"{api}/products/sku/{{sku}}", r(self._product_by_sku)),
+            Route(f"{api}/products/{{id}}", r(self._product), methods=["GET", "PUT"]),
+            Route(f"{api}/products/{{id}}/variants", r(self._new_variant), methods=["POST"]),
             Route(f"{api}/products/{{id}}/variants/{{vid}}", r(self._put_variant),
                   methods=["GET", "PUT"]),
         ])
@@ -287,7 +291,8 @@ class NuvemshopSandbox(Sandbox):
     # --- store, orders --------------------------------------------------------------------------------
     async def _store(self, request: Request) -> Response:
         return JSONResponse({"id": int(self.store_id), "name": {"pt": "Loja Sandbox"},
-                             "main_currency": self.currency, "country": "BR"})
+                             "main_currency": self.currency, "main_language": "pt",
+                             "country": "BR"})
 
     @staticmethod
     def _int(value: str | None, default: int) -> int | None:
@@ -400,6 +405,8 @@ class NuvemshopSandbox(Sandbox):
 
     # --- products ---------------------------------------------------------------------------------------
     async def _products(self, request: Request) -> Response:
+        if request.method == "POST":
+            return await self._create_product(request)
         q = request.query_params
         page, per_page = self._int(q.get("page"), 1), self._int(q.get("per_page"), DEFAULT_PER_PAGE)
         if page is None or per_page is None:
@@ -420,7 +427,109 @@ class NuvemshopSandbox(Sandbox):
         product = self.products.get(request.path_params["id"])
         if product is None:
             return error(404, "Not Found", "Product with such id does not exist")
+        if request.method == "PUT":
+            body = await self._body(request)
+            if isinstance(body, Response):
+                return body
+            refusal = self._product_refusal(body, creating=False)
+            if refusal:
+                return refusal
+            for field in ("name", "description", "brand", "published"):
+                if field in body:
+                    product[field] = body[field]
+            if "categories" in body:
+                product["categories"] = [self.categories[c] for c in body["categories"]]
+            product["updated_at"] = stamp(self.now())
         return JSONResponse(product)
+
+    async def _product_by_sku(self, request: Request) -> Response:
+        sku = request.path_params["sku"]
+        for product in self.products.values():
+            if any(v["sku"] == sku for v in product["variants"]):
+                return JSONResponse(product)
+        return error(404, "Not Found", "Product with such sku does not exist")
+
+    @property
+    def categories(self) -> dict[int, dict[str, Any]]:
+        return {40 + i: {"id": 40 + i, "name": {"pt": f"Categoria {i}"}} for i in range(3)}
+
+    @staticmethod
+    async def _body(request: Request) -> dict[str, Any] | Response:
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return error(400, "Bad Request", "Invalid JSON")
+        if not isinstance(body, dict):
+            return error(422, "Unprocessable Entity", "Expected an object")
+        return body
+
+    def _product_refusal(self, body: dict[str, Any], *, creating: bool) -> Response | None:
+        name = body.get("name")
+        if (creating or "name" in body) and not (isinstance(name, dict) and any(name.values())):
+            return JSONResponse({"name": ["can't be blank"]}, status_code=422)
+        unknown = [c for c in body.get("categories") or [] if c not in self.categories]
+        if unknown:
+            return error(422, "Unprocessable Entity", f"Category {unknown[0]} does not exist")
+        return None
+
+    def _make_variant(self, product_id: int, body: dict[str, Any]) -> dict[str, Any] | Response:
+        sku = body.get("sku")
+        if sku and any(v["sku"] == sku for v in self.variants.values()):
+            return error(422, "Unprocessable Entity", f"SKU {sku} is already in use")
+        try:
+            price = None if body.get("price") is None else money(Decimal(str(body["price"])))
+        except ArithmeticError:
+            return error(422, "Unprocessable Entity", "price must be a number")
+        vid = max((int(k) for k in self.variants), default=500) + 1
+        variant = {"id": vid, "product_id": product_id, "sku": sku, "price": price,
+                   "promotional_price": None, "stock_management": bool(body.get("stock_management")),
+                   "stock": body.get("stock") if body.get("stock_management") else None,
+                   "barcode": body.get("barcode"), "weight": body.get("weight"),
+                   "values": body.get("values") or [], "updated_at": stamp(self.now())}
+        return variant
+
+    async def _create_product(self, request: Request) -> Response:
+        body = await self._body(request)
+        if isinstance(body, Response):
+            return body
+        refusal = self._product_refusal(body, creating=True)
+        if refusal:
+            return refusal
+        attributes = body.get("attributes") or []
+        pid = max((int(k) for k in self.products), default=100) + 1
+        variants = []
+        for wanted in body.get("variants") or [{}]:
+            if len(wanted.get("values") or []) != len(attributes):
+                return error(422, "Unprocessable Entity",
+                             "Each variant needs one value per attribute")
+            made = self._make_variant(pid, wanted)
+            if isinstance(made, Response):
+                return made
+            variants.append(made)
+            self.variants[str(made["id"])] = made
+        product = {"id": pid, "name": body["name"], "description": body.get("description"),
+                   "brand": body.get("brand"), "attributes": attributes,
+                   "categories": [self.categories[c] for c in body.get("categories") or []],
+                   "published": body.get("published", True), "variants": variants,
+                   "created_at": stamp(self.now()), "updated_at": stamp(self.now())}
+        self.products[str(pid)] = product
+        return JSONResponse(product, status_code=201)
+
+    async def _new_variant(self, request: Request) -> Response:
+        product = self.products.get(request.path_params["id"])
+        if product is None:
+            return error(404, "Not Found", "Product with such id does not exist")
+        body = await self._body(request)
+        if isinstance(body, Response):
+            return body
+        if len(body.get("values") or []) != len(product.get("attributes") or []):
+            return error(422, "Unprocessable Entity", "Each variant needs one value per attribute")
+        made = self._make_variant(product["id"], body)
+        if isinstance(made, Response):
+            return made
+        product["variants"].append(made)
+        self.variants[str(made["id"])] = made
+        return JSONResponse(made, status_code=201)
 
     async def _put_variant(self, request: Request) -> Response:
         variant = self._variant(request.path_params["id"], request.path_params["vid"])
@@ -447,6 +556,13 @@ class NuvemshopSandbox(Sandbox):
                     changes[field] = None if value is None else money(Decimal(str(value)))
                 except ArithmeticError:
                     return error(422, "Unprocessable Entity", f"{field} must be a number")
+        if "sku" in body and body["sku"] != variant["sku"]:
+            if any(v["sku"] == body["sku"] for v in self.variants.values()):
+                return error(422, "Unprocessable Entity", f"SKU {body['sku']} is already in use")
+            changes["sku"] = body["sku"]
+        for field in ("barcode", "weight", "values"):
+            if field in body:
+                changes[field] = body[field]
         regular = Decimal(changes.get("price", variant["price"]) or "0")
         promo = changes.get("promotional_price", variant["promotional_price"])
         if promo is not None and Decimal(promo) >= regular:
