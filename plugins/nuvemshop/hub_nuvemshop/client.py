@@ -114,6 +114,7 @@ class StoreClient:
         base = (account.setting("base_url") or "").strip().rstrip("/") + f"/{store}" \
             if store else api_base(account)
         api = f"{API}-check" if access_token else API
+        self.base = base
         self.http = account.client(
             base + "/", api=api, rate=rate(account), burst=BUCKET, classify=classify,
             headers={TOKEN_HEADER: f"bearer {secret}", "User-Agent": user_agent(account),
@@ -147,6 +148,8 @@ class StoreClient:
         """
         if url is None:
             return await self.get(path, {**params, "per_page": PER_PAGE})
+        if httpx.URL(url).host != httpx.URL(self.base).host:  # the token goes nowhere else
+            raise DataError(f"{self.account.label}: a Link header points to another host")
         return await self.http.get(url)
 
     @staticmethod
