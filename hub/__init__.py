@@ -76,6 +76,8 @@ _EXPORTS: dict[str, str] = {
     "ListingDraft": "hub.types", "VariantDraft": "hub.types", "ContactDraft": "hub.types",
     # request bodies with exact Decimal amounts as JSON numbers (VTEX pricing, SkyHub products)
     "json_dumps": "hub.core.jsonutil",
+    # a platform's bucket headers followed by the account's limiter (issue 22)
+    "RateHeaders": "hub.core.http.ratelimit",
 }
 
 __all__ = ["__version__", "hookimpl", *_EXPORTS]
@@ -113,7 +115,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         split_windows,
     )
     from hub.core.http.paging import PageGuard, numbered_pages
-    from hub.core.http.ratelimit import RateLimiter
+    from hub.core.http.ratelimit import RateHeaders, RateLimiter
     from hub.core.http.redact import redact, register_secret
     from hub.core.http.retry import RetryPolicy
     from hub.core.http.signing import sign_hmac, verify_hmac

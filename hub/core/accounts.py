@@ -437,8 +437,11 @@ class AccountService:
         self._drop(account_id)
 
     async def aclose(self) -> None:
-        for live in list(self._live.values()):
+        """Close every live account; their limiters wait for the next run in this process
+        (what they learned from a platform's headers, a pause after a 429, carries over)."""
+        for account_id, live in list(self._live.items()):
             await live.aclose()
+            self._kept[account_id] = live.runtime.handover()
         self._live.clear()
         self._stamps.clear()
 

@@ -105,3 +105,17 @@ def throttle_status(bucket: TokenBucket) -> dict[str, float]:
     tokens = bucket.refill()
     return {"maximumAvailable": bucket.capacity, "currentlyAvailable": round(tokens, 1),
             "restoreRate": bucket.rate}
+
+
+def x_rate_limit_headers(bucket: TokenBucket) -> dict[str, str]:
+    """Tiendanube's leaky bucket: ``x-rate-limit-limit`` (size), ``-remaining`` (slots left
+    before it is full) and ``-reset`` (milliseconds until it is completely empty).
+
+    The bucket's tokens are the free slots: the level of the leaky bucket is
+    ``capacity - tokens``.
+    """
+    tokens = bucket.refill()
+    level = bucket.capacity - tokens
+    return {"x-rate-limit-limit": str(round(bucket.capacity)),
+            "x-rate-limit-remaining": str(max(0, math.floor(tokens))),
+            "x-rate-limit-reset": str(math.ceil(level / bucket.rate * 1000))}

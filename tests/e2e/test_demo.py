@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 HUB = Path(sys.executable).parent / "hub"
 
 
+@pytest.mark.timeout(600)  # every platform's sandbox at its documented rate limits: about a minute
 def test_demo_runs_the_whole_cycle_and_exits_0(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     data = tmp_path / "demo"

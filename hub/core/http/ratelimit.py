@@ -6,7 +6,8 @@ import asyncio
 import math
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 
 class RateLimiter:
@@ -145,3 +146,80 @@ class RateLimiter:
 def _settle(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
+
+
+class RateHeaders:
+    """A platform's bucket headers (limit, remaining, reset), read so the account's limiter follows them.
+
+    Many platforms report their bucket on every response: its size (``limit``),
+    what is left before it is full (``remaining``) and the time until it is
+    completely empty, or full again (``reset``, in ``reset_unit`` seconds: 0.001
+    for milliseconds). :meth:`follower` turns them into an ``on_response`` hook:
+    the limiter takes the platform's size, never holds more tokens than the
+    platform says are left, and learns the leak rate from ``used / reset`` once the
+    bucket is used enough to measure it. The limiter lives in the account's
+    runtime, so what it learned carries from one run to the next.
+
+    :param reset_means_empty: ``reset`` is the time until the bucket is empty (a
+        leaky bucket, Tiendanube); False: the time until the next request fits.
+    """
+
+    MEASURE_FROM = 10.0  # used slots from which the leak rate is measured (rounding is then < 5%)
+
+    def __init__(self, *, limit: str, remaining: str, reset: str | None = None,
+                 reset_unit: float = 1.0, reset_means_empty: bool = True) -> None:
+        self.limit, self.remaining, self.reset = limit, remaining, reset
+        self.reset_unit, self.reset_means_empty = reset_unit, reset_means_empty
+
+    @staticmethod
+    def _number(headers: Mapping[str, str], name: str | None) -> float | None:
+        if name is None:
+            return None
+        try:
+            value = float(headers.get(name, ""))
+        except ValueError:
+            return None
+        return value if math.isfinite(value) and value >= 0 else None
+
+    def read(self, headers: Mapping[str, str]) -> tuple[float, float, float | None] | None:
+        """``(size, remaining, leak rate or None)`` from a response's headers; None without them."""
+        size = self._number(headers, self.limit)
+        left = self._number(headers, self.remaining)
+        if not size or left is None:
+            return None
+        left = min(left, size)
+        reset = self._number(headers, self.reset)
+        used = size - left
+        rate = None
+        if self.reset_means_empty and reset and used >= self.MEASURE_FROM:
+            # ``remaining`` is a whole number: the level is ``used`` give or take one slot
+            rate = (used - 0.5) / (reset * self.reset_unit)
+        return size, left, rate
+
+    def retry_after(self, headers: Mapping[str, str]) -> float | None:
+        """Seconds until one more request fits, from the headers of a refusal (None: unknown)."""
+        found = self.read(headers)
+        reset = self._number(headers, self.reset)
+        if found is None or reset is None:
+            return None
+        size, left, _rate = found
+        if not self.reset_means_empty:
+            return reset * self.reset_unit
+        if left >= 1:
+            return 0.0
+        used = size - left
+        return (reset * self.reset_unit) / used if used > 0 else None
+
+    def follower(self, limiter: Callable[[], RateLimiter]) -> Callable[[Any], None]:
+        """An ``on_response`` hook aligning ``limiter()`` (looked up per response) with the headers."""
+        def look(response: Any) -> None:
+            found = self.read(response.headers)
+            if found is None:
+                return
+            size, left, rate = found
+            current = limiter()
+            if current.rate is None:
+                return  # unlimited by choice of the admin: nothing to follow
+            current.sync(capacity=size, rate=rate,
+                         available=min(current.available, left))
+        return look
