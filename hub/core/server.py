@@ -89,4 +89,7 @@ def create_server(app: HubApp, *, daemon: Any = None, base_url: str | None = Non
 
     security.install(api)
     api.include_router(access.router)
+    from hub.core import console  # the operator console at / (issue 24)
+
+    console.install(api)
     return api

@@ -398,6 +398,7 @@ class ApiKey(SQLModel, table=True):
 from hub.core.storage import catalogue as _catalogue  # noqa: E402,F401
 from hub.core.storage import tickets as _tickets  # noqa: E402,F401
 from hub.core.storage.connections import OrderLink, OrderTerms  # noqa: E402,F401
+from hub.core.storage.console import ConsoleSession  # noqa: E402,F401
 from hub.core.storage.invoices import Invoice  # noqa: E402,F401
 from hub.core.storage.schedule import JobMark as JobMark  # noqa: E402
 from hub.core.storage.tracking import ShipmentEvent  # noqa: E402,F401
