@@ -109,7 +109,12 @@ def unsign(app: HubApp, value: str) -> str | None:
     if not token or len(value) > 200 or not token.isascii():
         return None
     expected = hmac.new(_cookie_key(app), token.encode("ascii"), hashlib.sha256).hexdigest()
-    return token if hmac.compare_digest(mac, expected) else None
+    return token if same(mac, expected) else None
+
+
+def same(given: str, expected: str) -> bool:
+    """Constant-time equality of two tokens (any text given, ASCII or not)."""
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
 
 
 def _hash(token: str) -> str:
@@ -230,7 +235,7 @@ async def acting(request: Request, level: Level = "act") -> tuple[Console, dict[
     console = current(request)
     if console is None:
         raise Denied("sign in first: your session has ended")
-    if not hmac.compare_digest(form.get("csrf", ""), console.csrf):
+    if not same(form.get("csrf", ""), console.csrf):
         log.warning("console refused %s %s to %s: missing or wrong CSRF token", request.method,
                     request.url.path, who(console.principal),
                     extra={"principal": actor_of(console.principal)})
@@ -250,5 +255,5 @@ def login_token(request: Request) -> str:
 
 def login_token_ok(request: Request, form: dict[str, str]) -> bool:
     cookie = request.cookies.get(LOGIN_COOKIE, "")
-    return bool(cookie) and hmac.compare_digest(form.get("csrf", ""), cookie)
+    return bool(cookie) and same(form.get("csrf", ""), cookie)
 
