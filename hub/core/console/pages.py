@@ -111,6 +111,25 @@ async def overview(request: Request) -> Response:
 
 # --- accounts -----------------------------------------------------------------------------
 
+def reschedule(request: Request) -> None:
+    """Have the daemon serving the console follow an account change now (its rescan would,
+    within a minute): a flow switched off loses its job, a new account gets its jobs."""
+    daemon = request.app.state.daemon
+    if daemon is not None and daemon.scheduler.running:
+        daemon.sync_jobs()
+
+
+def scheduled(request: Request, name: str) -> list[dict[str, Any]]:
+    """The daemon's jobs for account ``name``: flow, seconds between runs, next run."""
+    daemon = request.app.state.daemon
+    if daemon is None or not daemon.scheduler.running:
+        return []
+    return [{"flow": flow, "every": every,
+             "next": getattr(daemon.scheduler.get_job(f"{flow}:{name}"), "next_run_time", None)}
+            for flow, every in sorted(daemon.jobs.get(name, {}).items())
+            if every and daemon.scheduler.get_job(f"{flow}:{name}") is not None]
+
+
 def account_views(request: Request) -> list[dict[str, Any]]:
     """Each account as ``hub accounts show --json`` has it, with its authorization, last run,
     lag and what its platform offers."""
@@ -179,6 +198,7 @@ async def add_account(request: Request) -> Response:
         row = app.accounts.add(platform, name, values)
     except HubError as exc:
         return _new_account_form(request, platform, form, error=redact(str(exc)), status=422)
+    reschedule(request)
     return back(f"/accounts/{row.name}", notice=f"added {platform} account '{row.name}'; writes "
                                                 "(stock, price, tracking) are off until switched on")
 
@@ -192,7 +212,8 @@ async def account_page(request: Request, name: str) -> Response:
                       message=f"no account named '{name[:100]}'")
     attempt = request.app.state.authorizations.attempts.get(name)
     return render(request, "account.html", title=f"Account {name}", a=found[0],
-                  attempt=attempt.view() if attempt else None)
+                  attempt=attempt.view() if attempt else None,
+                  daemon=request.app.state.daemon is not None, jobs=scheduled(request, name))
 
 
 @router.post("/accounts/{name}/flows")
@@ -203,6 +224,7 @@ async def switch_flow(request: Request, name: str) -> Response:
         hub_of(request).accounts.set_flows(name, {flow: on})
     except HubError as exc:
         return back(f"/accounts/{name}", error=str(exc))
+    reschedule(request)
     return back(f"/accounts/{name}", notice=f"{flow} flow {'on' if on else 'off'}")
 
 
@@ -229,6 +251,7 @@ async def disable(request: Request, name: str) -> Response:
         done = await disconnect(hub_of(request), name, wipe=False)
     except HubError as exc:
         return back(f"/accounts/{name}", error=str(exc))
+    reschedule(request)
     return back(f"/accounts/{name}", notice=f"account '{name}' disabled; {len(done.released)} open "
                                             f"order(s) released to the store")
 
@@ -240,6 +263,7 @@ async def enable(request: Request, name: str) -> Response:
         hub_of(request).accounts.set_flags(name, enabled=True, paused_reason=None)
     except HubError as exc:
         return back("/accounts", error=str(exc))
+    reschedule(request)
     return back(f"/accounts/{name}", notice=f"account '{name}' enabled")
 
 

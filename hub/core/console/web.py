@@ -51,7 +51,12 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         notice=request.query_params.get("notice", "")[:300],
         error=context.pop("error", None) or request.query_params.get("error", "")[:300],
         **context)
-    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+    headers = dict(SECURITY_HEADERS)
+    if request.headers.get("hx-request"):  # htmx (boosted links and forms): the address to show
+        headers["HX-Push-Url"] = str(request.url.path) + (f"?{request.url.query}"
+                                                          if request.url.query else "") \
+            if request.method == "GET" else "false"
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 SECURITY_HEADERS = {
