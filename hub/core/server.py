@@ -10,6 +10,7 @@ route                                      what
 ``GET /healthz``, ``/readyz``              the process is up; database (and scheduler) ready
 ``GET /metrics``                           Prometheus text
 ``GET /docs``, ``/redoc``                  the API's documentation (assets served locally)
+``GET /``, ``/accounts``, ``/orders`` ...  the operator console (:mod:`hub.core.console`)
 =========================================  ====================================================
 
 The routes live in :mod:`hub.core.api`; this module assembles them.

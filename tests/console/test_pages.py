@@ -299,3 +299,24 @@ def test_admin_creates_a_key_shown_once(app: HubApp, people: dict[str, str]) -> 
         assert key not in web.get("/admin").text
     finally:
         web.close()
+
+
+def test_webhook_subscriptions_show_no_secret_and_admins_switch_them(
+        app: HubApp, people: dict[str, str], orders: list[int]) -> None:
+    from hub.core import outbound
+
+    sub, secret = outbound.add_subscription(app, "main", "https://erp:hunter2pass@erp.example.com/in")
+    web = signed_in(app, "admin1")
+    try:
+        page = web.get("/webhooks").text
+        assert "erp.example.com" in page and "hunter2pass" not in page and secret not in page
+        answer = web.post(f"/webhooks/subscriptions/{sub.id}/disable")
+        assert "notice=subscription" in answer.headers["location"]
+        assert [s["enabled"] for s in outbound.list_subscriptions(app)] == [False]
+    finally:
+        web.close()
+    operator = signed_in(app, "operator1")
+    try:
+        assert operator.post(f"/webhooks/subscriptions/{sub.id}/enable").status_code == 403
+    finally:
+        operator.close()

@@ -4,6 +4,8 @@ deliveries), and users and API keys (admins)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import col, func, select
@@ -175,14 +177,20 @@ async def add_user(request: Request) -> Response:
     return back("/admin", notice=f"user '{row.name}' added ({row.role})")
 
 
-@router.post("/admin/users/{name}/disable")
-async def disable_user(request: Request, name: str) -> Response:
+async def _admin_act(request: Request, do: Callable[[], object], notice: str) -> Response:
+    """An admin's action on the Users & keys page: done, or the service's message."""
     await auth.acting(request, "admin")
     try:
-        users.disable_user(hub_of(request), name)
+        do()
     except HubError as exc:
         return back("/admin", error=str(exc))
-    return back("/admin", notice=f"user '{name[:100]}' disabled")
+    return back("/admin", notice=notice)
+
+
+@router.post("/admin/users/{name}/disable")
+async def disable_user(request: Request, name: str) -> Response:
+    return await _admin_act(request, lambda: users.disable_user(hub_of(request), name),
+                            f"user '{name[:100]}' disabled")
 
 
 @router.post("/admin/keys")
@@ -200,9 +208,5 @@ async def create_key(request: Request) -> Response:
 
 @router.post("/admin/keys/{name}/revoke")
 async def revoke_key(request: Request, name: str) -> Response:
-    await auth.acting(request, "admin")
-    try:
-        apikeys.revoke(hub_of(request), name)
-    except HubError as exc:
-        return back("/admin", error=str(exc))
-    return back("/admin", notice=f"API key '{name[:100]}' revoked")
+    return await _admin_act(request, lambda: apikeys.revoke(hub_of(request), name),
+                            f"API key '{name[:100]}' revoked")
