@@ -84,6 +84,9 @@ def test_dry_run_shows_the_diff_and_sends_nothing_then_push_now_sends(
         assert dry.status_code == 200
         assert "Dry run: main stock: would push 1" in dry.text
         assert "<td>SKU-1</td><td>?</td><td>4</td>" in dry.text
+        inventory.set_price(app, "SKU-1", inventory.parse_money("12.50", "PRICE"))
+        priced = web.get("/stock?sku=SKU-1").text
+        assert "<td>SKU-1</td><td>every account</td><td>12.50 USD</td>" in priced
         assert fake.stock_calls == []
         now = web.post("/stock/push", {"account": "main", "kind": "stock"})
         assert "pushed+1" in now.headers["location"]

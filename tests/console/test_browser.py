@@ -144,6 +144,7 @@ def add_account(page: Page, base: str, platform: str, name: str, settings: dict[
     expect(page.locator(".notice")).to_contain_text(f"added {platform} account '{name}'")
 
 
+@pytest.mark.timeout(240)  # a real browser and a daemon, on a machine the suite keeps busy
 def test_an_operator_day_in_the_browser(world: dict[str, Any], page: Page) -> None:
     app: HubApp = world["app"]
     woo, base = world["woo"], world["daemon"].url

@@ -46,7 +46,9 @@ async def stock_page(request: Request) -> Response:
     sku = request.query_params.get("sku", "").strip()[:200] or None
     with app.db.session() as s:
         levels = queries.stock_levels(s, sku, limit=500)
+        price_rows = queries.prices(s, sku, limit=500)
     return render(request, "stock.html", title="Stock and prices", levels=levels, sku=sku or "",
+                  prices=price_rows,
                   outbox=_outbox(request), names=[r.name for r in app.accounts.rows()],
                   kinds=PUSH_KINDS, plan=None)
 
@@ -66,7 +68,9 @@ async def push_now(request: Request) -> Response:
             planned = plan(app, name, kind)
             with app.db.session() as s:
                 levels = queries.stock_levels(s, limit=500)
+                price_rows = queries.prices(s, limit=500)
             return render(request, "stock.html", title="Stock and prices", levels=levels, sku="",
+                          prices=price_rows,
                           outbox=_outbox(request), names=[r.name for r in app.accounts.rows()],
                           kinds=PUSH_KINDS, plan=planned)
         result = await push(app, name, kind, trigger="console")

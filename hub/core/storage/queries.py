@@ -207,3 +207,20 @@ def stock_levels(s: Session, sku: str | None = None, *, limit: int | None = None
     if limit is not None:
         query = query.limit(limit)
     return [{"sku": r[0], "warehouse": r[1], "quantity": r[2]} for r in s.exec(query)]
+
+
+def prices(s: Session, sku: str | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """Prices per SKU (``account`` None: the default for every account), with promotions."""
+    from hub.core.storage.models import Price, Product
+
+    query = (select(Product.sku, Price, Account.name)
+             .join(Product, col(Product.id) == Price.product_id)
+             .join(Account, col(Account.id) == Price.account_id, isouter=True)
+             .order_by(col(Product.sku), col(Price.account_id)))
+    if sku:
+        query = query.where(Product.sku == sku)
+    if limit is not None:
+        query = query.limit(limit)
+    return [{"sku": code, "account": name, "currency": p.currency, "regular": p.regular,
+             "promotional": p.promotional, "promo_from": p.promo_from, "promo_to": p.promo_to}
+            for code, p, name in s.exec(query)]
