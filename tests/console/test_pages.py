@@ -320,3 +320,24 @@ def test_webhook_subscriptions_show_no_secret_and_admins_switch_them(
         assert operator.post(f"/webhooks/subscriptions/{sub.id}/enable").status_code == 403
     finally:
         operator.close()
+
+
+def test_sessions_expire_and_old_ones_are_pruned_at_the_next_sign_in(
+        app: HubApp, people: dict[str, str]) -> None:
+    from datetime import timedelta
+
+    from hub.core.storage.columns import now
+    from hub.core.storage.console import ConsoleSession
+
+    web = signed_in(app, "viewer1")
+    try:
+        with app.db.session() as s:
+            row = s.exec(select(ConsoleSession)).one()
+            row.expires_at = now() - timedelta(days=31)
+            s.add(row)
+        assert web.get("/accounts").status_code == 303  # expired: sign in again
+    finally:
+        web.close()
+    signed_in(app, "viewer1").close()
+    with app.db.session() as s:
+        assert len(s.exec(select(ConsoleSession)).all()) == 1  # the old row went

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from fastapi import Request
-from sqlmodel import select
+from sqlmodel import col, delete, select
 
 from hub.core.api.security import who
 from hub.core.principals import (
@@ -52,6 +52,7 @@ log = logging.getLogger("hub.audit")
 COOKIE = "hub_console"
 LOGIN_COOKIE = "hub_console_login"
 LIFETIME = timedelta(hours=12)
+KEEP = timedelta(days=30)
 MAX_FORM = 64 * 1024
 COOKIE_KEY_SETTING = "console_cookie_key"
 
@@ -137,6 +138,8 @@ def open_session(app: HubApp, principal: Principal) -> str:
     """Start a session for ``principal``; return the signed cookie value."""
     token = secrets.token_urlsafe(32)
     with app.db.session() as s:
+        # sessions ended or expired a month ago are of no use, even for the record
+        s.exec(delete(ConsoleSession).where(col(ConsoleSession.expires_at) < now() - KEEP))
         s.add(ConsoleSession(token_hash=_hash(token), kind=principal.kind, name=principal.name,
                              csrf=secrets.token_urlsafe(32), expires_at=now() + LIFETIME))
     log.info("console sign-in by %s (%s)", who(principal), principal.role.value,
