@@ -341,3 +341,12 @@ def test_sessions_expire_and_old_ones_are_pruned_at_the_next_sign_in(
     signed_in(app, "viewer1").close()
     with app.db.session() as s:
         assert len(s.exec(select(ConsoleSession)).all()) == 1  # the old row went
+
+
+def test_repeated_failed_sign_ins_are_throttled_per_name(app: HubApp, people: dict[str, str],
+                                                         web: Web) -> None:
+    for _ in range(10):
+        assert web.login("operator1", "wrong-password-123").status_code == 401
+    blocked = web.login("operator1")  # the right password, too late
+    assert blocked.status_code == 429 and "too many failed sign-ins" in blocked.text
+    assert web.login("viewer1").status_code == 303  # another name is not locked out

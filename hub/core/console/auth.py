@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -123,6 +124,44 @@ def _hash(token: str) -> str:
 
 
 # --- signing in and out -------------------------------------------------------------------
+
+class Throttle:
+    """Failed sign-ins per client address and name: after ``limit`` within ``window``
+    seconds, more attempts are refused until the oldest failure is that old."""
+
+    def __init__(self, limit: int = 10, window: float = 300.0) -> None:
+        self.limit, self.window = limit, window
+        self.failures: dict[tuple[str, str], list[float]] = {}
+
+    def _recent(self, key: tuple[str, str]) -> list[float]:
+        moment = time.monotonic()
+        kept = [t for t in self.failures.get(key, []) if moment - t < self.window]
+        if kept:
+            self.failures[key] = kept
+        else:
+            self.failures.pop(key, None)
+        return kept
+
+    def blocked(self, key: tuple[str, str]) -> bool:
+        return len(self._recent(key)) >= self.limit
+
+    def failed(self, key: tuple[str, str]) -> None:
+        self._recent(key)
+        self.failures.setdefault(key, []).append(time.monotonic())
+        if len(self.failures) > 10_000:  # a flood of names: forget the oldest
+            self.failures.pop(next(iter(self.failures)))
+
+    def succeeded(self, key: tuple[str, str]) -> None:
+        self.failures.pop(key, None)
+
+
+def throttle_of(request: Request) -> Throttle:
+    """The sign-in throttle of the server serving ``request`` (one per daemon)."""
+    found: Throttle | None = getattr(request.app.state, "console_throttle", None)
+    if found is None:
+        found = request.app.state.console_throttle = Throttle()
+    return found
+
 
 def authenticate(app: HubApp, *, username: str = "", password: str = "",
                  api_key: str = "") -> Principal | None:

@@ -126,7 +126,9 @@ async def reply(request: Request, ticket_id: int) -> Response:
         done = await send(hub_of(request), str(ticket_id), text[:4000], source="console")
     except HubError as exc:
         return back("/tickets", error=str(exc))
-    return back("/tickets", notice=f"reply {getattr(done, 'status', 'sent')}")
+    if done.error:
+        return back("/tickets", error=f"reply {done.status}: {done.error}")
+    return back("/tickets", notice=f"reply {done.status}")
 
 
 # --- webhooks ---------------------------------------------------------------------------

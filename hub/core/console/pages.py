@@ -75,13 +75,22 @@ async def login(request: Request) -> Response:
                       message="the sign-in form's security token is missing or stale: reload the "
                               "page and try again")
     app = hub_of(request)
+    who_tries = (request.client.host if request.client else "?",
+                 "api key" if form.get("api_key", "").strip() else form.get("username", "")[:100])
+    throttle = auth.throttle_of(request)
+    if throttle.blocked(who_tries):
+        return render(request, "login.html", status=429, title="Sign in", next=target,
+                      login_csrf=request.cookies.get(auth.LOGIN_COOKIE, ""),
+                      error="too many failed sign-ins from here: wait a few minutes")
     principal = await asyncio.to_thread(
         auth.authenticate, app, username=form.get("username", "")[:100],
         password=form.get("password", "")[:1024], api_key=form.get("api_key", "")[:200])
     if principal is None:
+        throttle.failed(who_tries)
         return render(request, "login.html", status=401, title="Sign in", next=target,
                       login_csrf=request.cookies.get(auth.LOGIN_COOKIE, ""),
                       error="unknown user or API key, wrong password, or disabled")
+    throttle.succeeded(who_tries)
     answer = RedirectResponse(target, status_code=303)
     answer.set_cookie(auth.COOKIE, auth.open_session(app, principal), httponly=True,
                       samesite="strict", secure=request.url.scheme == "https", path="/",
