@@ -189,6 +189,8 @@ def test_operator_ships_deducts_and_cancels_recorded_as_themselves(
         assert web.post(f"/orders/{second}/cancel", {"reason": "buyer asked"}).status_code == 303
         page = web.get(f"/orders/{first}").text
         assert "BR123" in page and "NF-9" in page and "deducted" in page
+        carriers = web.get("/shipments?carrier=correios").text
+        assert f'href="/orders/{first}"' in carriers and "BR123" in carriers
     finally:
         web.close()
     with app.db.session() as s:
@@ -350,3 +352,36 @@ def test_repeated_failed_sign_ins_are_throttled_per_name(app: HubApp, people: di
     blocked = web.login("operator1")  # the right password, too late
     assert blocked.status_code == 429 and "too many failed sign-ins" in blocked.text
     assert web.login("viewer1").status_code == 303  # another name is not locked out
+
+
+def test_tickets_list_and_a_reply_goes_through_the_ticket_service(
+        app: HubApp, people: dict[str, str], account: str) -> None:
+    from hub.core.storage.columns import now
+    from hub.core.storage.tickets import Ticket
+
+    with app.db.session() as s:
+        s.add(Ticket(account_id=app.accounts.row("main").id or 0, platform="fakeshop",
+                     platform_ticket_id="T-1", kind="question", status="open",
+                     buyer_name="Ana <b>", subject="Where is my mug?", platform_created_at=now(),
+                     platform_updated_at=now(), fingerprint="f"))
+    viewer = signed_in(app, "viewer1")
+    try:
+        page = viewer.get("/tickets?status=open").text
+        assert "Where is my mug?" in page and "Ana &lt;b&gt;" in page and "Send</button>" not in page
+        assert "unknown status" in viewer.get("/tickets?status=bogus").text
+    finally:
+        viewer.close()
+    web = signed_in(app, "operator1")
+    try:
+        assert "Send</button>" in web.get("/tickets").text
+        off = web.post("/tickets/1/reply", {"text": "On its way!"})
+        assert "the tickets flow is off for account" in off.headers["location"].replace("+", " ")
+        app.accounts.set_flags("main", flow_tickets=True)
+        answer = web.post("/tickets/1/reply", {"text": "On its way!"})
+        assert answer.status_code == 303 and "reply" in answer.headers["location"]
+    finally:
+        web.close()
+    from hub.core.sync.tickets import show_ticket
+
+    replies = show_ticket(app, "1")["replies"]
+    assert [(r["text"], r["source"]) for r in replies] == [("On its way!", "console")]

@@ -139,14 +139,16 @@ def scheduled(request: Request, name: str) -> list[dict[str, Any]]:
             if every and daemon.scheduler.get_job(f"{flow}:{name}") is not None]
 
 
-def account_views(request: Request) -> list[dict[str, Any]]:
-    """Each account as ``hub accounts show --json`` has it, with its authorization, last run,
-    lag and what its platform offers."""
+def account_views(request: Request, only: str | None = None) -> list[dict[str, Any]]:
+    """Each account (or account ``only``) as ``hub accounts show --json`` has it, with its
+    authorization, last run, lag and what its platform offers."""
     app = hub_of(request)
     lags = charts.lags(app)
     out = []
     with app.db.session() as s:
         for row in app.accounts.rows():
+            if only is not None and row.name != only:
+                continue
             view = app.accounts.describe(row, with_settings=True)
             at = queries.authorized_at(s, row)
             view["authorized"] = bool(view["authorized"]) or at is not None
@@ -215,7 +217,7 @@ async def add_account(request: Request) -> Response:
 @router.get("/accounts/{name}", response_class=HTMLResponse)
 async def account_page(request: Request, name: str) -> Response:
     auth.require(request)
-    found = [v for v in account_views(request) if v["name"] == name]
+    found = account_views(request, only=name)
     if not found:
         return render(request, "error.html", status=404, title="Not found",
                       message=f"no account named '{name[:100]}'")
