@@ -189,8 +189,12 @@ def test_an_operator_day_in_the_browser(world: dict[str, Any], page: Page) -> No
     page.goto(f"{base}/imports")
     page.select_option("#account", "woo")
     page.get_by_label("Backfill the whole window again").check()
+    woo.options.latency = 0.3  # slow pages: the import runs while its page follows it live
     page.get_by_role("button", name="Start the import").click()
+    expect(page.locator("h1")).to_have_text("Import 1")
     expect(page.locator("#status")).to_have_text("partial")
+    expect(page.locator(".progress-box")).to_have_attribute("data-finished", "1")  # SSE ended
+    woo.options.latency = 0.0
     read, available = page.locator("#read").inner_text(), page.locator("#available").inner_text()
     assert read == available and int(read) > 0
     assert page.locator("#bar").evaluate("b => b.value === b.max")

@@ -188,7 +188,7 @@ class OrderEvent(SQLModel, table=True):
     kind: str = Field(max_length=30)
     message: str = Field(sa_type=Text)
     source: str | None = Field(default=None, max_length=20)
-    """Who caused it: platform, cli, api, carrier or hub (see :data:`hub.lifecycle.SOURCES`)."""
+    """Who caused it: platform, cli, api, console, carrier or hub (see :data:`hub.lifecycle.SOURCES`)."""
     actor: str | None = Field(default=None, max_length=120)
     """The API caller behind it (``user:NAME`` or ``api_key:NAME``; see :mod:`hub.core.principals`)."""
 
