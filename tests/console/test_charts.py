@@ -45,3 +45,31 @@ def test_orders_per_store_per_day_and_webhook_lag(any_db_app: HubApp, fake: Fake
     assert "<title>north" in svg and svg.count("<rect") >= 4  # 2 bars + 2 legend swatches
     empty = str(charts.svg(failures))
     assert "nothing in the last 14 days" in empty
+
+
+def test_sign_in_session_and_order_filters_on_every_database(any_db_app: HubApp,
+                                                             fake: FakePlatform) -> None:
+    from hub.core import users
+    from tests.console.conftest import PASSWORD, signed_in
+
+    app = any_db_app
+    users.add_user(app, "op", "operator", PASSWORD)
+    app.accounts.add("fakeshop", "main", {"base_url": "https://s.example.com", "api_key": "k1"})
+    fake.add(make_order(1), make_order(2))
+
+    async def go() -> None:
+        await import_orders(app, "main", since=NOW - timedelta(days=30))
+        await app.accounts.aclose()
+
+    asyncio.run(go())
+    web = signed_in(app, "op")
+    try:
+        day = (NOW - timedelta(days=1)).date().isoformat()
+        assert "2 order(s)" in web.get(f"/orders?store=main&platform=fakeshop&status=paid"
+                                       f"&from=2000-01-01&to={day}").text
+        assert "0 order(s)" in web.get("/orders?from=2099-01-01").text
+        assert web.get("/").status_code == 200 and web.get("/accounts/main").status_code == 200
+        assert web.post("/logout").status_code == 303
+        assert web.get("/orders").status_code == 303
+    finally:
+        web.close()
