@@ -12,14 +12,15 @@ from hub.cli.output import emit_json, json_option, say, table
 
 @click.group("webhooks")
 def webhooks() -> None:
-    """Outbound webhooks: order.created, order.updated and order.cancelled POSTed, signed, per account."""
+    """Outbound webhooks: order, shipment and ticket events POSTed, signed, per account."""
 
 
 @webhooks.command("add")
 @click.option("--account", required=True, help="The account whose order events are sent.")
 @click.option("--url", required=True, help="The subscriber's http(s) URL.")
-@click.option("--events", default="order.created,order.updated", show_default=True,
-              help="Comma-separated events to send.")
+@click.option("--events", default="",
+              help="Comma-separated events to send (default: every event, e.g. order.cancelled and "
+                   "shipment.updated too).")
 @json_option
 def add(account: str, url: str, events: str, as_json: bool) -> None:
     """Subscribe URL to ACCOUNT's order events; prints the signing secret, this once only."""

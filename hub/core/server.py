@@ -90,6 +90,7 @@ def create_server(app: HubApp, *, daemon: Any = None, base_url: str | None = Non
 
     security.install(api)
     api.include_router(access.router)
+    security.declare_forbidden(api)
     from hub.core import console  # the operator console at / (issue 24)
 
     console.install(api)

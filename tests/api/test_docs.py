@@ -35,3 +35,14 @@ def test_docs_assets_are_the_real_bundles(app: HubApp) -> None:
     assert js.status_code == 200 and "SwaggerUIBundle" in js.text[:2000]
     assert "javascript" in js.headers["content-type"]
     assert call(app, "GET", "/docs-assets/nope.js").status_code == 404
+
+
+def test_every_route_that_checks_a_role_declares_403(app: HubApp) -> None:
+    from hub.core.server import create_server
+
+    document = create_server(app).openapi()
+    secured = [(path, method, op) for path, item in document["paths"].items()
+               for method, op in item.items() if op.get("security")]
+    assert len(secured) > 20
+    missing = [f"{method.upper()} {path}" for path, method, op in secured if "403" not in op["responses"]]
+    assert missing == [], missing

@@ -287,6 +287,7 @@ def test_secrets_are_stored_encrypted_and_never_shown_or_logged(
     caplog.set_level(logging.DEBUG, logger="hub")
     added = hub_cli("webhooks", "add", "--account", "main", "--url", "http://127.0.0.1:9/hooks")
     assert added.code == 0
+    assert "order.cancelled" in added.err and "shipment.updated" in added.err  # every event by default
     secret = added.out.strip()
     assert secret.startswith("whsec_") and "shown only now" in added.err
     with receiving(failures=1) as receiver:

@@ -16,8 +16,11 @@ def test_generated_plugin_installs_and_passes_the_kit(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60)
     assert made.returncode == 0, made.stderr
     site = tmp_path / "site"
+    # --no-build-isolation: the dev extra already installs setuptools>=77, and an isolated build
+    # environment downloads it again, which is what made this test slow and flaky on a busy box.
     built = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-                            "--disable-pip-version-check", "--target", str(site), str(target)],
+                            "--no-build-isolation", "--disable-pip-version-check",
+                            "--target", str(site), str(target)],
                            capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr[-2000:]
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}

@@ -107,6 +107,23 @@ async def require_api_key(request: Request,
 require_role = require_api_key  # the same dependency, by what it also does
 
 
+def declare_forbidden(api: FastAPI) -> None:
+    """Declare the 403 answer in the OpenAPI document on every operation that needs an API key
+    (each checks the key's role), so routers need not list it themselves."""
+    generate = api.openapi
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            document = generate()
+            for item in document.get("paths", {}).values():
+                for operation in item.values():
+                    if isinstance(operation, dict) and operation.get("security"):
+                        operation["responses"].setdefault("403", dict(FORBIDDEN[403]))
+        return api.openapi_schema or generate()
+
+    api.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(api: FastAPI) -> None:
     """Log every acting API request (method, path, answer) with who made it."""
 
