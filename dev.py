@@ -4,6 +4,7 @@
     python3 dev.py demo    # the main job: the whole cycle against local sandboxes
     python3 dev.py test    # lint, type check and the whole test suite (core and every plugin)
     python3 dev.py lint | fix | bench | hub ARGS...
+    python3 dev.py screenshots  # docs/console/*.png: the console's main pages, in Chromium
 
 Each command creates (once) a virtual environment in .venv and installs the
 core and every plugin under plugins/ in it, editable; it reinstalls only when a
@@ -69,7 +70,7 @@ def run(*args: str) -> int:
 
 def main(argv: list[str]) -> int:
     task = argv[0] if argv else "help"
-    if task not in {"demo", "test", "lint", "fix", "bench", "hub"}:
+    if task not in {"demo", "test", "lint", "fix", "bench", "hub", "screenshots"}:
         print(__doc__)
         return 0 if task in ("help", "-h", "--help") else 2
     ensure_env()
@@ -83,12 +84,27 @@ def main(argv: list[str]) -> int:
         return run("ruff", "check", "--fix", ".")
     if task == "bench":
         return run("python", "-m", "bench", *argv[1:])
+    if task == "screenshots":
+        return screenshots()
     code = run("ruff", "check", ".")
     if code:
         print("dev: ruff found problems (python3 dev.py fix repairs the automatic ones)",
               file=sys.stderr)
         return code
     return typecheck() or run("python", "-m", "pytest", "-n", str(workers()), *argv[1:])
+
+
+def screenshots() -> int:
+    """Regenerate docs/console/*.png by walking the console in Debian's Chromium (the browser
+    test with ``HUB_CONSOLE_SCREENSHOTS`` set), so the guide's pictures cannot drift."""
+    if not Path("/usr/bin/chromium").exists():
+        print("dev: screenshots need Debian's chromium: apt-get install -y chromium",
+              file=sys.stderr)
+        return 2
+    env = {**os.environ, "HUB_CONSOLE_SCREENSHOTS": str(ROOT / "docs" / "console")}
+    return subprocess.run([str(BIN / "python"), "-m", "pytest", "-q", "-n", "0", "-p",
+                           "no:cacheprovider", "tests/console/test_browser.py"],
+                          cwd=ROOT, env=env).returncode
 
 
 def workers() -> int:

@@ -58,9 +58,9 @@ OPEN: frozenset[OrderState] = frozenset(FORWARD[:FORWARD.index(OrderState.SHIPPE
 #: the state an eligible imported order starts in when its plugin does not say otherwise
 IMPORTED = OrderState.READY
 
-SOURCES = frozenset({"platform", "cli", "api", "carrier", "hub"})
+SOURCES = frozenset({"platform", "cli", "api", "carrier", "hub", "console"})
 """Who moved an order: the channel (an import or webhook), an admin through the CLI or
-the API, a carrier's tracking, or the hub itself (a disconnect, a restock)."""
+the API or the console, a carrier's tracking, or the hub itself (a disconnect, a restock)."""
 
 
 def refusal(current: OrderState, target: OrderState) -> str | None:

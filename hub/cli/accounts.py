@@ -10,7 +10,6 @@ import click
 from hub.cli.connections import warn_currency
 from hub.cli.context import get_app, run
 from hub.cli.output import emit_json, json_option, key_values, say, table
-from hub.errors import ConfigError
 
 ON_OFF = click.Choice(["on", "off"])
 
@@ -142,26 +141,13 @@ def flows(name: str, orders: str | None, stock: str | None, price: str | None,
           tracking: str | None, status: str | None, tracking_in: str | None, tickets: str | None,
           as_json: bool) -> None:
     """Switch flows on or off for account NAME (writes are off until switched on)."""
-    from hub.core.accounts import FLOW_CAPABILITY
-
     app = get_app()
-    changes = {f"flow_{k}": v == "on" for k, v in
+    changes = {k: v == "on" for k, v in
                {"orders": orders, "stock": stock, "price": price, "tracking": tracking,
                 "status": status, "tracking_in": tracking_in, "tickets": tickets}.items()
                if v is not None}
     if changes:
-        row = app.accounts.row(name)
-        info = app.host.info(row.platform)
-        for flow, on in changes.items():
-            capability = FLOW_CAPABILITY.get(flow.removeprefix("flow_"),
-                                             flow.removeprefix("flow_"))
-            if capability == "status":
-                if on and not (info.writes_states
-                               and app.host.implements("push_order_state", row.platform)):
-                    raise ConfigError(f"{info.display_name} cannot write order states")
-            elif on and capability not in {str(c) for c in info.capabilities}:
-                raise ConfigError(f"{info.display_name} does not support the {capability} flow")
-        app.accounts.set_flags(name, **changes)
+        app.accounts.set_flows(name, changes)
     view = app.accounts.describe(app.accounts.row(name))["flows"]
     if as_json:
         emit_json(view)

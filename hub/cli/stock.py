@@ -107,18 +107,10 @@ def import_stock(file: Path) -> None:
 @json_option
 def list_stock(sku: str | None, as_json: bool) -> None:
     """Stock levels per SKU and warehouse."""
-    from sqlmodel import col, select
-
-    from hub.core.storage.models import Product, StockLevel, Warehouse
+    from hub.core.storage.queries import stock_levels
 
     with get_app().db.session() as s:
-        query = (select(Product.sku, Warehouse.name, StockLevel.quantity)
-                 .join(Product, col(Product.id) == StockLevel.product_id)
-                 .join(Warehouse, col(Warehouse.id) == StockLevel.warehouse_id)
-                 .order_by(Product.sku, Warehouse.name))
-        if sku:
-            query = query.where(Product.sku == sku)
-        rows = [{"sku": r[0], "warehouse": r[1], "quantity": r[2]} for r in s.exec(query)]
+        rows = stock_levels(s, sku)
     if as_json:
         emit_json(rows)
     else:

@@ -207,6 +207,23 @@ class AccountService:
         self._drop(row.id or 0)
         return row
 
+    def set_flows(self, name: str, changes: dict[str, bool]) -> AccountRow:
+        """Switch flows of account ``name`` on or off (``{"stock": True}``), refusing a flow
+        its platform cannot do; the CLI and the console both call this."""
+        row = self.row(name)
+        info = self.app.host.info(row.platform)
+        for flow, on in changes.items():
+            if flow not in FLOWS:
+                raise ConfigError(f"unknown flow '{flow}': use one of {', '.join(FLOWS)}")
+            capability = FLOW_CAPABILITY.get(flow, flow)
+            if capability == "status":
+                if on and not (info.writes_states
+                               and self.app.host.implements("push_order_state", row.platform)):
+                    raise ConfigError(f"{info.display_name} cannot write order states")
+            elif on and capability not in {str(c) for c in info.capabilities}:
+                raise ConfigError(f"{info.display_name} does not support the {capability} flow")
+        return self.set_flags(name, **{f"flow_{flow}": on for flow, on in changes.items()})
+
     def remove(self, name: str) -> None:
         """Delete an account that has no synced history; otherwise ask to disable it."""
         from hub.core.storage.models import Order, SyncRun

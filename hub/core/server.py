@@ -10,6 +10,7 @@ route                                      what
 ``GET /healthz``, ``/readyz``              the process is up; database (and scheduler) ready
 ``GET /metrics``                           Prometheus text
 ``GET /docs``, ``/redoc``                  the API's documentation (assets served locally)
+``GET /``, ``/accounts``, ``/orders`` ...  the operator console (:mod:`hub.core.console`)
 =========================================  ====================================================
 
 The routes live in :mod:`hub.core.api`; this module assembles them.
@@ -90,4 +91,7 @@ def create_server(app: HubApp, *, daemon: Any = None, base_url: str | None = Non
     security.install(api)
     api.include_router(access.router)
     security.declare_forbidden(api)
+    from hub.core import console  # the operator console at / (issue 24)
+
+    console.install(api)
     return api

@@ -188,7 +188,7 @@ class OrderEvent(SQLModel, table=True):
     kind: str = Field(max_length=30)
     message: str = Field(sa_type=Text)
     source: str | None = Field(default=None, max_length=20)
-    """Who caused it: platform, cli, api, carrier or hub (see :data:`hub.lifecycle.SOURCES`)."""
+    """Who caused it: platform, cli, api, console, carrier or hub (see :data:`hub.lifecycle.SOURCES`)."""
     actor: str | None = Field(default=None, max_length=120)
     """The API caller behind it (``user:NAME`` or ``api_key:NAME``; see :mod:`hub.core.principals`)."""
 
@@ -398,6 +398,7 @@ class ApiKey(SQLModel, table=True):
 from hub.core.storage import catalogue as _catalogue  # noqa: E402,F401
 from hub.core.storage import tickets as _tickets  # noqa: E402,F401
 from hub.core.storage.connections import OrderLink, OrderTerms  # noqa: E402,F401
+from hub.core.storage.console import ConsoleSession  # noqa: E402,F401
 from hub.core.storage.invoices import Invoice  # noqa: E402,F401
 from hub.core.storage.schedule import JobMark as JobMark  # noqa: E402
 from hub.core.storage.tracking import ShipmentEvent  # noqa: E402,F401

@@ -66,8 +66,11 @@ def authorized_at(s: Session, account: Account) -> datetime | None:
 # --- orders -----------------------------------------------------------------------------
 
 def order_filters(*, account_id: int | None = None, platform: str | None = None,
-                  status: str | None = None, updated_since: datetime | None = None) -> list[Any]:
-    """The WHERE clauses of an order listing (every filter given must match)."""
+                  status: str | None = None, updated_since: datetime | None = None,
+                  created_from: datetime | None = None,
+                  created_to: datetime | None = None) -> list[Any]:
+    """The WHERE clauses of an order listing (every filter given must match); ``created_*``
+    bound when the order was placed on the platform (inclusive)."""
     filters: list[Any] = []
     if account_id is not None:
         filters.append(Order.account_id == account_id)
@@ -77,6 +80,10 @@ def order_filters(*, account_id: int | None = None, platform: str | None = None,
         filters.append(Order.status == status)
     if updated_since is not None:
         filters.append(col(Order.updated_at) >= updated_since)
+    if created_from is not None:
+        filters.append(col(Order.platform_created_at) >= created_from)
+    if created_to is not None:
+        filters.append(col(Order.platform_created_at) <= created_to)
     return filters
 
 
@@ -182,3 +189,38 @@ def active_accounts(s: Session, flow: str | None = None) -> list[Account]:
             raise ValueError(f"unknown flow '{flow}'")
         query = query.where(col(column).is_(True))
     return list(s.exec(query.order_by(col(Account.name))).all())
+
+
+# --- stock ------------------------------------------------------------------------------
+
+def stock_levels(s: Session, sku: str | None = None, *, limit: int | None = None
+                 ) -> list[dict[str, Any]]:
+    """Stock on hand per SKU and warehouse (``hub stock list``, the console's stock page)."""
+    from hub.core.storage.models import Product, StockLevel, Warehouse
+
+    query = (select(Product.sku, Warehouse.name, StockLevel.quantity)
+             .join(Product, col(Product.id) == StockLevel.product_id)
+             .join(Warehouse, col(Warehouse.id) == StockLevel.warehouse_id)
+             .order_by(Product.sku, Warehouse.name))
+    if sku:
+        query = query.where(Product.sku == sku)
+    if limit is not None:
+        query = query.limit(limit)
+    return [{"sku": r[0], "warehouse": r[1], "quantity": r[2]} for r in s.exec(query)]
+
+
+def prices(s: Session, sku: str | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """Prices per SKU (``account`` None: the default for every account), with promotions."""
+    from hub.core.storage.models import Price, Product
+
+    query = (select(Product.sku, Price, Account.name)
+             .join(Product, col(Product.id) == Price.product_id)
+             .join(Account, col(Account.id) == Price.account_id, isouter=True)
+             .order_by(col(Product.sku), col(Price.account_id)))
+    if sku:
+        query = query.where(Product.sku == sku)
+    if limit is not None:
+        query = query.limit(limit)
+    return [{"sku": code, "account": name, "currency": p.currency, "regular": p.regular,
+             "promotional": p.promotional, "promo_from": p.promo_from, "promo_to": p.promo_to}
+            for code, p, name in s.exec(query)]
