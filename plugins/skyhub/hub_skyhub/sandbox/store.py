@@ -120,7 +120,7 @@ class SkyhubSandbox(Sandbox):
 
     async def deliver_webhook(self, url: str, topic: str, resource_id: str) -> int:
         """SkyHub sends no webhooks: orders reach an integration through its order queue."""
-        raise NotImplementedError("SkyHub has no webhooks; its order queue carries every change")
+        raise RuntimeError("SkyHub sends no webhooks; the hub reads its order queue")
 
     def read_stock(self, platform_product_id: str, platform_variant_id: str | None) -> int | None:
         item = self._listing(platform_product_id, platform_variant_id)
