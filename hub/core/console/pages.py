@@ -141,29 +141,32 @@ def scheduled(request: Request, name: str) -> list[dict[str, Any]]:
 
 def account_views(request: Request, only: str | None = None) -> list[dict[str, Any]]:
     """Each account (or account ``only``) as ``hub accounts show --json`` has it, with its
-    authorization, last run, lag and what its platform offers."""
+    authorization, last run, lag and what its platform offers: a fixed number of statements
+    however many accounts there are."""
     app = hub_of(request)
     lags = charts.lags(app)
-    out = []
+    rows = [row for row in app.accounts.rows() if only is None or row.name == only]
+    names = {row.id or 0: row.name for row in rows}
     with app.db.session() as s:
-        for row in app.accounts.rows():
-            if only is not None and row.name != only:
-                continue
-            view = app.accounts.describe(row, with_settings=True)
-            at = queries.authorized_at(s, row)
-            view["authorized"] = bool(view["authorized"]) or at is not None
-            view["authorized_at"] = at
-            info = app.host.platforms.get(row.platform)
-            view["display"] = info.display_name if info else row.platform
-            view["oauth"] = bool(info and "oauth" in {str(c) for c in info.capabilities})
-            view["why_not"] = None if view["authorized"] else (
-                f"paused: {view['paused']}" if view["paused"] else
-                "never authorized: press Connect" if view["oauth"] else
-                "keys not verified yet: press Connect to check them")
-            last = views.list_runs(app.db, account_id=row.id, limit=1).items
-            view["last_run"] = last[0] if last else None
-            view["lag"] = lags.get(row.name)
-            out.append(view)
+        authorized = queries.authorized_ats(s, rows)
+        last_runs = {account: views.run_summary(run, names[account])
+                     for account, run in queries.latest_runs(s, list(names)).items()}
+    out = []
+    for row in rows:
+        view = app.accounts.describe(row, with_settings=True)
+        at = authorized.get(row.id or 0)
+        view["authorized"] = bool(view["authorized"]) or at is not None
+        view["authorized_at"] = at
+        info = app.host.platforms.get(row.platform)
+        view["display"] = info.display_name if info else row.platform
+        view["oauth"] = bool(info and "oauth" in {str(c) for c in info.capabilities})
+        view["why_not"] = None if view["authorized"] else (
+            f"paused: {view['paused']}" if view["paused"] else
+            "never authorized: press Connect" if view["oauth"] else
+            "keys not verified yet: press Connect to check them")
+        view["last_run"] = last_runs.get(row.id or 0)
+        view["lag"] = lags.get(row.name)
+        out.append(view)
     return out
 
 
@@ -245,7 +248,7 @@ async def connect(request: Request, name: str) -> Response:
     (its redirect comes back to ``/oauth/{platform}/callback``); keys are verified at once."""
     await auth.acting(request, "admin")
     try:
-        attempt = await request.app.state.authorizations.start(name)
+        attempt = await request.app.state.authorizations.start(name, origin="console")
     except HubError as exc:
         return back(f"/accounts/{name}", error=str(exc))
     if attempt.authorize_url:
