@@ -166,8 +166,10 @@ def list_shipments(s: Session, *, account_id: int | None = None, status: str | N
 # --- runs -------------------------------------------------------------------------------
 
 def run_filters(*, account_id: int | None = None, failed: bool = False,
-                flow: str | None = None) -> list[Any]:
+                flow: str | None = None, trigger: str | None = None) -> list[Any]:
     filters: list[Any] = []
+    if trigger:
+        filters.append(SyncRun.trigger == trigger)
     if account_id is not None:
         filters.append(SyncRun.account_id == account_id)
     if failed:
