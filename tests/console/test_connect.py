@@ -95,6 +95,22 @@ def test_a_refusal_on_the_platform_is_said_in_the_hubs_words(app: HubApp, admin:
     assert "failed: " in account.text and "refused the authorization" in account.text
 
 
+def test_a_browser_returning_after_the_keys_were_posted_gets_the_console_page(
+        app: HubApp, admin: Web) -> None:
+    """WooCommerce's way: the store posts the keys to the callback, then sends the browser to
+    ``return_url?success=1&user_id=STATE`` (no ``state`` parameter)."""
+    state = connect(admin)
+    posted = admin.request("POST", f"/oauth/fakeoauth/callback?state={state}&code=good-code")
+    assert posted.status_code == 200
+    page = callback(admin, success="1", user_id=state)
+    assert page.status_code == 200
+    assert_console_page(page)
+    assert "Account <strong>seller</strong> is connected" in page.text
+    assert state not in page.text
+    stranger = callback(admin, success="1", user_id="someone-else")  # no attempt of ours
+    assert stranger.headers["content-type"].startswith("text/plain")
+
+
 def test_an_api_started_authorization_keeps_its_plain_text_page(app: HubApp, admin: Web) -> None:
     key = apikeys.create(app, "ops", "admin")[1]
     started = admin.request("POST", "/api/accounts/seller/authorize",

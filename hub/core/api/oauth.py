@@ -40,6 +40,7 @@ from hub.core.oauth import (
     RECEIVED_PAGE,
     CallbackRegistry,
     DaemonAuthSession,
+    browser_return,
     callback_state,
     outcome_page,
     parse_callback_body,
@@ -225,6 +226,11 @@ async def _resolve(request: Request, manager: Authorizations, platform: str, cal
     state = callback_state(callback)
     attempt = next((a for a in manager.attempts.values()
                     if a.state == state and a.task is not None), None) if state else None
+    if attempt is None and browser_return(callback):  # e.g. WooCommerce's return_url?user_id=STATE
+        given = set(callback.params.values())
+        attempt = next((a for a in manager.attempts.values()
+                        if a.state in given and a.task is not None
+                        and a.redirect_uri.endswith(f"/oauth/{platform}/callback")), None)
     console = attempt is not None and attempt.origin == "console"
     status, text = manager.registry.resolve(platform, callback)
     # a console page also waits for a refusal to end the hook, to show its reason
