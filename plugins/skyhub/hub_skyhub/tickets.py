@@ -219,8 +219,8 @@ def parse_ticket(payload: dict[str, Any]) -> Ticket:
     return Ticket(platform_ticket_id=f"{PREFIX}{code}",
                   kind=TicketKind.CLAIM if mediation else TicketKind.MESSAGE, status=status,
                   created_at=created, updated_at=updated,
-                  order_id=str(sac.get("order_code") or "") or None,
-                  subject=f"SAC {code}", stage="mediation" if mediation else
+                  order_id=code, subject=f"order {sac['order_code']}" if sac.get("order_code")
+                  else None, stage="mediation" if mediation else
                   (platform_status.lower() or None),
                   can_reply=not closed, buyer=buyer, messages=messages, raw=payload)
 

@@ -68,7 +68,9 @@ def test_the_listing_is_read_by_cursor_and_each_ticket_comes_once_with_its_chats
         sandbox.sac.page_size = 4
         sandbox.seed_tickets(7)  # 13 tickets: 4 pages
         pages = scan(account, LONG_AGO)
+        held = {f"sac:{code}" for code in sandbox.orders}
     got = ids(pages)
+    assert set(got) <= held  # one SAC per order, named by the order's code
     assert sorted(got) == sorted(sandbox.ticket_ids()) and len(got) == len(set(got)) == 13
     assert sandbox.stats.routes["GET /sac"] == 4
     assert sandbox.stats.routes["GET /sac/{code}/chats"] == 13
@@ -109,7 +111,9 @@ def test_a_sac_maps_to_a_ticket_with_its_conversation() -> None:
     assert ticket.platform_ticket_id == "sac:Lojas Americanas-201000000004001"
     assert (ticket.kind, ticket.status, ticket.can_reply) == (TicketKind.MESSAGE,
                                                               TicketStatus.ANSWERED, True)
-    assert ticket.order_id == "02-1000000004" and ticket.buyer is not None
+    # the SAC's code is the order's full code (the chats page): the ticket names that order
+    assert ticket.order_id == "Lojas Americanas-201000000004001"
+    assert ticket.subject == "order 02-1000000004" and ticket.buyer is not None
     assert (ticket.buyer.platform_id, ticket.buyer.name) == ("123456", "John John")
     # chat times carry no offset: Brazilian time (UTC-3)
     assert ticket.created_at == datetime(2023, 6, 7, 0, 41, 57, tzinfo=UTC)

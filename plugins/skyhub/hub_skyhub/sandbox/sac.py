@@ -67,21 +67,23 @@ class SacDesk:
         self.records: dict[str, dict[str, Any]] = {}
         self.chats: dict[str, dict[str, dict[str, Any]]] = {}
         self.page_size = PAGE_SIZE
-        self._serial = 0
 
     # --- the marketplace ---------------------------------------------------------------
-    def open(self, order_code: str, text: str, *, at: datetime | None = None,
+    def open(self, order: str, text: str, *, at: datetime | None = None,
              mediation: bool = False) -> str:
-        """A buyer writes to the seller about an order: a new ticket (its SAC code)."""
-        self._serial += 1
+        """A buyer writes to the seller about an order (SkyHub's full order code, which is the
+        ticket's code: one SAC per order); the ticket's code."""
+        if order in self.records:
+            raise ValueError(f"order {order} already has a SAC ticket")
         at = at or self.now()
-        code = f"Lojas Americanas-2{self._serial:011d}001"
-        self.records[code] = {"code": code, "created_at": skyhub_time(at), "mediation": mediation,
-                              "order_code": order_code, "platform": "B2w", "status": "UNREAD",
-                              "updated_at": skyhub_time(at), "warehouse": "98"}
-        self.chats[code] = {}
-        self.write(code, "CUSTOMER", text, at=at)
-        return code
+        digits = "".join(ch for ch in order if ch.isdigit())
+        self.records[order] = {"code": order, "created_at": skyhub_time(at), "mediation": mediation,
+                               "order_code": f"02-{digits[:10]}", "platform": "B2w",
+                               "status": "UNREAD", "updated_at": skyhub_time(at),
+                               "warehouse": "98"}
+        self.chats[order] = {}
+        self.write(order, "CUSTOMER", text, at=at)
+        return order
 
     def write(self, code: str, role: str, text: str, *, parts: str = "CUSTOMER_SELLER",
               at: datetime | None = None) -> None:
@@ -103,12 +105,11 @@ class SacDesk:
         self.records[code]["status"] = "ARCHIVED"
         self.records[code]["updated_at"] = skyhub_time(self.now())
 
-    def seed(self, count: int, order_codes: list[str]) -> list[str]:
-        """``count`` tickets about the given orders, opened over the last ten days."""
+    def seed(self, count: int, orders: list[str]) -> list[str]:
+        """One ticket on each of ``orders``, opened over the last ten days."""
         made = []
-        for n in range(count):
+        for n, order in enumerate(orders[:count]):
             at = self.now() - timedelta(days=self.rng.uniform(0.5, 10))
-            order = order_codes[n % len(order_codes)] if order_codes else f"02-{n + 1:010d}"
             code = self.open(order, self.rng.choice(QUESTIONS), at=at, mediation=n % 7 == 6)
             if n % 3 == 1:
                 self.write(code, "SELLER", "Olá! Já verificamos, segue em trânsito.",

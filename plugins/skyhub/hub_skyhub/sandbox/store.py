@@ -165,18 +165,19 @@ class SkyhubSandbox(Sandbox):
 
     # --- SAC tickets (see hub.testing.kit_tickets) -------------------------------------------
     def seed_tickets(self, count: int) -> list[str]:
-        """The knob: ``count`` more SAC tickets about the sandbox's orders; their ticket ids."""
-        codes = self.sac.seed(count, sorted(self.orders))
-        return [f"sac:{code}" for code in codes]
+        """The knob: ``count`` more SAC tickets (one per order: orders without one first, then
+        new orders the marketplace places); their ticket ids."""
+        free = [code for code in self.orders if code not in self.sac.records][:count]
+        free += [self.place_order("complete") for _ in range(count - len(free))]
+        return [f"sac:{code}" for code in self.sac.seed(count, free)]
 
     def ticket_ids(self) -> set[str]:
         """Every SAC ticket (a scan from the backfill window lists them all)."""
         return {f"sac:{code}" for code in self.sac.records}
 
     def new_ticket(self) -> str:
-        """A buyer writes to the seller about an order: a new ticket the seller can answer."""
-        order = next(iter(sorted(self.orders)), "02-0000000001")
-        return f"sac:{self.sac.open(order, 'Bom dia! Produto não chegou!')}"
+        """A buyer writes to the seller about a new order: a ticket the seller can answer."""
+        return f"sac:{self.sac.open(self.place_order(), 'Bom dia! Produto não chegou!')}"
 
     def read_reply(self, ticket_id: str) -> str | None:
         """The seller's last message on the ticket's buyer chat, or None."""
