@@ -4,7 +4,8 @@ One ticket per SAC (``sac:<code>``, SkyHub's code such as ``"Lojas Americanas-20
 
 * the scan reads ``GET /sac`` (every ticket with messages; SkyHub pages it forward only, with
   the ``cursor`` its ``next_page`` URL carries) and, for each ticket changed since ``since``
-  (its ``updated_at``), the conversation with ``GET /sac/{code}/chats``;
+  (its ``updated_at``) or still ``UNREAD`` by the seller, the conversation with
+  ``GET /sac/{code}/chats``;
 * :func:`fetch` reads one ticket: ``GET /sac/{code}`` and its chats (None when SkyHub has no
   such ticket);
 * :func:`reply` posts the seller's message on the buyer's chat (``CUSTOMER_SELLER``) with
@@ -62,6 +63,7 @@ CHAT_READS = 4
 #: the chat between the buyer and the seller: the one the seller's replies go to
 BUYER_CHAT = "CUSTOMER_SELLER"
 CLOSED_STATUSES = {"ARCHIVED", "CLOSED", "FINISHED"}
+UNREAD = "UNREAD"
 ROLES = {"CUSTOMER": TicketAuthor.BUYER, "SELLER": TicketAuthor.SELLER,
          "EMPLOYEE": TicketAuthor.PLATFORM}
 
@@ -145,6 +147,8 @@ async def scan(client: SkyhubClient, since: datetime) -> AsyncIterator[TicketPag
 
     def changed(record: dict[str, Any]) -> bool:
         sac = record["sac"]
+        if str(sac.get("status") or "").upper() == UNREAD:
+            return True  # the seller has something unread (whether or not updated_at moved)
         try:
             return _when(sac.get("updated_at") or sac.get("created_at"), "updated_at") >= since
         except DataError:

@@ -78,16 +78,20 @@ def test_the_listing_is_read_by_cursor_and_each_ticket_comes_once_with_its_chats
     assert all(p["chats"] for page in pages for p in page.payloads)
 
 
-def test_an_incremental_scan_reads_only_the_chats_of_tickets_changed_since() -> None:
+def test_an_incremental_scan_reads_only_the_chats_of_tickets_changed_since_or_unread() -> None:
     with running() as (sandbox, account):
+        answered = sorted(f"sac:{c}" for c, r in sandbox.sac.records.items() if r["status"] == "READ")
+        unread = {f"sac:{c}" for c, r in sandbox.sac.records.items() if r["status"] == "UNREAD"}
+        assert len(answered) >= 2 and unread  # the seeded desk holds both
         since = sandbox.now() - timedelta(minutes=1)
         fresh = sandbox.new_ticket()
-        old = sorted(sandbox.ticket_ids() - {fresh})[0]
-        sandbox.sac.write(old.removeprefix("sac:"), "CUSTOMER", "Alguma novidade?")
+        sandbox.sac.write(answered[0].removeprefix("sac:"), "SELLER", "Mais alguma dúvida?")
         pages = scan(account, since)
-    assert sorted(ids(pages)) == sorted([fresh, old])
-    assert sandbox.stats.routes["GET /sac/{code}/chats"] == 2  # not one per listed ticket
-    assert len(sandbox.ticket_ids()) == 7  # the six seeded and the new one: all listed
+    # changed since (the new one, the one the seller wrote on) or unread; not the answered rest
+    assert sorted(ids(pages)) == sorted({fresh, answered[0]} | unread)
+    assert answered[1] not in ids(pages)
+    assert sandbox.stats.routes["GET /sac/{code}/chats"] == len(ids(pages))
+    assert sandbox.stats.routes["GET /sac"] == 1  # all seven tickets listed on one page
 
 
 def test_a_sac_maps_to_a_ticket_with_its_conversation() -> None:
