@@ -23,7 +23,8 @@ the back when it changes again). ``GET /queues/orders`` hands out the first visi
 hides it for :attr:`SkyhubSandbox.visibility` seconds (SkyHub's 5 minutes); ``DELETE`` removes
 it; an entry not deleted in time is handed out again. Fault knobs beyond
 :class:`hub.sandbox.SandboxOptions`: :attr:`SkyhubSandbox.refuse_acks` (``DELETE`` answers 503,
-as during an outage), :attr:`SkyhubSandbox.visibility`, and :meth:`SkyhubSandbox.seed_tickets`
+as during an outage), :attr:`SkyhubSandbox.visibility`, :attr:`SkyhubSandbox.empty_queue_body`
+(the empty queue answers 200 with this body instead of 204), and :meth:`SkyhubSandbox.seed_tickets`
 (SAC tickets; a new sandbox holds :data:`SEED_TICKETS`) with ``sac.page_size`` (records a
 ``GET /sac`` page).
 """
@@ -107,6 +108,7 @@ class SkyhubSandbox(Sandbox):
         self.orders = data.generate(self.rng, self.options.orders, self.epoch, self.items)
         self.visibility = QUEUE_VISIBILITY
         self.refuse_acks = False
+        self.empty_queue_body: bytes | None = None  # None: an empty queue answers 204
         self.queue: dict[str, Entry] = {}
         self.acknowledged: list[str] = []
         self.buckets: dict[str, TokenBucket] = {}
@@ -264,6 +266,8 @@ class SkyhubSandbox(Sandbox):
                 entry.visible_at = now + self.visibility
                 entry.handed += 1
                 return JSONResponse(self.orders[entry.code])
+        if self.empty_queue_body is not None:
+            return Response(self.empty_queue_body, status_code=200, media_type="application/json")
         return Response(status_code=204)
 
     async def _queue_delete(self, request: Request) -> Response:
