@@ -6,8 +6,9 @@ One ticket per SAC (``sac:<code>``, SkyHub's code such as ``"Lojas Americanas-20
   the ``cursor`` its ``next_page`` URL carries) and, for each ticket changed since ``since``
   (its ``updated_at``) or still ``UNREAD`` by the seller, the conversation with
   ``GET /sac/{code}/chats``;
-* :func:`fetch` reads one ticket: ``GET /sac/{code}`` and its chats (None when SkyHub has no
-  such ticket);
+* :func:`fetch` reads one ticket: ``GET /sac/{code}`` (not shown in SkyHub's pages: when it
+  answers 404 the record is looked up in the ``GET /sac`` listing) and its chats (None when
+  SkyHub has no such ticket);
 * :func:`reply` posts the seller's message on the buyer's chat (``CUSTOMER_SELLER``) with
   ``POST /sac/{code}/chats``.
 
@@ -108,15 +109,46 @@ async def fetch(client: SkyhubClient, ticket_id: str) -> dict[str, Any] | None:
     if code is None:
         return None
     response = await client.api("skyhub-sac-get").get(f"sac/{segment(code)}", expect={404})
-    if response.status_code == 404:
-        return None
-    body = json_object(response, f"{client.label}: SAC {code}")
-    inner = body.get("sac")
-    record: dict[str, Any] = inner if isinstance(inner, dict) else body
+    if response.status_code == 404:  # no such ticket, or no such route (it is not documented)
+        found = await _listed(client, code)
+        if found is None:
+            return None
+        record = found
+    else:
+        body = json_object(response, f"{client.label}: SAC {code}")
+        inner = body.get("sac")
+        record = inner if isinstance(inner, dict) else body
     conversation = await chats(client, code)
     if conversation is None:
         return None
     return {"ticket_id": ticket_id, "sac": record, "chats": conversation}
+
+
+async def _listed(client: SkyhubClient, code: str) -> dict[str, Any] | None:
+    """The ticket's record as ``GET /sac`` lists it (read page by page until it is found)."""
+    async for page in _listing(client, PageGuard(f"{client.label}: SAC {code}"), 1):
+        for record in page.items:
+            if str(record["sac"]["code"]) == code:
+                return dict(record["sac"])
+    return None
+
+
+def _listing(client: SkyhubClient, guard: PageGuard, sweep: int
+             ) -> AsyncIterator[ListingPage[dict[str, Any]]]:
+    """``GET /sac`` page by page (the ``cursor`` of each page's ``next_page``)."""
+    api = client.api("skyhub-sac-get")
+
+    async def get(token: str | None) -> httpx.Response:
+        return await api.get("sac", params={"cursor": token} if token else None)
+
+    def parse(response: httpx.Response) -> ListingPage[dict[str, Any]]:
+        body = json_object(response, f"{client.label}: SAC")
+        records = [r for r in body.get("sacs") or [] if isinstance(r, dict) and r.get("code")]
+        return ListingPage([{"ticket_id": f"{PREFIX}{r['code']}", "sac": r} for r in records],
+                           next=_cursor(body.get("next_page")), when=platform_time(response))
+
+    return paginate(get, parse, Cursors(), guard=guard, key=lambda r: r["ticket_id"],
+                    scope=("sac", sweep))
 
 
 def _cursor(next_page: Any) -> str | None:
@@ -130,20 +162,9 @@ def _cursor(next_page: Any) -> str | None:
 
 async def scan(client: SkyhubClient, since: datetime) -> AsyncIterator[TicketPage]:
     """Every SAC of the account listed once; the chats of those changed since ``since``."""
-    api = client.api("skyhub-sac-get")
-
-    async def get(token: str | None) -> httpx.Response:
-        return await api.get("sac", params={"cursor": token} if token else None)
-
-    def parse(response: httpx.Response) -> ListingPage[dict[str, Any]]:
-        body = json_object(response, f"{client.label}: SAC")
-        records = [r for r in body.get("sacs") or [] if isinstance(r, dict) and r.get("code")]
-        return ListingPage([{"ticket_id": f"{PREFIX}{r['code']}", "sac": r} for r in records],
-                           next=_cursor(body.get("next_page")), when=platform_time(response))
 
     def read(guard: PageGuard, sweep: int) -> AsyncIterator[ListingPage[dict[str, Any]]]:
-        return paginate(get, parse, Cursors(), guard=guard, key=lambda r: r["ticket_id"],
-                        scope=("sac", sweep))
+        return _listing(client, guard, sweep)
 
     def changed(record: dict[str, Any]) -> bool:
         sac = record["sac"]

@@ -149,6 +149,25 @@ def test_a_reply_to_a_downloaded_ticket_is_posted_and_read_back(tmp_path: Path) 
         assert after[ticket_id]["status"] == "answered"
 
 
+def test_without_a_one_ticket_route_a_reply_is_still_read_back_through_the_listing(
+        tmp_path: Path) -> None:
+    """``GET /sac/{code}`` is not shown in SkyHub's pages: when it answers 404, the ticket's
+    record is found in the ``GET /sac`` listing, so a reply is still confirmed."""
+    from hub.core.sync.tickets import reply
+
+    with core(tmp_path) as (h, sandbox):
+        sandbox.sac.page_size = 3
+        ticket_id = sandbox.new_ticket()  # the newest: on the last page
+        import_tickets(h)
+        sandbox.sac.serves_one = False
+        listed_before = sandbox.stats.routes["GET /sac"]
+        result = h.run(reply(h.app, f"{h.account}:{ticket_id}", "Enviado hoje."))
+        assert result.status == "sent", result.error
+        assert sandbox.stats.routes["GET /sac"] - listed_before == 3  # 7 tickets, 3 a page
+        account = h.app.accounts.open_named(h.account)
+        assert h.run(plugin.fetch_ticket(account, "sac:Lojas Americanas-999")) is None
+
+
 def test_a_ticket_the_hub_did_not_download_gets_no_reply(tmp_path: Path) -> None:
     """The seed's rule: the core refuses a ticket it never downloaded, and the plugin itself
     refuses a ticket that did not come from SkyHub (one made in the hub), before any request."""

@@ -67,6 +67,7 @@ class SacDesk:
         self.records: dict[str, dict[str, Any]] = {}
         self.chats: dict[str, dict[str, dict[str, Any]]] = {}
         self.page_size = PAGE_SIZE
+        self.serves_one = True  # False: GET /sac/{code} answers 404, as if SkyHub had no such route
 
     # --- the marketplace ---------------------------------------------------------------
     def open(self, order: str, text: str, *, at: datetime | None = None,
@@ -152,6 +153,8 @@ class SacDesk:
         return record
 
     async def one(self, request: Request) -> Response:
+        if not self.serves_one:
+            raise sac_refuse(404, "Not Found")
         return JSONResponse(dict(self._record(request)))
 
     async def chats_of(self, request: Request) -> Response:
