@@ -27,7 +27,7 @@ from hub import (
     StockUpdate,
     WebhookEvent,
 )
-from hub_nuvemshop import catalogue_out, connect, mapping, orders, products, push, states, webhooks
+from hub_nuvemshop import catalogue_out, connect, customers, mapping, orders, products, push, states, webhooks
 from hub_nuvemshop.client import StoreClient
 from hub_nuvemshop.info import INFO
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # the sandbox (Starlette, uvicorn) loads only when asked for
 
 @hub.hookimpl
 def platform_info() -> PlatformInfo:
-    """Tiendanube/Nuvemshop: orders, products, stock, price, fulfilment, webhooks; its settings."""
+    """Tiendanube/Nuvemshop: orders, products, stock, price, fulfilment, webhooks, customers."""
     return INFO
 
 
@@ -133,6 +133,20 @@ def parse_webhook(account: Account, headers: Mapping[str, str], body: bytes) -> 
 async def push_product(account: Account, product: hub.ListingDraft) -> PushResult:
     """Create or update the listing and its variants (an unlinked SKU is looked up first)."""
     return await catalogue_out.push_product(StoreClient(account), product)
+
+
+@hub.hookimpl
+async def fetch_customers(account: Account, since: datetime | None
+                          ) -> AsyncIterator[list[hub.Customer]]:
+    """The store's customers updated since ``since`` (``GET /customers`` along ``Link``)."""
+    async for batch in customers.fetch(StoreClient(account), since):
+        yield batch
+
+
+@hub.hookimpl
+async def push_customer(account: Account, customer: hub.ContactDraft) -> PushResult:
+    """Create or update the customer (the linked one, else matched by e-mail)."""
+    return await customers.push(StoreClient(account), customer)
 
 
 @hub.hookimpl
