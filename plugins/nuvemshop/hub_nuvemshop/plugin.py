@@ -2,7 +2,8 @@
 
 Each hook only adapts arguments: requests live in :mod:`.client`, the order
 scan in :mod:`.orders`, mapping in :mod:`.mapping`, writes in :mod:`.push` and
-:mod:`.states`, webhooks in :mod:`.webhooks`, the fake store in :mod:`.sandbox`.
+:mod:`.states`, webhooks in :mod:`.webhooks`, customers in :mod:`.customers`, invoices
+in :mod:`.invoices`, the fake store in :mod:`.sandbox`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,18 @@ from hub import (
     StockUpdate,
     WebhookEvent,
 )
-from hub_nuvemshop import catalogue_out, connect, customers, mapping, orders, products, push, states, webhooks
+from hub_nuvemshop import (
+    catalogue_out,
+    connect,
+    customers,
+    invoices,
+    mapping,
+    orders,
+    products,
+    push,
+    states,
+    webhooks,
+)
 from hub_nuvemshop.client import StoreClient
 from hub_nuvemshop.info import INFO
 
@@ -109,6 +121,12 @@ async def push_price(account: Account, updates: list[PriceUpdate]) -> list[PushR
 async def push_tracking(account: Account, shipment: Shipment) -> PushResult:
     """Fulfil the order with the tracking number and URL."""
     return await push.push_tracking(StoreClient(account), shipment)
+
+
+@hub.hookimpl
+async def push_invoice(account: Account, invoice: hub.InvoiceDocument) -> PushResult:
+    """The NF-e in the order's ``nfe`` metafields (key and link), as Tiendanube documents."""
+    return await invoices.push(StoreClient(account), invoice)
 
 
 @hub.hookimpl

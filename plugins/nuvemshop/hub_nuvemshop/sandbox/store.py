@@ -13,6 +13,9 @@
   ``price`` and ``promotional_price`` as decimal strings; product images (``images``
   on create, ``/products/{id}/images`` to add and remove; the store copies each
   image and answers its own ``src``; at most 250 a product);
+* metafields (``GET /metafields/{owner_resource}`` filtered by ``owner_id``,
+  ``namespace``, ``key``; ``POST``, ``PUT``, ``DELETE``), where apps keep an order's
+  NF-e (``nfe``/``key`` and ``nfe``/``link``, as the order docs ask);
 * customers (``GET /customers`` with ``updated_at_min``, ``q`` and ``Link`` paging,
   ``POST``, ``PUT``; name and a unique e-mail required), each order's buyer one of
   them, with ``identification`` (CPF) and billing and default addresses;
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -55,6 +59,10 @@ SHIPPED = {"shipped", "fulfilled"}
 #: table, "unshipped" and "shipped" in the answers of pack and fulfill: the store serves both
 SPELLING = {"unshipped": "unfulfilled", "shipped": "fulfilled"}
 MAX_IMAGES = 250
+#: metafield owners by the plural their listing takes (GET /metafields/orders...)
+OWNERS = {"orders": "Order", "products": "Product", "variants": "Product_Variant",
+          "categories": "Category", "pages": "Page", "customers": "Customer"}
+NAME_RULE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 CDN = "https://cdn.sandbox.nuvemshop.example/stores"
 #: (status, payment_status, shipping_status) of generated orders, weighted
 SHAPES = [("open", "paid", "unpacked")] * 6 + [
@@ -108,6 +116,7 @@ class NuvemshopSandbox(Sandbox):
         self.products: dict[str, dict[str, Any]] = {}
         self.variants: dict[str, dict[str, Any]] = {}
         self.customers: dict[str, dict[str, Any]] = {}
+        self.metafields: dict[str, dict[str, Any]] = {}
         self._image_ids = 9000
         self._generate_products()
         self.orders: dict[str, dict[str, Any]] = {}
@@ -270,6 +279,8 @@ class NuvemshopSandbox(Sandbox):
             Route(f"{api}/products/{{id}}/images", r(self._images), methods=["GET", "POST"]),
             Route(f"{api}/products/{{id}}/images/{{iid}}", r(self._image),
                   methods=["GET", "DELETE"]),
+            Route(f"{api}/metafields", r(self._new_metafield), methods=["POST"]),
+            Route(f"{api}/metafields/{{ref}}", r(self._metafield), methods=["GET", "PUT", "DELETE"]),
             Route(f"{api}/customers", r(self._customers), methods=["GET", "POST"]),
             Route(f"{api}/customers/{{id}}", r(self._customer), methods=["GET", "PUT"]),
             Route(f"{api}/products/{{id}}/variants/{{vid}}", r(self._put_variant),
@@ -743,3 +754,60 @@ class NuvemshopSandbox(Sandbox):
         customer["email"] = email
         customer["updated_at"] = stamp(self.now())
         return JSONResponse(customer, status_code=201 if request.method == "POST" else 200)
+
+    # --- metafields -----------------------------------------------------------------------------
+    def _owner_exists(self, resource: str, owner_id: Any) -> bool:
+        table = {"Order": self.orders, "Product": self.products, "Product_Variant": self.variants,
+                 "Customer": self.customers}
+        return resource in table and str(owner_id) in table[resource]
+
+    async def _new_metafield(self, request: Request) -> Response:
+        body = await self._body(request)
+        if isinstance(body, Response):
+            return body
+        problems: dict[str, list[str]] = {}
+        for field in ("namespace", "key"):
+            if not isinstance(body.get(field), str) or not NAME_RULE.fullmatch(body[field]):
+                problems[field] = ["must start with a letter followed by a-z A-Z 0-9 or _"]
+        if not isinstance(body.get("value"), str):
+            problems["value"] = ["can't be blank"]
+        if body.get("owner_resource") not in OWNERS.values():
+            problems["owner_resource"] = ["is not included in the list"]
+        elif not self._owner_exists(body["owner_resource"], body.get("owner_id")):
+            problems["owner_id"] = ["does not exist"]
+        if problems:
+            return JSONResponse(problems, status_code=422)
+        mid = str(max((int(k) for k in self.metafields), default=1200) + 1)
+        meta = {"id": int(mid), "namespace": body["namespace"], "key": body["key"],
+                "value": body["value"], "description": body.get("description"),
+                "owner_resource": body["owner_resource"], "owner_id": int(body["owner_id"]),
+                "created_at": stamp(self.now()), "updated_at": stamp(self.now()),
+                "deleted_at": None}
+        self.metafields[mid] = meta
+        return JSONResponse(meta, status_code=201)
+
+    async def _metafield(self, request: Request) -> Response:
+        ref = request.path_params["ref"]
+        if not ref.isdigit():
+            if request.method != "GET" or ref not in OWNERS:
+                return error(404, "Not Found", f"Unknown owner resource {ref}")
+            q = request.query_params
+            found = [m for k, m in sorted(self.metafields.items(), key=lambda kv: int(kv[0]))
+                     if m["owner_resource"] == OWNERS[ref]
+                     and all(str(m[f]) == q[f] for f in ("owner_id", "namespace", "key") if f in q)]
+            return self._page(request, found)
+        meta = self.metafields.get(ref)
+        if meta is None:
+            return error(404, "Not Found", "Metafield with such id does not exist")
+        if request.method == "DELETE":
+            del self.metafields[ref]
+            return JSONResponse({})
+        if request.method == "PUT":
+            body = await self._body(request)
+            if isinstance(body, Response):
+                return body
+            if "value" in body and not isinstance(body["value"], str):
+                return JSONResponse({"value": ["can't be blank"]}, status_code=422)
+            meta.update({k: body[k] for k in ("value", "description") if k in body})
+            meta["updated_at"] = stamp(self.now())
+        return JSONResponse(meta)
