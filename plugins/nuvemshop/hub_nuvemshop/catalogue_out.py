@@ -86,12 +86,21 @@ def _fields(product: ListingDraft, lang: str, everything: bool) -> dict[str, Any
 
 async def _replace_images(client: StoreClient, listing_id: str, current: dict[str, Any],
                           urls: list[str]) -> None:
-    """Add ``urls`` in order (positions 1..n), then remove the images the listing had."""
+    """Add ``urls`` in order (positions 1..n), then remove the images the listing had (first,
+    when both would not fit in the 250 a product holds)."""
     before = [image["id"] for image in current.get("images") or [] if isinstance(image, dict)]
-    for position, url in enumerate(urls[:MAX_IMAGES], start=1):
+    wanted = urls[:MAX_IMAGES]
+
+    async def remove() -> None:
+        for image_id in before:
+            await client.delete(f"products/{listing_id}/images/{image_id}", expect={404})
+
+    if len(before) + len(wanted) > MAX_IMAGES:
+        await remove()
+        before = []
+    for position, url in enumerate(wanted, start=1):
         await client.post(f"products/{listing_id}/images", {"src": url, "position": position})
-    for image_id in before:
-        await client.delete(f"products/{listing_id}/images/{image_id}", expect={404})
+    await remove()
 
 
 def _ids(answer: dict[str, Any]) -> dict[str, str]:
@@ -128,7 +137,9 @@ async def push_product(client: StoreClient, product: ListingDraft) -> PushResult
         current = json_object(await (client.put(f"products/{listing_id}", fields) if fields
                                      else client.get(f"products/{listing_id}")),
                               f"product {listing_id}")
-        if product.images if everything else product.sends("images"):
+        # a listing just matched by SKU keeps its own images unless the hub has some
+        images_changed = bool(product.images) if everything else product.sends("images")
+        if images_changed:
             await _replace_images(client, str(listing_id), current, product.images)
         by_sku = {str(v.get("sku")): v for v in current.get("variants") or []}
         for wanted in _variants(product, lang):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlmodel import delete, select
 
 from hub.core.storage.models import OutboxItem, ProductLink
@@ -12,6 +13,8 @@ from hub.core.sync.catalogue_edit import parse_input, save_product
 from hub.core.sync.publish import publish, set_flow
 from hub.sandbox import SandboxOptions
 from hub.testing.harness import SandboxHarness
+from hub_nuvemshop import catalogue_out
+from hub_nuvemshop.sandbox import store
 
 OPTIONS = SandboxOptions(orders=0, seed=3, currency="BRL")
 
@@ -118,3 +121,21 @@ def test_a_listing_matched_by_sku_keeps_its_images_when_the_hub_has_none(tmp_pat
         _add(h, sku="NS-001", name="Produto um")
         assert h.run(publish(h.app, "main")).counts.counts["updated"] == 1
         assert _srcs(sandbox.products["101"]) == [(1, "https://img.example/merchant.jpg")]
+
+
+def test_a_listing_near_the_image_cap_is_emptied_before_the_new_images_go(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the cap is 250; 5 here, on both sides, so the test does not wait on the store's bucket
+    monkeypatch.setattr(catalogue_out, "MAX_IMAGES", 5)
+    monkeypatch.setattr(store, "MAX_IMAGES", 5)
+    with SandboxHarness("nuvemshop", tmp_path, OPTIONS) as h:
+        sandbox: Any = h.sandbox
+        for n in range(4):
+            sandbox._add_image(sandbox.products["101"], f"https://img.example/old-{n}.jpg", None)
+        set_flow(h.app, "main", "products", True)
+        _add(h, sku="NS-001", name="Produto um", images=["https://img.example/a.jpg",
+                                                         "https://img.example/b.jpg"])
+        result = h.run(publish(h.app, "main"))
+        assert result.counts.counts["updated"] == 1, result.counts.as_dict()
+        assert _srcs(sandbox.products["101"]) == [(1, "https://img.example/a.jpg"),
+                                                  (2, "https://img.example/b.jpg")]
