@@ -151,7 +151,12 @@ def console() -> None:
     (:func:`gc.freeze`) leaves them out of that sweep; the command's work is done by then
     (its database and HTTP clients closed, its output written). Only the executable does
     this: a process that calls :func:`main` itself (the tests) keeps its collector as it was.
+    For the same reason the executable alone freezes what each start-up import block
+    loaded (:func:`hub.core.loading.keep_what_loads`).
     """
+    from hub.core.loading import keep_what_loads
+
+    keep_what_loads()
     try:
         main()
     finally:

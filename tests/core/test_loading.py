@@ -46,3 +46,21 @@ def test_a_collector_switched_off_by_the_process_stays_off() -> None:
     finally:
         if was:
             gc.enable()
+
+
+@pytest.mark.usefixtures("collector_on")
+def test_only_the_executable_freezes_what_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hub.core import loading as module
+
+    gc.unfreeze()
+    with loading():
+        pass
+    assert gc.get_freeze_count() == 0  # a process embedding the hub: nothing pinned
+    monkeypatch.setattr(module, "_freeze", False)
+    module.keep_what_loads()  # what hub.cli.console does
+    try:
+        with loading():
+            pass
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
