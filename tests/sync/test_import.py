@@ -493,3 +493,39 @@ def test_a_checkpoint_past_the_slice_end_is_clamped_to_it(
     fake.before_fetch = None
     fake.checkpoint_at = None
     assert run_import(app).status == "ok" and count(app, Order) == 29
+
+
+def test_an_import_sets_the_heap_aside_while_it_runs_and_hands_it_back(
+        app: HubApp, account: str, fake: FakePlatform) -> None:
+    """gc.freeze during the import (cheaper full collections), unfrozen when it ends, failed or not."""
+    import gc
+
+    fake.add(*(make_order(i, modified=NOW - timedelta(hours=10 - i)) for i in range(1, 6)))
+    during: list[int] = []
+    assert gc.get_freeze_count() == 0
+    done = run_import(app, progress=lambda n, total: during.append(gc.get_freeze_count()))
+    assert done.counts.counts["imported"] == 5 and during and all(during)
+    assert gc.get_freeze_count() == 0
+    fake.fail_on_page = 2
+    fake.add(*(make_order(i, modified=NOW - timedelta(hours=5)) for i in range(6, 10)))
+    failed = run_import(app, full=True)
+    assert failed.status == "failed" and gc.get_freeze_count() == 0
+
+
+def test_concurrent_imports_share_one_freeze() -> None:
+    import gc
+
+    from hub.core.sync.orders import _settled_heap
+
+    async def nested() -> list[int]:
+        seen = [gc.get_freeze_count()]
+        async with _settled_heap():
+            seen.append(gc.get_freeze_count())
+            async with _settled_heap():
+                seen.append(gc.get_freeze_count())
+            seen.append(gc.get_freeze_count())  # the other import still runs
+        seen.append(gc.get_freeze_count())
+        return seen
+
+    before, outer, inner, after_inner, after = asyncio.run(nested())
+    assert before == 0 and outer > 0 and inner == outer and after_inner == outer and after == 0
