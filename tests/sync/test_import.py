@@ -497,19 +497,24 @@ def test_a_checkpoint_past_the_slice_end_is_clamped_to_it(
 
 def test_an_import_sets_the_heap_aside_while_it_runs_and_hands_it_back(
         app: HubApp, account: str, fake: FakePlatform) -> None:
-    """gc.freeze during the import (cheaper full collections), unfrozen when it ends, failed or not."""
+    """gc.freeze and a higher young threshold during the import, both undone when it ends,
+    failed or not."""
     import gc
 
     fake.add(*(make_order(i, modified=NOW - timedelta(hours=10 - i)) for i in range(1, 6)))
-    during: list[int] = []
-    assert gc.get_freeze_count() == 0
-    done = run_import(app, progress=lambda n, total: during.append(gc.get_freeze_count()))
-    assert done.counts.counts["imported"] == 5 and during and all(during)
-    assert gc.get_freeze_count() == 0
+    during: list[tuple[int, int]] = []
+    before = gc.get_threshold()
+    assert gc.get_freeze_count() == 0 and before[0] < 10_000
+    done = run_import(app, progress=lambda n, total: during.append(
+        (gc.get_freeze_count(), gc.get_threshold()[0])))
+    assert done.counts.counts["imported"] == 5 and during
+    assert all(frozen > 0 and young == 10_000 for frozen, young in during)
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
     fake.fail_on_page = 2
     fake.add(*(make_order(i, modified=NOW - timedelta(hours=5)) for i in range(6, 10)))
     failed = run_import(app, full=True)
-    assert failed.status == "failed" and gc.get_freeze_count() == 0
+    assert failed.status == "failed"
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
 
 
 def test_concurrent_imports_share_one_freeze() -> None:
@@ -527,5 +532,7 @@ def test_concurrent_imports_share_one_freeze() -> None:
         seen.append(gc.get_freeze_count())
         return seen
 
+    thresholds = gc.get_threshold()
     before, outer, inner, after_inner, after = asyncio.run(nested())
     assert before == 0 and outer > 0 and inner == outer and after_inner == outer and after == 0
+    assert gc.get_threshold() == thresholds
