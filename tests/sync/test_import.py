@@ -536,3 +536,28 @@ def test_concurrent_imports_share_one_freeze() -> None:
     before, outer, inner, after_inner, after = asyncio.run(nested())
     assert before == 0 and outer > 0 and inner == outer and after_inner == outer and after == 0
     assert gc.get_threshold() == thresholds
+
+
+def test_a_freeze_the_process_made_itself_is_left_as_it_is() -> None:
+    """The hub executable freezes what its start-up imports loaded: an import keeps that freeze
+    (gc.unfreeze would release it all) and still raises the young threshold while it runs."""
+    import gc
+
+    from hub.core.sync.orders import _settled_heap
+
+    async def during() -> tuple[int, int]:
+        async with _settled_heap():
+            return gc.get_freeze_count(), gc.get_threshold()[0]
+
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        inside, young = asyncio.run(during())
+        # nothing added (a freeze would add every object made since), nothing released (frozen
+        # objects freed by reference counting leave the count, so it may only go down a little)
+        assert young == 10_000 and 0 < inside <= frozen
+        assert 0 < gc.get_freeze_count() <= frozen and gc.get_threshold() == thresholds
+    finally:
+        gc.unfreeze()

@@ -448,6 +448,7 @@ def advance_cursor(session: Session, account_id: int, flow: str, position: datet
 
 
 _freezes = 0
+_froze = False  # whether the import's freeze is the one in place (see _settled_heap)
 _thresholds_before: tuple[int, int, int] = gc.get_threshold()
 #: net new container objects between two young collections while an import runs (Python's
 #: default is 700: a page of decoded payloads and parsed orders crossed it many times over)
@@ -469,12 +470,17 @@ async def _settled_heap() -> AsyncIterator[None]:
     when it ends) and a young collection waits for 10,000 net new containers
     instead of 700 (a higher threshold the process set is kept). Cyclic garbage is
     still collected, a little later. Nested and concurrent imports share one
-    setting; the last to end restores the thresholds.
+    setting; the last to end restores the thresholds. A process that froze objects
+    itself (the ``hub`` executable freezes what its start-up imports loaded) keeps
+    its freeze: the import neither adds to it nor releases it, as ``gc.unfreeze``
+    would release everything frozen.
     """
-    global _freezes, _thresholds_before
+    global _freezes, _froze, _thresholds_before
     if _freezes == 0:
         _thresholds_before = gc.get_threshold()
-        gc.freeze()
+        _froze = gc.get_freeze_count() == 0
+        if _froze:
+            gc.freeze()
         young, middle, old = _thresholds_before
         if 0 < young < _YOUNG_THRESHOLD:
             gc.set_threshold(_YOUNG_THRESHOLD, middle, old)
@@ -485,7 +491,8 @@ async def _settled_heap() -> AsyncIterator[None]:
         _freezes -= 1
         if _freezes == 0:
             gc.set_threshold(*_thresholds_before)
-            gc.unfreeze()
+            if _froze:
+                gc.unfreeze()
 
 
 @dataclass
