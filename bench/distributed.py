@@ -85,6 +85,40 @@ def _sandbox_pid() -> int | None:
     return None
 
 
+class _Backends:
+    """The PostgreSQL server processes serving one database, and the CPU they spent since the
+    first :meth:`sample` (a backend that went away counts with its last sampled figure)."""
+
+    def __init__(self, cluster: Any, database: str) -> None:
+        self.cluster, self.database = cluster, database
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.started = False
+
+    def sample(self) -> int:
+        """Sample the backends' CPU; how many there are (the database connections in use)."""
+        pids = [int(r[0]) for r in self.cluster.rows(
+            "SELECT pid FROM pg_stat_activity WHERE datname = :d", d=self.database)]
+        for pid in pids:
+            cpu = _cpu_seconds(pid)
+            # a backend born during the window spent all its CPU in it
+            self.first.setdefault(pid, cpu if not self.started else 0.0)
+            self.last[pid] = max(cpu, self.last.get(pid, 0.0))
+        self.started = True
+        return len(pids)
+
+    def cpu(self) -> float:
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+
+def _per_job(seconds: dict[str, float], jobs: int) -> dict[str, float] | None:
+    if not jobs:
+        return None
+    figures = {role: round(cpu / jobs * 1000, 2) for role, cpu in seconds.items()}
+    figures["total"] = round(sum(seconds.values()) / jobs * 1000, 2)
+    return figures
+
+
 def _database(base: str) -> tuple[str, Any]:
     """A fresh database on the server of ``base``; returns its URL and an admin engine."""
     from sqlalchemy import create_engine, text
@@ -152,11 +186,13 @@ def run(accounts: int, seconds: float, interval: int, workers: int, *,
                 t0 = time.time()
                 since = cluster.scalar("SELECT now()")
                 connections: list[int] = []
+                backends = _Backends(cluster, name)
                 while time.time() - t0 < seconds:
-                    connections.append(int(cluster.scalar(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = :d", d=name)))
+                    connections.append(backends.sample())
                     time.sleep(1)
                 wall = time.time() - t0
+                backends.sample()
+                spent = {p.pid: _cpu_seconds(p.pid) - cpu0[p.pid] for p in procs}
                 cpu = {p.pid: (_cpu_seconds(p.pid) - cpu0[p.pid]) / wall * 100 for p in procs}
                 waited = {p.pid: (_runqueue_seconds(p.pid) - wait0[p.pid]) / wall * 100 for p in procs}
                 load = (load0 + os.getloadavg()[0]) / 2
@@ -181,6 +217,10 @@ def run(accounts: int, seconds: float, interval: int, workers: int, *,
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
     p95 = lags[int(0.95 * (len(lags) - 1))] if lags else 0.0
+    per_job = _per_job({"daemon": spent[procs[0].pid],
+                        "workers": sum(spent[p.pid] for p in procs[1:]),
+                        "postgres_backends": backends.cpu(),
+                        "sandbox": (store_cpu or 0.0) * wall / 100}, finished)
     due = accounts * wall / interval
     context = {"accounts": accounts, "interval_s": interval, "workers": workers,
                "concurrency": concurrency, "seconds": round(wall), "jobs_started": len(lags),
@@ -197,7 +237,10 @@ def run(accounts: int, seconds: float, interval: int, workers: int, *,
                "worker_rss_mb": [round(rss[p.pid], 1) for p in procs[1:]],
                "postgres_cpu_pct": round(pg_cpu, 1),
                "sandbox_cpu_pct": round(store_cpu, 1) if store_cpu is not None else None,
-               "db_connections_peak": max(connections) if connections else None}
+               "db_connections_peak": max(connections) if connections else None,
+               # CPU-seconds of each role (and their sum) per job finished, in ms: the figure that
+               # does not depend on what else the machine runs
+               "cpu_ms_per_job": per_job}
     return [
         Figure("distributed", f"{label}: scheduling lag p95 (deferred -> started)", round(p95, 3), "s",
                "< 30", p95 < 30, context),
