@@ -75,11 +75,18 @@ class HubApp:
         with self.db.session() as s:
             s.merge(HubSetting(key=key, value=value))
         self._settings.pop(key, None)
+        self._settings.pop("\0currency", None)
 
     @property
     def currency(self) -> str:
         """The hub's currency: ``HUB_CURRENCY``, else ``hub config set currency X``, else USD."""
-        return env_currency() or self.get_setting("currency") or DEFAULT_CURRENCY
+        kept = self._settings.get("\0currency")  # HUB_CURRENCY read too: the environment is parsed
+        if kept is not None and time.monotonic() - kept[0] < self.settings_ttl:
+            return kept[1] or DEFAULT_CURRENCY
+        currency = env_currency() or self.get_setting("currency") or DEFAULT_CURRENCY
+        if self.settings_ttl > 0:
+            self._settings["\0currency"] = (time.monotonic(), currency)
+        return currency
 
     def close(self) -> None:
         if "db" in self.__dict__:
