@@ -141,7 +141,7 @@ def finish_run(session: Session, run_id: int, counts: RunCounts, error: str | No
         status = "partial"
     else:
         status = "ok"
-    run = session.execute(
+    run: SyncRun | None = session.execute(
         update(SyncRun).where(col(SyncRun.id) == run_id)
         .values(finished_at=now(), counts=counts.as_dict(), error=error, status=status)
         .returning(SyncRun)).scalars().one_or_none()
