@@ -285,7 +285,8 @@ def test_a_worker_job_reads_its_account_row_once_and_the_hub_currency_once_per_t
     leases = [s for s in statements if s.startswith(("insert into lease", "delete from lease"))]
     assert len(account_reads) == 2, account_reads  # one per job, not two
     assert len(setting_reads) == 1, setting_reads
-    assert len(leases) == 4, leases
+    assert len(leases) == 4, leases  # one statement each way (no UPDATE when the row is new)
+    assert not [s for s in statements if s.startswith("update lease")]
     with app.db.session() as s:
         runs = s.exec(select(SyncRun).order_by(SyncRun.id)).all()
     assert [(r.status, r.counts.get("imported", 0)) for r in runs] == [("ok", 1), ("ok", 0)]
