@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import quiet_env
+from bench.common import Figure, quiet_env
 from bench.distributed import DEFAULT_URL, _add_accounts, _cpu_seconds, _database, _sandbox_pid
 from bench.sandboxes import sandbox_process
 
@@ -146,3 +146,15 @@ if __name__ == "__main__":
     import sys
 
     sys.exit(main())
+
+
+def figures(accounts: int = 200) -> list[Figure]:
+    """The figures of :func:`run` for ``dev.py bench``: CPU per incremental job, all processes."""
+    result = run(accounts)
+    cpu = result["cpu_ms_per_job"]
+    # 10,000 accounts every 5 minutes is 33.3 jobs/s: at 30 ms a job that is one core of two
+    return [Figure("jobcost", f"{accounts} incremental orders jobs: CPU per job, worker + PostgreSQL "
+                   "+ sandbox", cpu["total"], "ms", "< 30", cpu["total"] < 30, result),
+            Figure("jobcost", f"{accounts} incremental orders jobs: the hub's SQL statements per job",
+                   result["hub_statements_per_job"], "statements", "", None,
+                   {"commits": result["hub_commits_per_job"]})]
