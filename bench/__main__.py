@@ -59,8 +59,8 @@ SCENARIOS: dict[str, tuple[Callable[[], list[Figure]], Callable[[], list[Figure]
     # (not a rate, so it holds on a machine shared with other work)
     "jobcost": (lambda: jobcost.figures(accounts=200), lambda: jobcost.figures(accounts=20)),
     # the job rate of the target, 10,000 accounts every 5 minutes (33.3 jobs/s)
-    "distributed_target": (lambda: [f for n in (1, 2, 3) for f in distributed.run(
-        accounts=2000, seconds=60, interval=60, workers=n, warmup_limit=360)],
+    "distributed_target": (lambda: distributed.target(accounts=2000, seconds=60, interval=60,
+                                                      workers=[1, 2, 3], warmup_limit=360),
         lambda: distributed.run(accounts=20, seconds=10, interval=5, workers=1)),
 }
 

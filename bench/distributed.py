@@ -268,6 +268,16 @@ def run(accounts: int, seconds: float, interval: int, workers: int, *,
     ]
 
 
+def target(accounts: int, seconds: float, interval: int, workers: list[int], *,
+           warmup_limit: float = 900) -> list[Figure]:
+    """1 daemon + each worker count at one size, filed as the ``distributed_target`` scenario."""
+    figures = [f for count in workers
+               for f in run(accounts, seconds, interval, count, warmup_limit=warmup_limit)]
+    for figure in figures:
+        figure.scenario = "distributed_target"
+    return figures
+
+
 def compare(accounts: int, seconds: float, interval: int, workers: list[int]) -> list[Figure]:
     """Today's single daemon (SQLite, in-process) at the same load, then 1 daemon + each worker count."""
     from bench import scale
