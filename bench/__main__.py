@@ -24,6 +24,7 @@ from bench import (
     catalogue,
     distributed,
     incremental,
+    jobcost,
     memory,
     overhead,
     push,
@@ -54,6 +55,13 @@ SCENARIOS: dict[str, tuple[Callable[[], list[Figure]], Callable[[], list[Figure]
     # 5,000 accounts every 5 minutes
     "distributed": (lambda: distributed.compare(accounts=1000, seconds=90, interval=60, workers=[1, 2, 3]),
                     lambda: distributed.run(accounts=20, seconds=10, interval=5, workers=1)),
+    # PostgreSQL too: CPU-seconds per job of every process involved, over a fixed number of jobs
+    # (not a rate, so it holds on a machine shared with other work)
+    "jobcost": (lambda: jobcost.figures(accounts=200), lambda: jobcost.figures(accounts=20)),
+    # the job rate of the target, 10,000 accounts every 5 minutes (33.3 jobs/s)
+    "distributed_target": (lambda: distributed.target(accounts=2000, seconds=60, interval=60,
+                                                      workers=[1, 2, 3], warmup_limit=360),
+        lambda: distributed.run(accounts=20, seconds=10, interval=5, workers=1)),
 }
 
 

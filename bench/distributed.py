@@ -2,8 +2,9 @@
 
 ``HUB_EXECUTOR=procrastinate``: the daemon defers each account's orders job
 every ``interval`` seconds, the workers run them. Every account is a WooCommerce
-account on one sandbox process. Measured over ``seconds`` after a warm-up of one
-interval (the backfills):
+account on one sandbox process. Measured over ``seconds`` after a warm-up of at
+least one interval that lasts until every account's first run (its backfill) is
+done and the queue is down to a few seconds of jobs (``warmup_s`` in the figures):
 
 * scheduling lag: for each job, from its deferral by the daemon to its start by a
   worker (procrastinate's ``deferred`` and ``started`` events); p50/p95/max;
@@ -85,6 +86,40 @@ def _sandbox_pid() -> int | None:
     return None
 
 
+class _Backends:
+    """The PostgreSQL server processes serving one database, and the CPU they spent since the
+    first :meth:`sample` (a backend that went away counts with its last sampled figure)."""
+
+    def __init__(self, cluster: Any, database: str) -> None:
+        self.cluster, self.database = cluster, database
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.started = False
+
+    def sample(self) -> int:
+        """Sample the backends' CPU; how many there are (the database connections in use)."""
+        pids = [int(r[0]) for r in self.cluster.rows(
+            "SELECT pid FROM pg_stat_activity WHERE datname = :d", d=self.database)]
+        for pid in pids:
+            cpu = _cpu_seconds(pid)
+            # a backend born during the window spent all its CPU in it
+            self.first.setdefault(pid, cpu if not self.started else 0.0)
+            self.last[pid] = max(cpu, self.last.get(pid, 0.0))
+        self.started = True
+        return len(pids)
+
+    def cpu(self) -> float:
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+
+def _per_job(seconds: dict[str, float], jobs: int) -> dict[str, float] | None:
+    if not jobs:
+        return None
+    figures = {role: round(cpu / jobs * 1000, 2) for role, cpu in seconds.items()}
+    figures["total"] = round(sum(seconds.values()) / jobs * 1000, 2)
+    return figures
+
+
 def _database(base: str) -> tuple[str, Any]:
     """A fresh database on the server of ``base``; returns its URL and an admin engine."""
     from sqlalchemy import create_engine, text
@@ -114,8 +149,26 @@ def _add_accounts(app: Any, count: int, settings: dict[str, str]) -> None:
             s.execute(insert(Account), rows[start:start + 1000])
 
 
+def _warm_up(cluster: Any, accounts: int, interval: int, limit: float) -> dict[str, Any]:
+    """Wait until the measured window can show the steady state: one interval, every
+    account's first (backfill) run finished, and no more waiting jobs than fall due in
+    5 s. A window opened during the backfills measured them (20 orders written per job,
+    PostgreSQL's CPU ~20x an incremental poll's), not the polls every interval."""
+    t0 = time.time()
+    time.sleep(interval)
+    backfilled = pending = 0
+    while time.time() - t0 < limit:
+        backfilled = int(cluster.scalar("SELECT count(*) FROM sync_cursor WHERE flow = 'orders'"))
+        pending = cluster.pending()
+        if backfilled >= accounts and pending <= max(8, accounts * 5 / interval):
+            break
+        time.sleep(2)
+    return {"warmup_s": round(time.time() - t0), "backfilled_accounts": backfilled,
+            "waiting_at_start": pending}
+
+
 def run(accounts: int, seconds: float, interval: int, workers: int, *,
-        concurrency: int = 8) -> list[Figure]:
+        concurrency: int = 8, warmup_limit: float = 900) -> list[Figure]:
     from sqlalchemy import text
 
     from hub.core.app import HubApp
@@ -141,7 +194,7 @@ def run(accounts: int, seconds: float, interval: int, workers: int, *,
                 procs += [cluster.start_worker(concurrency=concurrency, delete_jobs="never")
                           for _ in range(workers)]
                 cluster.wait_for(lambda: cluster.alive_workers() == workers, what="workers up")
-                time.sleep(interval)  # warm-up: every account's first (backfill) run
+                warmup = _warm_up(cluster, accounts, interval, warmup_limit)
                 pg = _postgres_pids()
                 store = _sandbox_pid()
                 store0 = _cpu_seconds(store) if store else 0.0
@@ -152,11 +205,13 @@ def run(accounts: int, seconds: float, interval: int, workers: int, *,
                 t0 = time.time()
                 since = cluster.scalar("SELECT now()")
                 connections: list[int] = []
+                backends = _Backends(cluster, name)
                 while time.time() - t0 < seconds:
-                    connections.append(int(cluster.scalar(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = :d", d=name)))
+                    connections.append(backends.sample())
                     time.sleep(1)
                 wall = time.time() - t0
+                backends.sample()
+                spent = {p.pid: _cpu_seconds(p.pid) - cpu0[p.pid] for p in procs}
                 cpu = {p.pid: (_cpu_seconds(p.pid) - cpu0[p.pid]) / wall * 100 for p in procs}
                 waited = {p.pid: (_runqueue_seconds(p.pid) - wait0[p.pid]) / wall * 100 for p in procs}
                 load = (load0 + os.getloadavg()[0]) / 2
@@ -181,6 +236,10 @@ def run(accounts: int, seconds: float, interval: int, workers: int, *,
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
     p95 = lags[int(0.95 * (len(lags) - 1))] if lags else 0.0
+    per_job = _per_job({"daemon": spent[procs[0].pid],
+                        "workers": sum(spent[p.pid] for p in procs[1:]),
+                        "postgres_backends": backends.cpu(),
+                        "sandbox": (store_cpu or 0.0) * wall / 100}, finished)
     due = accounts * wall / interval
     context = {"accounts": accounts, "interval_s": interval, "workers": workers,
                "concurrency": concurrency, "seconds": round(wall), "jobs_started": len(lags),
@@ -197,13 +256,26 @@ def run(accounts: int, seconds: float, interval: int, workers: int, *,
                "worker_rss_mb": [round(rss[p.pid], 1) for p in procs[1:]],
                "postgres_cpu_pct": round(pg_cpu, 1),
                "sandbox_cpu_pct": round(store_cpu, 1) if store_cpu is not None else None,
-               "db_connections_peak": max(connections) if connections else None}
+               "db_connections_peak": max(connections) if connections else None,
+               # CPU-seconds of each role (and their sum) per job finished, in ms: the figure that
+               # does not depend on what else the machine runs
+               "cpu_ms_per_job": per_job, **warmup}
     return [
         Figure("distributed", f"{label}: scheduling lag p95 (deferred -> started)", round(p95, 3), "s",
                "< 30", p95 < 30, context),
         Figure("distributed", f"{label}: throughput", round(finished / wall, 2), "jobs/s",
                f">= {due / wall:.2f} (due)", finished >= 0.95 * due, {"finished": finished}),
     ]
+
+
+def target(accounts: int, seconds: float, interval: int, workers: list[int], *,
+           warmup_limit: float = 900) -> list[Figure]:
+    """1 daemon + each worker count at one size, filed as the ``distributed_target`` scenario."""
+    figures = [f for count in workers
+               for f in run(accounts, seconds, interval, count, warmup_limit=warmup_limit)]
+    for figure in figures:
+        figure.scenario = "distributed_target"
+    return figures
 
 
 def compare(accounts: int, seconds: float, interval: int, workers: list[int]) -> list[Figure]:
@@ -236,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60, help="measured window after the warm-up")
     parser.add_argument("--workers", type=int, nargs="+", default=[3])
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--warmup-limit", type=float, default=900,
+                        help="longest wait for the backfills to finish before the window opens")
     parser.add_argument("--single", action="store_true",
                         help="also today's single daemon on SQLite at the same load")
     args = parser.parse_args(argv)
@@ -245,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
 
         figures += scale.run(accounts=args.accounts, seconds=args.seconds, interval=args.interval)
     for count in args.workers:
-        figures += run(args.accounts, args.seconds, args.interval, count, concurrency=args.concurrency)
+        figures += run(args.accounts, args.seconds, args.interval, count, concurrency=args.concurrency,
+                       warmup_limit=args.warmup_limit)
         print(json.dumps([asdict(f) for f in figures[-2:]], indent=1, default=str), flush=True)
     return 0
 

@@ -12,8 +12,9 @@ import json
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -119,6 +120,24 @@ def _owner(row: AccountRow, part: str) -> str:
     return secret_owner(row.platform, row.name, part)
 
 
+_job_row: ContextVar[AccountRow | None] = ContextVar("hub_job_row", default=None)
+
+
+@contextmanager
+def job_row(row: AccountRow) -> Iterator[None]:
+    """Within this block (a queued job), :meth:`AccountService.row` of ``row``'s account is ``row``.
+
+    A worker reads the account's row to decide whether to run the job at all; the
+    job's flow then asks for the same row by name a moment later. Reusing it
+    saves a round trip and a commit per job; it is the state the job started with.
+    """
+    token = _job_row.set(row)
+    try:
+        yield
+    finally:
+        _job_row.reset(token)
+
+
 class LeaseBusy(ConfigError):
     """Another process holds the lock (the same run is already going on): exit code 4."""
 
@@ -135,6 +154,9 @@ class AccountService:
 
     # --- rows ----------------------------------------------------------------
     def row(self, name: str) -> AccountRow:
+        kept = _job_row.get()
+        if kept is not None and kept.name == name:
+            return kept
         with self.app.db.session() as s:
             row = s.exec(select(AccountRow).where(AccountRow.name == name)).first()
         if row is None:
@@ -142,6 +164,9 @@ class AccountService:
         return row
 
     def row_by_id(self, account_id: int) -> AccountRow:
+        kept = _job_row.get()
+        if kept is not None and kept.id == account_id:
+            return kept
         with self.app.db.session() as s:
             row = s.get(AccountRow, account_id)
         if row is None:
@@ -383,10 +408,11 @@ class AccountService:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         holder = f"{self.holder}:{secrets.token_hex(4)}"  # unique even within one process
-        while not self.app.db.acquire_lease(name, holder, ttl):
-            current = self.app.db.lease_holder(name)
+        db = self.app.db
+        while not await self._off_loop(db.acquire_lease, name, holder, ttl):
+            current = db.lease_holder(name)
             if current and self._dead_here(current[0]) and \
-                    self.app.db.take_over_lease(name, current[0], holder, ttl):
+                    db.take_over_lease(name, current[0], holder, ttl):
                 break
             if loop.time() >= deadline:
                 raise self._busy(name, ttl)
@@ -395,14 +421,21 @@ class AccountService:
         async def renew() -> None:
             while True:
                 await asyncio.sleep(ttl / 3)
-                self.app.db.acquire_lease(name, holder, ttl)
+                await self._off_loop(db.acquire_lease, name, holder, ttl)
 
         renewer = asyncio.create_task(renew())
         try:
             yield
         finally:
             renewer.cancel()
-            self.app.db.release_lease(name, holder)
+            await self._off_loop(db.release_lease, name, holder)
+
+    async def _off_loop(self, call: Callable[..., Any], *args: Any) -> Any:
+        """``call(*args)``: on PostgreSQL in a thread, so its commit (a WAL flush) does not
+        stall the event loop's other jobs (``hub worker --concurrency``); on SQLite here."""
+        if self.app.db.dialect == "postgresql":
+            return await asyncio.to_thread(call, *args)
+        return call(*args)
 
     def _busy(self, name: str, ttl: float) -> LeaseBusy:
         """The error for a lease someone else holds: which run, since when, where."""

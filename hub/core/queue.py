@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("hub.worker")
 
 TASK_PREFIX = "hub:"
+SETTINGS_TTL = 10.0
+"""Seconds a worker reuses a hub-wide setting it read (the hub's currency, read by every job)."""
 STALLED_SECONDS = 30.0
 """A worker whose heartbeat is older than this is dead; its running jobs are put back."""
 HEARTBEAT_SECONDS = 10.0
@@ -196,18 +198,15 @@ class Queue:
 
         ``actor``: who deferred it (``kind:NAME``); the runs it writes record it.
         """
+        from hub.core.accounts import job_row
         from hub.core.principals import acting_as
         from hub.core.scheduler import run_logged
 
         job = job_registry.JOBS[flow]
         name: str | None = None
+        reuse: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
         if not job.hub_wide:
-            with self.app.db.session() as s:
-                from hub.core.storage.models import Account as AccountRow
-                from hub.core.sync.publish import flow_on
-
-                row = s.get(AccountRow, account_id)
-                switched = job.switch is None or flow_on(s, account_id, job.switch)
+            row, switched = await asyncio.to_thread(self._account, account_id, job.switch)
             if row is None or not row.enabled or row.paused_reason:
                 log.info("account %s is gone, disabled or paused; %s skipped", account_id, flow)
                 return
@@ -215,9 +214,10 @@ class Queue:
                 log.info("the %s flow is off for account %s; %s skipped", job.switch, row.name, flow)
                 return
             name = row.name
+            reuse = job_row(row)  # the flow reads the row it was just read as
         self.busy[account_id] = self.busy.get(account_id, 0) + 1
         try:
-            with acting_as(principal_of(actor)):
+            with acting_as(principal_of(actor)), reuse:
                 await run_logged(name or "*", flow, lambda: job.run(self.app, name, self.stop),
                                  reraise=True)
         finally:
@@ -226,6 +226,15 @@ class Queue:
                 del self.busy[account_id]
                 if not job.hub_wide:
                     await self.app.accounts.release_connections(account_id)
+
+    def _account(self, account_id: int, switch: str | None) -> tuple[Any, bool]:
+        """The account's row (None: gone) and whether ``switch`` is on for it, in one transaction."""
+        from hub.core.storage.models import Account as AccountRow
+        from hub.core.sync.publish import flow_on
+
+        with self.app.db.session() as s:
+            row = s.get(AccountRow, account_id)
+            return row, switch is None or row is None or flow_on(s, account_id, switch)
 
     async def recover_stalled(self) -> int:
         """Put back the running jobs of workers silent for ``stalled_seconds``; how many were.
@@ -271,6 +280,7 @@ class Queue:
         ``delete_jobs``: procrastinate's ``successful`` (default: only failed jobs
         stay, the daemon prunes them with run history), ``never`` or ``always``.
         """
+        self.app.settings_ttl = max(self.app.settings_ttl, SETTINGS_TTL)
         async with self.procrastinate.open_async():
             recover = asyncio.create_task(self.recover_loop())
             options: dict[str, Any] = {"queues": queues} if queues else {}

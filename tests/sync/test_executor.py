@@ -253,3 +253,60 @@ def test_a_pooled_connection_killed_while_idle_is_replaced_not_an_error(
     with engine.connect() as conn:
         fresh = conn.execute(text("SELECT pg_backend_pid()")).scalar()
     assert fresh != pid
+
+
+@pytest.mark.postgres
+def test_a_worker_job_reads_its_account_row_once_and_the_hub_currency_once_per_ttl(
+        pg_app: HubApp, fake: FakePlatform) -> None:
+    """Round trips per job: the flow reuses the row the worker read to decide to run the job;
+    the hub's currency is read once for both jobs (``SETTINGS_TTL``); each still takes the run
+    lease (taken, then released)."""
+    from sqlalchemy import event
+
+    from hub.core.queue import SETTINGS_TTL, Queue
+
+    app = pg_app
+    account_id = app.accounts.add("fakeshop", "main", SETTINGS).id or 0
+    fake.add(make_order(1))
+    app.settings_ttl = SETTINGS_TTL  # as Queue.run_worker sets it
+    statements: list[str] = []
+    event.listen(app.db.engine, "before_cursor_execute",
+                 lambda _c, _k, sql, *_: statements.append(" ".join(sql.split()).lower()))
+
+    async def scenario() -> None:
+        queue = Queue(app)
+        await queue.run_job("orders", account_id)
+        await queue.run_job("orders", account_id)
+        await app.accounts.aclose()
+
+    asyncio.run(scenario())
+    account_reads = [s for s in statements if s.startswith("select") and " from account " in s + " "]
+    setting_reads = [s for s in statements if "from hub_setting" in s]
+    leases = [s for s in statements if s.startswith(("insert into lease", "delete from lease"))]
+    assert len(account_reads) == 2, account_reads  # one per job, not two
+    assert len(setting_reads) == 1, setting_reads
+    assert len(leases) == 4, leases  # one statement each way (no UPDATE when the row is new)
+    assert not [s for s in statements if s.startswith("update lease")]
+    with app.db.session() as s:
+        runs = s.exec(select(SyncRun).order_by(SyncRun.id)).all()
+    assert [(r.status, r.counts.get("imported", 0)) for r in runs] == [("ok", 1), ("ok", 0)]
+
+
+def test_the_hub_currency_is_read_fresh_by_default_and_a_set_clears_the_kept_one(
+        host: PluginHost, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'data' / 'hub.db'}"
+    reader = HubApp(Config(data_dir=tmp_path / "data", database_url=url), host=host)
+    writer = HubApp(Config(data_dir=tmp_path / "data", database_url=url), host=host)
+    try:
+        assert reader.currency == "USD"
+        writer.set_setting("currency", "EUR")
+        assert reader.currency == "EUR"  # settings_ttl 0 (the default): every read goes to the database
+        reader.settings_ttl = 3600.0  # a worker's cache, long enough that no clock is involved
+        assert reader.currency == "EUR"
+        writer.set_setting("currency", "BRL")
+        assert reader.currency == "EUR"  # kept: another process's change shows after the TTL
+        reader.set_setting("currency", "MXN")
+        assert reader.currency == "MXN"  # its own change clears what it kept
+    finally:
+        reader.close()
+        writer.close()

@@ -170,11 +170,13 @@ class Database:
         self.ensure_schema()
         at = now()
         expires = at + timedelta(seconds=ttl)
+        table = Lease.__table__  # type: ignore[attr-defined]
         with self.engine.begin() as conn:
             insert = self._insert(Lease).values(name=name, holder=holder, expires_at=expires)
-            if conn.execute(insert.on_conflict_do_nothing()).rowcount == 1:
+            # RETURNING, not rowcount: psycopg reports -1 for this INSERT, so every lease
+            # cost a second statement (the UPDATE below) even when the row was new
+            if conn.execute(insert.on_conflict_do_nothing().returning(table.c.name)).first():
                 return True
-            table = Lease.__table__  # type: ignore[attr-defined]
             result = conn.execute(
                 table.update()
                 .where(table.c.name == name)

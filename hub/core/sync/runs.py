@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, select
 
 from hub.core.http import faults as fault_log
@@ -127,24 +127,25 @@ def record_items(session: Session, run_id: int, account_id: int,
 
 def finish_run(session: Session, run_id: int, counts: RunCounts, error: str | None = None,
                interrupted: bool = False) -> SyncRun:
-    run = session.get(SyncRun, run_id)
-    assert run is not None
+    """Close the run: one ``UPDATE ... RETURNING`` (not a read, then a write: a round trip less
+    per job for a worker)."""
     recovered = _recording.pop(run_id, None)
     if recovered is not None:
         fault_log.end(recovered)
         counts.faults.update(recovered)
-    run.finished_at = now()
-    run.counts = counts.as_dict()
-    run.error = error
     if error:
-        run.status = "failed"
+        status = "failed"
     elif interrupted:
-        run.status = "interrupted"
+        status = "interrupted"
     elif counts.counts[QUARANTINED] or counts.counts[FAILED]:
-        run.status = "partial"
+        status = "partial"
     else:
-        run.status = "ok"
-    session.add(run)
+        status = "ok"
+    run: SyncRun | None = session.execute(
+        update(SyncRun).where(col(SyncRun.id) == run_id)
+        .values(finished_at=now(), counts=counts.as_dict(), error=error, status=status)
+        .returning(SyncRun)).scalars().one_or_none()
+    assert run is not None, f"no run {run_id}"
     return run
 
 
