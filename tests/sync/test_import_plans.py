@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from hub.core.sync.catalog import _unspecified_customer
 from hub.core.sync.orders import OrderWriter
 from hub.sandbox import SandboxOptions
 from hub.testing.harness import SandboxHarness
@@ -103,6 +104,9 @@ def test_every_per_page_query_of_an_import_uses_an_index(platform: str, tmp_path
             tables = conn.exec_driver_sql("SELECT tablename FROM pg_tables "
                                           "WHERE schemaname = current_schema()").scalars().all()
             conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
+        # the one "Unspecified" customer, looked up by a page with a buyer the platform withheld
+        # (the sandboxes have none): its partial unique index answers
+        captured.append((str(_unspecified_customer().compile(dialect=h.app.db.engine.dialect)), {}))
         scanned: dict[str, list[str]] = {}
         with h.app.db.engine.connect() as conn:
             for setting, big_only in (("on", True), ("off", False)):

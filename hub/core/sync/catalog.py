@@ -282,6 +282,7 @@ def _new_unspecified(dialect: str) -> Any:
     table = Customer.__table__  # type: ignore[attr-defined]
     return dialect_insert(table).values(
         first_name=UNSPECIFIED, unspecified=True, created_at=bindparam("created_at"),
+        address=bindparam("address"),  # None as the ORM stored it (a JSON null)
     ).on_conflict_do_update(
         index_elements=[table.c.unspecified], index_where=text(UNSPECIFIED_WHERE),
         set_={"unspecified": table.c.unspecified},
@@ -435,6 +436,6 @@ class CustomerMatcher:
             found = self.s.execute(_unspecified_customer()).scalar()
             if found is None:
                 found = self.s.execute(_new_unspecified(self.s.get_bind().dialect.name),
-                                       {"created_at": now()}).scalar_one()
+                                       {"created_at": now(), "address": None}).scalar_one()
             self.unspecified_id = found
         return self.unspecified_id
