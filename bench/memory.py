@@ -7,7 +7,8 @@ rate is the orders the run read over the run's own duration (its ``started_at`` 
 when its server answers (a schema of its own per size).
 
 Targets: peak RSS flat and under 200 MB at 100,000 orders; on PostgreSQL, the rate
-at the largest size within 20 % of the rate at the smallest (issue 17: linear).
+at the largest size within 20 % of the rate at the smallest (issue 17: linear). The
+``linearity`` scenario is the PostgreSQL half alone, at 5,000 and 100,000 orders.
 """
 
 from __future__ import annotations
@@ -63,10 +64,13 @@ def _run_seconds(env: dict[str, str], run_id: int) -> float:
     return seconds
 
 
-def run(sizes: list[int], postgres: bool = True) -> list[Figure]:
+def run(sizes: list[int], postgres: bool = True, sqlite: bool = True,
+        scenario: str = "memory") -> list[Figure]:
+    """Peak RSS and rate of a backfill at each size, on SQLite and (when its server answers)
+    PostgreSQL; ``sqlite=False`` measures PostgreSQL only (the ``linearity`` scenario)."""
     figures = []
     server = postgres_base_url() if postgres else None
-    engines = ["sqlite"] + (["postgresql"] if server else [])
+    engines = (["sqlite"] if sqlite else []) + (["postgresql"] if server else [])
     rates: dict[str, dict[int, float]] = {engine: {} for engine in engines}
     for size in sizes:
         with sandbox_process("woocommerce", orders=size, seed=5) as sandbox:
@@ -94,7 +98,7 @@ def run(sizes: list[int], postgres: bool = True) -> list[Figure]:
                                        orders_per_s=round(read / run_s))
                 name = "SQLite" if engine == "sqlite" else "PostgreSQL"
                 target_ok = (peak < 200 if size >= 100_000 else None) if code == 0 else False
-                figures.append(Figure("memory", f"{name}: peak RSS, backfill of {size:,} orders",
+                figures.append(Figure(scenario, f"{name}: peak RSS, backfill of {size:,} orders",
                                       round(peak, 1), "MB",
                                       "< 200 at 100,000, flat" if size >= 100_000 else "flat",
                                       target_ok, context))
@@ -104,8 +108,11 @@ def run(sizes: list[int], postgres: bool = True) -> list[Figure]:
         small, large = min(by_size), max(by_size)
         ratio = by_size[large] / by_size[small]
         name = "SQLite" if engine == "sqlite" else "PostgreSQL"
-        figures.append(Figure("memory", f"{name}: import rate at {large:,} / at {small:,} orders",
+        figures.append(Figure(scenario, f"{name}: import rate at {large:,} / at {small:,} orders",
                               round(ratio, 2), "x", "0.8 - 1.2" if engine != "sqlite" else "",
                               (0.8 <= ratio <= 1.2) if engine != "sqlite" else None,
                               {f"{size}": round(rate) for size, rate in by_size.items()}))
+        for size, rate in sorted(by_size.items()):
+            figures.append(Figure(scenario, f"{name}: orders/s, backfill of {size:,} orders",
+                                  round(rate), "orders/s"))
     return figures
