@@ -120,9 +120,10 @@ class ProductMatcher:
                     self.by_sku[cast(str, sku)] = cast(int, found_id)  # stored rows have ids; skus matched
         elif self.key == "name":
             names = {line.name for line in lines} - set(self.by_name)
-            for found_id, name in self.s.exec(_products_by_name(),
-                                              params={"names": list(names)}).all():
-                self.by_name.setdefault(name, cast(int, found_id))  # stored rows have ids
+            if names:  # all known: no query (an empty list would be a round trip for nothing)
+                for found_id, name in self.s.exec(_products_by_name(),
+                                                  params={"names": list(names)}).all():
+                    self.by_name.setdefault(name, cast(int, found_id))  # stored rows have ids
 
     def unresolved(self, lines: Sequence[Line]) -> bool:
         """True when some line (after :meth:`preload`) needs a product created."""
