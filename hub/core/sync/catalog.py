@@ -299,9 +299,11 @@ class CustomerMatcher:
     for the new platform buyer links.
 
     Concurrent imports (two accounts selling to the same buyer, several workers on one
-    database) never create a customer twice: a page that would create customers or links
-    first holds the customers' write lock (:func:`hold_write_lock`) and matches again
-    what it had not found, so the second writer finds the first one's customer. Customers
+    database) never create a customer twice: a page that would create customers or links,
+    or fill in a customer's contact, holds the customers' write lock
+    (:func:`hold_write_lock`) from :meth:`preload` on, before it writes anything else, and
+    matches again what it had not found, so the second writer finds the first one's
+    customer. Customers
     have no natural unique key to put an ``ON CONFLICT`` on (a buyer is matched by phone,
     else by e-mail, and filling in a missing e-mail may give two customers one address),
     links have theirs (``platform``, ``platform_customer_id``), and so has the one
@@ -318,8 +320,22 @@ class CustomerMatcher:
         self.phones: dict[str, _Buyer] = {}
         self.links: dict[str, int] = {}
         self.unspecified_id: int | None = None
+        self.locked = False  # this transaction holds the customers' write lock
 
     def preload(self, customers: list[CanonicalCustomer]) -> None:
+        """Match a page's buyers; when some would create a customer or a link, hold the
+        customers' write lock from now on and match those again (see :meth:`lock_and_reload`).
+
+        The lock is taken here, before the page writes anything else, so that a page never
+        waits for it while holding row locks another page holding it may want (a deadlock
+        on PostgreSQL): the catalogue's lock, when a page needs it, is taken before this.
+        """
+        self._match(customers)
+        missing = self.unresolved(customers)
+        if missing:
+            self.lock_and_reload(missing)
+
+    def _match(self, customers: list[CanonicalCustomer]) -> None:
         emails = {e for c in customers if (e := normal_email(c.email))}
         phones = {p for c in customers if (p := normal_phone(c.phone))}
         if emails or phones:
@@ -339,7 +355,8 @@ class CustomerMatcher:
                 self.links[platform_id] = customer_id
 
     def unresolved(self, buyers: list[CanonicalCustomer]) -> list[CanonicalCustomer]:
-        """The buyers (after :meth:`preload`) that would create a customer or a link."""
+        """The buyers (after :meth:`preload`) that would create a customer or a link, or
+        fill in a customer's missing e-mail or phone (which changes what matches it)."""
         missing = []
         for buyer in buyers:
             if buyer.unspecified:
@@ -349,15 +366,19 @@ class CustomerMatcher:
                     missing.append(buyer)
                 continue
             email, phone = normal_email(buyer.email), normal_phone(buyer.phone)
-            if not ((phone and phone in self.phones) or (email and email in self.emails)):
+            found = (self.phones.get(phone) if phone else None) or \
+                (self.emails.get(email) if email else None)
+            if found is None or (email and not found.email) or (phone and not found.phone):
                 missing.append(buyer)
         return missing
 
     def lock_and_reload(self, buyers: list[CanonicalCustomer]) -> None:
         """Become the one writer of customers until this transaction ends, then match
         ``buyers`` again (what another import created before we had the lock)."""
-        hold_write_lock(self.s, self.LOCK, Customer)
-        self.preload(buyers)
+        if not self.locked:
+            hold_write_lock(self.s, self.LOCK, Customer)
+            self.locked = True
+        self._match(buyers)
 
     def resolve_many(self, buyers: list[CanonicalCustomer]) -> list[int]:
         """Hub customer ids for ``buyers`` (call :meth:`preload` first).
@@ -366,7 +387,7 @@ class CustomerMatcher:
         one new buyer share the customer. A known customer missing the e-mail or
         phone a buyer gives gets it (filled, never overwritten).
         """
-        missing = self.unresolved(buyers)
+        missing = [] if self.locked else self.unresolved(buyers)  # buyers preload did not see
         if missing:
             self.lock_and_reload(missing)
         handles: list[int | _Buyer] = []
