@@ -18,16 +18,18 @@ import os
 import resource
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import Figure, postgres_base_url, postgres_schema, quiet_env
 from bench.sandboxes import HUB, hub_env, sandbox_process
 
 
-def _peak_rss_mb(args: list[str], env: dict[str, str], log: Path,
-                 out: Path) -> tuple[float, float, int]:
+def _peak_rss_mb(args: list[str], env: dict[str, str], log: Path, out: Path,
+                 sample: Callable[[], None] | None = None) -> tuple[float, float, int]:
     """Run ``args``; return its own peak RSS (VmHWM: ``ru_maxrss`` is not reset by exec, so
-    a child reports at least its parent's size), its wall time and exit code."""
+    a child reports at least its parent's size), its wall time and exit code. ``sample`` is
+    called while it runs (every 0.1 s)."""
     start = time.perf_counter()
     with log.open("w") as err, out.open("w") as stdout:
         proc = subprocess.Popen(args, env=env, stdout=stdout, stderr=err)
@@ -40,8 +42,54 @@ def _peak_rss_mb(args: list[str], env: dict[str, str], log: Path,
                         peak = max(peak, int(line.split()[1]) / 1024)
             except (OSError, ValueError):
                 pass
+            if sample is not None:
+                sample()
             time.sleep(0.1)
     return peak, time.perf_counter() - start, proc.returncode
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class ServerCpu:
+    """CPU seconds of the PostgreSQL backends serving one ``application_name`` (the import's
+    connections), read from ``/proc`` while they live: the server runs on this machine.
+
+    With the import's own CPU, this is what the hub costs per order whatever else the
+    machine runs, and without the sandbox's own time (its listing filters every order for
+    each page, so at 100,000 orders it serves a page in about half a second and bounds the
+    import's wall-clock rate). ``seconds`` is None when the backends cannot be read.
+    """
+
+    def __init__(self, base: str, name: str) -> None:
+        self.base, self.name = base, name
+        self.ticks: dict[int, int] = {}
+        self.pids: list[int] = []
+        self.looked = 0.0
+        self.readable = True
+
+    def sample(self) -> None:
+        if time.monotonic() - self.looked > 0.5:  # new connections of the pool
+            import psycopg
+
+            self.looked = time.monotonic()
+            with psycopg.connect(self.base, autocommit=True) as conn:
+                self.pids = [pid for (pid,) in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (self.name,))]
+        for pid in self.pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                self.readable = self.readable and pid in self.ticks  # ended since: keep its last
+                continue
+            self.ticks[pid] = max(self.ticks.get(pid, 0), int(fields[11]) + int(fields[12]))
+
+    @property
+    def seconds(self) -> float | None:
+        return sum(self.ticks.values()) / os.sysconf("SC_CLK_TCK") if self.readable else None
 
 
 def _run_seconds(env: dict[str, str], run_id: int) -> float:
@@ -73,6 +121,7 @@ def run(sizes: list[int], postgres: bool = True, sqlite: bool = True,
     server = postgres_base_url() if postgres else None
     engines = (["sqlite"] if sqlite else []) + (["postgresql"] if server else [])
     rates: dict[str, dict[int, float]] = {engine: {} for engine in engines}
+    costs: dict[str, dict[int, float]] = {engine: {} for engine in engines}
     for size in sizes:
         with sandbox_process("woocommerce", orders=size, seed=5) as sandbox:
             for engine in engines:
@@ -84,18 +133,30 @@ def run(sizes: list[int], postgres: bool = True, sqlite: bool = True,
                     subprocess.run([str(HUB), "accounts", "add", "woocommerce", "--name", "m",
                                     *settings, "--set=backfill_days=120"], env=env, check=True,
                                    capture_output=True)
-                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    start = _children_cpu()
+                    subprocess.run([str(HUB), "accounts", "list"], env=env, check=True,
+                                   capture_output=True)
+                    startup = _children_cpu() - start  # a hub process's start-up, about
+                    backends = None
+                    if engine == "postgresql" and server is not None:
+                        label = f"hub-bench-{size}-{time.monotonic_ns()}"
+                        env["HUB_DATABASE_URL"] = f"{url}&application_name={label}"
+                        backends = ServerCpu(server, label)
+                    before = _children_cpu()
                     peak, seconds, code = _peak_rss_mb(
                         [str(HUB), "orders", "import", "--account", "m", "--json"], env,
-                        tmp / "import.log", tmp / "import.json")
-                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                    # the import's own CPU: on a shared machine, its rate per CPU second is
-                    # the steadier sign of linearity (the database server's CPU is not in it)
-                    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+                        tmp / "import.log", tmp / "import.json",
+                        backends.sample if backends else None)
+                    # the import's own CPU, and its database server's: on a shared machine
+                    # the steadier sign of linearity than the wall-clock rate
+                    cpu = _children_cpu() - before
+                    server_cpu = backends.seconds if backends else None
                     error = (tmp / "import.log").read_text()[-500:] if code else None
-                    context: dict[str, object] = {"process_s": round(seconds, 1),
-                                                  "cpu_s": round(cpu, 1),
-                                                  "exit_code": code, "error": error}
+                    context: dict[str, object] = {
+                        "process_s": round(seconds, 1), "cpu_s": round(cpu, 1),
+                        "startup_cpu_s": round(startup, 1),
+                        "server_cpu_s": None if server_cpu is None else round(server_cpu, 1),
+                        "exit_code": code, "error": error}
                     if code == 0:
                         summary = json.loads((tmp / "import.json").read_text())
                         read = summary.get("imported", 0) + summary.get("skipped", 0)
@@ -104,6 +165,9 @@ def run(sizes: list[int], postgres: bool = True, sqlite: bool = True,
                         context.update(orders_read=read, run_s=round(run_s, 2),
                                        orders_per_s=round(read / run_s),
                                        orders_per_cpu_s=round(read / cpu) if cpu else None)
+                        if engine == "sqlite" or server_cpu is not None:  # hub's CPU per order
+                            work = max(cpu - startup, 0.0) + (server_cpu or 0.0)
+                            costs[engine][size] = work / read
                 name = "SQLite" if engine == "sqlite" else "PostgreSQL"
                 target_ok = (peak < 200 if size >= 100_000 else None) if code == 0 else False
                 figures.append(Figure(scenario, f"{name}: peak RSS, backfill of {size:,} orders",
@@ -123,4 +187,17 @@ def run(sizes: list[int], postgres: bool = True, sqlite: bool = True,
         for size, rate in sorted(by_size.items()):
             figures.append(Figure(scenario, f"{name}: orders/s, backfill of {size:,} orders",
                                   round(rate), "orders/s"))
+    for engine, by_size in costs.items():
+        if len(by_size) < 2:
+            continue
+        small, large = min(by_size), max(by_size)
+        ratio = by_size[large] / by_size[small]
+        name = "SQLite" if engine == "sqlite" else "PostgreSQL"
+        # less a hub process's start-up (a ``hub accounts list`` just before), which a small
+        # import would otherwise carry more of per order
+        what = "import CPU" if engine == "sqlite" else "import + server CPU"
+        figures.append(Figure(scenario, f"{name}: {what} per order at {large:,} / at {small:,}",
+                              round(ratio, 2), "x", "<= 1.2" if engine != "sqlite" else "",
+                              (ratio <= 1.2) if engine != "sqlite" else None,
+                              {f"{size}_ms": round(cost * 1000, 2) for size, cost in by_size.items()}))
     return figures

@@ -35,8 +35,9 @@ def test_linearity_scenario_measures_postgresql_alone() -> None:
     figures = memory.run([60, 120], sqlite=False, scenario="linearity")
     assert {f.scenario for f in figures} == {"linearity"}
     assert all(f.name.startswith("PostgreSQL: ") for f in figures)
-    assert [f.unit for f in figures] == ["MB", "MB", "x", "orders/s", "orders/s"]
+    assert [f.unit for f in figures] == ["MB", "MB", "x", "orders/s", "orders/s", "x"]
     assert all(f.value > 0 for f in figures)
+    assert all(f.context["server_cpu_s"] is not None for f in figures if f.unit == "MB")
 
 
 def test_rate_limit_scenario_runs_and_reports_its_floor() -> None:
