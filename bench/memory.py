@@ -48,6 +48,10 @@ def _peak_rss_mb(args: list[str], env: dict[str, str], log: Path, out: Path,
     return peak, time.perf_counter() - start, proc.returncode
 
 
+def _largest_over_smallest(by_size: dict[int, float]) -> float:
+    return round(by_size[max(by_size)] / by_size[min(by_size)], 2)
+
+
 def _children_cpu() -> float:
     """CPU seconds (user + system) of this process's finished children so far."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -175,13 +179,13 @@ def run(sizes: list[int], postgres: bool = True, sqlite: bool = True,
                                       "< 200 at 100,000, flat" if size >= 100_000 else "flat",
                                       target_ok, context))
     for engine, by_size in rates.items():
+        name = "SQLite" if engine == "sqlite" else "PostgreSQL"
         if len(by_size) < 2:
             continue
-        small, large = min(by_size), max(by_size)
-        ratio = by_size[large] / by_size[small]
-        name = "SQLite" if engine == "sqlite" else "PostgreSQL"
-        figures.append(Figure(scenario, f"{name}: import rate at {large:,} / at {small:,} orders",
-                              round(ratio, 2), "x", "0.8 - 1.2" if engine != "sqlite" else "",
+        ratio = _largest_over_smallest(by_size)
+        figures.append(Figure(scenario, f"{name}: import rate at {max(by_size):,} / at "
+                              f"{min(by_size):,} orders", ratio, "x",
+                              "0.8 - 1.2" if engine != "sqlite" else "",
                               (0.8 <= ratio <= 1.2) if engine != "sqlite" else None,
                               {f"{size}": round(rate) for size, rate in by_size.items()}))
         for size, rate in sorted(by_size.items()):
@@ -190,14 +194,13 @@ def run(sizes: list[int], postgres: bool = True, sqlite: bool = True,
     for engine, by_size in costs.items():
         if len(by_size) < 2:
             continue
-        small, large = min(by_size), max(by_size)
-        ratio = by_size[large] / by_size[small]
-        name = "SQLite" if engine == "sqlite" else "PostgreSQL"
         # less a hub process's start-up (a ``hub accounts list`` just before), which a small
         # import would otherwise carry more of per order
-        what = "import CPU" if engine == "sqlite" else "import + server CPU"
-        figures.append(Figure(scenario, f"{name}: {what} per order at {large:,} / at {small:,}",
-                              round(ratio, 2), "x", "<= 1.2" if engine != "sqlite" else "",
+        what = "SQLite: import CPU" if engine == "sqlite" else "PostgreSQL: import + server CPU"
+        ratio = _largest_over_smallest(by_size)
+        figures.append(Figure(scenario, f"{what} per order at {max(by_size):,} / at "
+                              f"{min(by_size):,}", ratio, "x",
+                              "<= 1.2" if engine != "sqlite" else "",
                               (ratio <= 1.2) if engine != "sqlite" else None,
                               {f"{size}_ms": round(cost * 1000, 2) for size, cost in by_size.items()}))
     return figures
