@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from hub.core.storage.statistics import IMPORT_TABLES, GrowthAnalyzer
 from hub.core.sync.catalog import _unspecified_customer
 from hub.core.sync.orders import OrderWriter
 from hub.sandbox import SandboxOptions
@@ -126,3 +127,20 @@ def test_every_per_page_query_of_an_import_uses_an_index(platform: str, tmp_path
         assert any("FROM customer_link" in " ".join(statement.split())
                    for statement, _ in captured), "no buyer link lookup was captured"
     assert not scanned, f"sequential scans: {scanned}"
+
+
+def test_an_import_analyses_the_tables_it_grows(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The planner's statistics follow a growing import (autovacuum may be late, or off):
+    without them the page's order lookup read every order of the account on each page."""
+    monkeypatch.setattr(GrowthAnalyzer, "FIRST", 20)  # 1,000 rows at full size
+    with SandboxHarness("woocommerce", tmp_path, SandboxOptions(orders=80, seed=5),
+                        database_url=postgres_url()) as h:
+        assert h.import_orders().error is None
+        with h.app.db.engine.connect() as conn:
+            analysed = dict(conn.exec_driver_sql(
+                "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE schemaname = current_schema()").all())
+    assert {table: analysed.get(table) for table in IMPORT_TABLES} == \
+        dict.fromkeys(IMPORT_TABLES, True)
+    assert analysed.get("account") is False  # only the tables an import grows
