@@ -50,8 +50,8 @@ def ensure_env() -> None:
 
 
 def typed_paths() -> list[str]:
-    """What mypy checks: the core and each plugin's package (never its .egg-info)."""
-    return ["hub", *(str(p.relative_to(ROOT)) for d in plugin_dirs()
+    """What mypy checks: the core, the benchmarks and each plugin's package (never its .egg-info)."""
+    return ["hub", "bench", *(str(p.relative_to(ROOT)) for d in plugin_dirs()
                      for p in sorted(d.glob("hub_*")) if p.is_dir() and (p / "__init__.py").exists())]
 
 

@@ -18,11 +18,18 @@ import math
 import statistics
 import threading
 import time
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from bench.common import Figure, quiet_env
 from bench.ratelimit import Recorder
+
+if TYPE_CHECKING:
+    from hub.core.app import HubApp
+    from hub.core.sync.push import PushRun
+    from hub.testing.harness import SandboxHarness
 
 
 class BatchEcho(httpx.AsyncBaseTransport):
@@ -37,12 +44,12 @@ class BatchEcho(httpx.AsyncBaseTransport):
         return httpx.Response(200, json={"update": [dict(item) for item in body.get("update", [])]})
 
 
-def _catalogue(app: object, skus: int) -> None:
+def _catalogue(app: HubApp, skus: int) -> None:
     from sqlalchemy import insert
 
     from hub.core.storage.models import Product, ProductLink, StockLevel, Warehouse
 
-    with app.db.session() as s:  # type: ignore[attr-defined]
+    with app.db.session() as s:
         s.add(Warehouse(name="main"))
         s.execute(insert(Product), [{"sku": f"SKU-{i:05d}", "name": f"P{i}", "unit": "piece",
                                      "created_at": _now()} for i in range(skus)])
@@ -53,7 +60,7 @@ def _catalogue(app: object, skus: int) -> None:
                                         "updated_at": _now()} for i in range(skus)])
 
 
-def _now():  # type: ignore[no-untyped-def]
+def _now() -> datetime:
     from hub.core.storage.columns import now
 
     return now()
@@ -76,6 +83,7 @@ def requests_per_push(skus: int, changed: int) -> list[Figure]:
         asyncio.run(push(app, "w", "stock"))  # the first full sync
         first = echo.requests
         with app.db.session() as s:
+            level: Any  # a row of the stock_level table (product_id, warehouse_id, ...)
             for level in s.exec(StockLevel.__table__.select().limit(changed)).all():  # type: ignore[attr-defined]
                 row = s.get(StockLevel, (level.product_id, level.warehouse_id))
                 row.quantity = 9  # type: ignore[union-attr]
@@ -131,12 +139,12 @@ def change_latency(samples: int) -> list[Figure]:
             Figure("push", f"{label}, p95", round(p95, 3), "s")]
 
 
-def _listing(h: object, sku: str) -> tuple[str, str | None]:
+def _listing(h: SandboxHarness, sku: str) -> tuple[str, str | None]:
     from sqlmodel import select
 
     from hub.core.storage.models import ProductLink
 
-    with h.app.db.session() as s:  # type: ignore[attr-defined]
+    with h.app.db.session() as s:
         link = s.exec(select(ProductLink).where(ProductLink.sku == sku)).first()
     return link.platform_product_id, link.platform_variant_id or None  # type: ignore[union-attr]
 
@@ -165,7 +173,7 @@ def sandbox_requests(platform: str) -> list[Figure]:
         counter = Recorder()  # real HTTP to the sandbox, each request written down
         h.app.transport = counter
 
-        async def daemon_like():  # type: ignore[no-untyped-def]
+        async def daemon_like() -> tuple[list[str], PushRun, int, int]:
             # one event loop and one account runtime throughout, as in the daemon
             await sync_products(h.app, h.account)
             skus = h.skus()

@@ -44,11 +44,15 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx
 
 from bench.common import Figure, Stopwatch, quiet_env
 from bench.sandboxes import sandbox_process
+
+if TYPE_CHECKING:
+    from hub.core.sync.orders import ImportResult
 
 
 @dataclass
@@ -188,7 +192,7 @@ def _one(profile: Profile, orders: int, latency: float) -> list[Figure]:
         app = HubApp()
         app.accounts.add(profile.platform, "r", {**sb["settings"], **profile.settings})
 
-        async def go():  # type: ignore[no-untyped-def]
+        async def go() -> tuple[ImportResult, list[Exchange], float]:
             await authorize_account(app, "r", opener=browser)
             if profile.spend_bucket:
                 await _spend(sb["settings"], profile.spend_bucket)

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -41,6 +41,7 @@ def sandbox_process(platform: str, *, orders: int, seed: int = 1, latency: float
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     try:
         assert proc.stdout is not None
+        output: IO[str] = proc.stdout  # (a name the reader thread's lambda keeps narrowed)
         text = ""
         while True:  # the JSON document printed by `hub sandbox run` ends with a lone "}"
             chunk = proc.stdout.readline()
@@ -51,7 +52,7 @@ def sandbox_process(platform: str, *, orders: int, seed: int = 1, latency: float
                 break
         info = json.loads(text)
         # keep reading what the sandbox prints (access logs): a full pipe would block it
-        threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+        threading.Thread(target=lambda: [None for _ in output], daemon=True).start()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

@@ -39,7 +39,7 @@ def run(accounts: int, seconds: float, interval: int) -> list[Figure]:
         if event.code == EVENT_JOB_MISSED:
             missed += 1
         elif event.code == EVENT_JOB_SUBMITTED:
-            late = datetime.now(UTC) - event.scheduled_run_times[-1]  # type: ignore[attr-defined]
+            late = datetime.now(UTC) - event.scheduled_run_times[-1]  # a JobSubmissionEvent
             lags.append(late.total_seconds())
 
     with quiet_env(), sandbox_process("woocommerce", orders=20, seed=5) as sb:

@@ -11,9 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from hub.lifecycle import OrderState
 
@@ -26,7 +33,8 @@ class Money(_Model):
     """An amount in one currency. ``amount`` is exact (never a float)."""
 
     amount: Decimal
-    currency: str = Field(min_length=3, max_length=3)
+    #: upper-cased by pydantic itself (after the length check): no Python call per amount
+    currency: Annotated[str, StringConstraints(min_length=3, max_length=3, to_upper=True)]
 
     @field_validator("amount", mode="before")
     @classmethod
@@ -34,11 +42,6 @@ class Money(_Model):
         if isinstance(value, float):
             raise ValueError("money must be a Decimal or a string, never a float")
         return value
-
-    @field_validator("currency")
-    @classmethod
-    def _upper(cls, value: str) -> str:
-        return value.upper()
 
 
 class Address(_Model):

@@ -19,7 +19,10 @@ def get_app() -> HubApp:
     root.ensure_object(dict)
     app = root.obj.get("app")
     if app is None:
-        from hub.core.app import HubApp
+        from hub.core.loading import loading
+
+        with loading():
+            from hub.core.app import HubApp
 
         app = root.obj["app"] = HubApp()
         root.call_on_close(app.close)

@@ -47,8 +47,11 @@ class Progress:
 def import_orders(account: str, since: str | None, full: bool, payload: Path | None,
                   as_json: bool) -> None:
     """Import paid, ready-to-ship orders of ACCOUNT, each exactly once."""
-    from hub.core.sync.orders import import_orders as do_import
-    from hub.core.sync.orders import import_payload
+    from hub.core.loading import loading
+
+    with loading():
+        from hub.core.sync.orders import import_orders as do_import
+        from hub.core.sync.orders import import_payload
 
     app = get_app()
     if payload is not None:

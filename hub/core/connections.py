@@ -70,6 +70,19 @@ def order_terms(s: Session, order_id: int) -> dict[str, str | None] | None:
     return None if row is None else {name: getattr(row, name) for name in TERMS}
 
 
+def tickets_handled_by(s: Session, account_id: int, order_ref: str | None) -> str:
+    """Who answers the tickets of an account's order, by its platform order id: the
+    ``tickets_handled_by`` recorded on the order, ``hub`` where the order is unknown or
+    was imported before terms existed."""
+    if not order_ref:
+        return "hub"
+    handler = s.exec(select(OrderTerms.tickets_handled_by)
+                     .join(Order, col(Order.id) == col(OrderTerms.order_id))
+                     .where(Order.account_id == account_id,
+                            Order.platform_order_id == order_ref)).first()
+    return handler or "hub"
+
+
 def terms_rows(order_ids: list[int], terms: dict[str, str | None]) -> list[dict[str, Any]]:
     """Rows of :class:`OrderTerms` for a page of new orders (one insert statement)."""
     return [{"order_id": order_id, **terms} for order_id in order_ids]

@@ -240,10 +240,10 @@ class Demo:
             self.say(f"{name}: second import {again.counts.summary()}")
             if Capability.WEBHOOKS in info.capabilities:
                 report.webhook = self._webhook(platform, name, sandbox)
-            if name.endswith("-outlet"):
-                report.imported += self._connections(name)
             if Capability.TICKETS in info.capabilities:
                 self._tickets(name)
+            if name.endswith("-outlet"):  # last: it disconnects the store
+                report.imported += self._connections(name)
         except Exception as exc:  # the demo reports every account, even a failing one
             from hub.core.http.redact import redact
 

@@ -640,7 +640,7 @@ async def push_customer(account: Account, customer: ContactDraft) -> PushResult:
 
     Called for the ``contacts`` flow (switched on per account, off by default)
     on platforms that keep customer records and declare ``Capability.CONTACTS``
-    (Shopify and WooCommerce do; VTEX and Mercado Libre declare they cannot).
+    (``hub plugins list`` shows which do).
 
     :param account: the account to write to.
     :param customer: the contact; ``platform_customer_id`` is set when the hub

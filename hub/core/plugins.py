@@ -26,6 +26,7 @@ from typing import Any
 import pluggy
 
 from hub.core import hookspecs
+from hub.core.loading import loading
 from hub.errors import NotFound, PluginError
 
 ENTRY_POINT_GROUP = "hub.plugins"
@@ -80,10 +81,11 @@ class PluginHost:
         self._loaded = True
         only = _env_list("HUB_LOAD_PLUGINS")
         blocked = set(_env_list("HUB_DISABLE_PLUGINS") or [])
-        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-            if (only is not None and ep.name not in only) or ep.name in blocked:
-                continue
-            self._load_entry_point(ep)
+        with loading():
+            for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+                if (only is not None and ep.name not in only) or ep.name in blocked:
+                    continue
+                self._load_entry_point(ep)
         if os.environ.get("HUB_TRACE_PLUGINS", "") not in ("", "0"):
             self._trace()
         return self

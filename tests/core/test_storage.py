@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -175,4 +175,46 @@ def test_bulk_insert_stores_what_the_orm_stores_and_raises_sqlalchemy_errors(db_
                                {"platform_order_id": "bulk", **fields}])
     with db.session() as s:
         assert s.exec(select(Order.platform_order_id).order_by(col(Order.id))).all() == ["orm", "bulk"]
+    db.dispose()
+
+
+def test_bulk_insert_converts_a_shared_object_once_and_equal_values_each_as_given(
+        db_url: str) -> None:
+    """Rows sharing one object (a page's timestamp) are stored as rows with copies of it are;
+    equal but distinct values keep their own text (1.0 is not stored as 1.00)."""
+    from hub.core.storage import bulk
+
+    calls: list[object] = []
+
+    def proc(value: object) -> str:
+        calls.append(value)
+        return f"<{value}>"
+
+    stamp, other = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC)
+    assert bulk._converted([stamp, stamp, None, stamp], proc) == \
+        ["<2026-03-01 00:00:00+00:00>"] * 2 + ["<None>", "<2026-03-01 00:00:00+00:00>"]
+    assert calls == [stamp, None]  # once per distinct object
+    assert bulk._converted([stamp, other], proc) == [f"<{stamp}>", f"<{other}>"]
+
+    db = Database(db_url)
+    at = datetime(2026, 3, 1, 9, 30, 0, 123456, tzinfo=UTC)
+    with db.session() as s:
+        s.add(Account(name="a", platform="p"))
+    total = Decimal("10.10")
+    with db.session() as s:
+        bulk.insert_rows(s, Order, [
+            {"account_id": 1, "platform": "p", "platform_order_id": key, "status": "paid",
+             "platform_created_at": created, "platform_updated_at": created, "currency": "USD",
+             "total": amount, "fingerprint": "x", "imported_at": created, "updated_at": created}
+            for key, created, amount in [
+                ("shared-1", at, total), ("shared-2", at, total), ("shared-3", at, total),
+                ("copy", at.replace(), Decimal("10.10")), ("tens", at, Decimal("10.1")),
+                ("utc-3", at.astimezone(timezone(timedelta(hours=-3))), Decimal("10.100"))]])
+    with db.session() as s:
+        stored = {key: (created, imported, total_text) for key, created, imported, total_text in
+                  s.execute(text("SELECT platform_order_id, platform_created_at, imported_at, "
+                                 "total FROM hub_order")).all()}
+    assert stored["shared-1"] == stored["shared-2"] == stored["shared-3"] == stored["copy"]
+    assert stored["tens"][2] == "10.1" and stored["utc-3"][2] == "10.100"
+    assert stored["utc-3"][:2] == stored["copy"][:2]  # the same instant, stored in UTC
     db.dispose()

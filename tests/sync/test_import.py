@@ -493,3 +493,71 @@ def test_a_checkpoint_past_the_slice_end_is_clamped_to_it(
     fake.before_fetch = None
     fake.checkpoint_at = None
     assert run_import(app).status == "ok" and count(app, Order) == 29
+
+
+def test_an_import_sets_the_heap_aside_while_it_runs_and_hands_it_back(
+        app: HubApp, account: str, fake: FakePlatform) -> None:
+    """gc.freeze and a higher young threshold during the import, both undone when it ends,
+    failed or not."""
+    import gc
+
+    fake.add(*(make_order(i, modified=NOW - timedelta(hours=10 - i)) for i in range(1, 6)))
+    during: list[tuple[int, int]] = []
+    before = gc.get_threshold()
+    assert gc.get_freeze_count() == 0 and before[0] < 10_000
+    done = run_import(app, progress=lambda n, total: during.append(
+        (gc.get_freeze_count(), gc.get_threshold()[0])))
+    assert done.counts.counts["imported"] == 5 and during
+    assert all(frozen > 0 and young == 10_000 for frozen, young in during)
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
+    fake.fail_on_page = 2
+    fake.add(*(make_order(i, modified=NOW - timedelta(hours=5)) for i in range(6, 10)))
+    failed = run_import(app, full=True)
+    assert failed.status == "failed"
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
+
+
+def test_concurrent_imports_share_one_freeze() -> None:
+    import gc
+
+    from hub.core.sync.orders import _settled_heap
+
+    async def nested() -> list[int]:
+        seen = [gc.get_freeze_count()]
+        async with _settled_heap():
+            seen.append(gc.get_freeze_count())
+            async with _settled_heap():
+                seen.append(gc.get_freeze_count())
+            seen.append(gc.get_freeze_count())  # the other import still runs
+        seen.append(gc.get_freeze_count())
+        return seen
+
+    thresholds = gc.get_threshold()
+    before, outer, inner, after_inner, after = asyncio.run(nested())
+    assert before == 0 and outer > 0 and inner == outer and after_inner == outer and after == 0
+    assert gc.get_threshold() == thresholds
+
+
+def test_a_freeze_the_process_made_itself_is_left_as_it_is() -> None:
+    """The hub executable freezes what its start-up imports loaded: an import keeps that freeze
+    (gc.unfreeze would release it all) and still raises the young threshold while it runs."""
+    import gc
+
+    from hub.core.sync.orders import _settled_heap
+
+    async def during() -> tuple[int, int]:
+        async with _settled_heap():
+            return gc.get_freeze_count(), gc.get_threshold()[0]
+
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        inside, young = asyncio.run(during())
+        # nothing added (a freeze would add every object made since), nothing released (frozen
+        # objects freed by reference counting leave the count, so it may only go down a little)
+        assert young == 10_000 and 0 < inside <= frozen
+        assert 0 < gc.get_freeze_count() <= frozen and gc.get_threshold() == thresholds
+    finally:
+        gc.unfreeze()

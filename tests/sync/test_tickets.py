@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from hub.core.storage.connections import OrderTerms
+from hub.core.storage.models import Order
 from hub.core.storage.tickets import Ticket, TicketMessage, TicketReply
 from hub.core.sync import tickets as service
 from hub.core.sync import webhooks
@@ -110,6 +112,28 @@ def test_seed_rule_replies_only_to_tickets_downloaded_from_the_channel(h: Sandbo
     with pytest.raises(ConfigError, match="tickets flow is off"):
         h.run(service.reply(h.app, str(question.id), "Sí."))
     assert len(h.sandbox.writes) == writes  # type: ignore[attr-defined]
+
+
+def test_no_reply_where_the_orders_terms_give_tickets_to_the_store(h: SandboxHarness) -> None:
+    h.import_orders()
+    h.run(service.import_tickets(h.app, "main"))
+    thread = next(t for t in rows(h) if t.kind == "message")
+    with h.app.db.session() as s:
+        order = s.exec(select(Order)).first()
+        assert order is not None and order.id is not None
+        ticket = s.get(Ticket, thread.id)
+        assert ticket is not None
+        ticket.order_ref = order.platform_order_id  # the thread is about this order
+        terms = s.get(OrderTerms, order.id)
+        assert terms is not None and terms.tickets_handled_by == "hub"
+        terms.tickets_handled_by = "store"  # the connection's store answers its buyers
+        s.add_all([ticket, terms])
+        s.commit()
+    writes = len(h.sandbox.writes)  # type: ignore[attr-defined]
+    with pytest.raises(service.ReplyRefused, match="the store answers its tickets"):
+        h.run(service.reply(h.app, str(thread.id), "Despachamos hoy."))
+    assert len(h.sandbox.writes) == writes  # type: ignore[attr-defined]
+    assert [r.status for r in replies(h)] == ["refused"]
 
 
 def test_platform_refusals_are_shown_with_their_reason(h: SandboxHarness) -> None:

@@ -12,7 +12,10 @@ latest attempt ended.
 
 The callback is checked against the waiting session's ``state``: single use,
 good for ten minutes, 400 otherwise. It must reach the daemon that started the
-authorization (the waiting hook lives in that process).
+authorization (the waiting hook lives in that process). Its page is plain text
+for an authorization started through the API, and a console page (the account
+connected, or why not, with links back to the console) for one started with the
+console's Connect button.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
 from hub.auth import Callback
 from hub.core.api.schemas import Authorization
@@ -37,6 +40,7 @@ from hub.core.oauth import (
     RECEIVED_PAGE,
     CallbackRegistry,
     DaemonAuthSession,
+    browser_return,
     callback_state,
     outcome_page,
     parse_callback_body,
@@ -66,6 +70,7 @@ class Attempt:
     finished_at: datetime | None = None
     task: asyncio.Task[bool] | None = None
     state: str | None = None  # the session's state, to find the attempt a callback completes
+    origin: Literal["api", "console"] = "api"  # who started it: the callback page follows
 
     def view(self) -> Authorization:
         return Authorization(account=self.account, status=self.status,
@@ -84,10 +89,11 @@ class Authorizations:
         self.registry = CallbackRegistry()
         self.attempts: dict[str, Attempt] = {}
 
-    async def start(self, name: str) -> Attempt:
+    async def start(self, name: str, *, origin: Literal["api", "console"] = "api") -> Attempt:
         """Start authorizing ``name``; return once the hook waits for a browser or has finished.
 
         A newer start for the same account replaces a pending one (its link stops working).
+        ``origin`` chooses the callback's page: plain text (API) or a console page.
         :raises HubError: the hook failed before asking for a browser (e.g. keys refused).
         """
         row = self.app.accounts.row(name)
@@ -100,7 +106,7 @@ class Authorizations:
         session = DaemonAuthSession(self.registry, row.platform, self.public_url,
                                     timeout=self.timeout)
         attempt = Attempt(account=row.name, started_at=now(), redirect_uri=session.redirect_uri,
-                          state=session.state)
+                          state=session.state, origin=origin)
         task = asyncio.create_task(authorize_with(self.app, row.name, session),
                                    name=f"authorize:{row.name}")
         attempt.task = task
@@ -181,21 +187,24 @@ callback_router = APIRouter(tags=["authorization"])
 
 
 CALLBACK_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "how the authorization ended: plain text, or an HTML page for one "
+                         "started from the console",
+          "content": {"text/plain": {}, "text/html": {}}},
     400: {"description": "unknown, reused or expired state"}}
 
 
 @callback_router.get("/oauth/{platform}/callback", response_class=PlainTextResponse,
                      responses=CALLBACK_RESPONSES)
 async def oauth_redirect(request: Request, platform: Annotated[str, Path(max_length=100)],
-                         manager: Authorizations = Depends(_authorizations)) -> PlainTextResponse:
+                         manager: Authorizations = Depends(_authorizations)) -> Response:
     """Where the platform sends the browser after the user approves (or refuses) the hub."""
-    return await _resolve(manager, platform, Callback(params=dict(request.query_params)))
+    return await _resolve(request, manager, platform, Callback(params=dict(request.query_params)))
 
 
 @callback_router.post("/oauth/{platform}/callback", response_class=PlainTextResponse,
                       responses=CALLBACK_RESPONSES)
 async def oauth_post(request: Request, platform: Annotated[str, Path(max_length=100)],
-                     manager: Authorizations = Depends(_authorizations)) -> PlainTextResponse:
+                     manager: Authorizations = Depends(_authorizations)) -> Response:
     """Where a platform posts new keys (WooCommerce's app authorization) as JSON or a form."""
     raw = b""
     async for chunk in request.stream():
@@ -206,22 +215,39 @@ async def oauth_post(request: Request, platform: Annotated[str, Path(max_length=
         body = parse_callback_body(raw, request.headers.get("content-type", ""))
     except ValueError:
         return PlainTextResponse("bad request: unreadable body", status_code=400)
-    return await _resolve(manager, platform, Callback(params=dict(request.query_params),
-                                                      body=body))
+    return await _resolve(request, manager, platform,
+                          Callback(params=dict(request.query_params), body=body))
 
 
-async def _resolve(manager: Authorizations, platform: str, callback: Callback
-                   ) -> PlainTextResponse:
+async def _resolve(request: Request, manager: Authorizations, platform: str, callback: Callback
+                   ) -> Response:
     """Hand the callback to its waiting authorization; say "authorized" only once the token
     exchange finished and the credentials are stored, else why it failed."""
     state = callback_state(callback)
     attempt = next((a for a in manager.attempts.values()
                     if a.state == state and a.task is not None), None) if state else None
+    if attempt is None and browser_return(callback):  # e.g. WooCommerce's return_url?user_id=STATE
+        given = set(callback.params.values())
+        attempt = next((a for a in manager.attempts.values()
+                        if a.state in given and a.task is not None
+                        and a.redirect_uri.endswith(f"/oauth/{platform}/callback")), None)
+    console = attempt is not None and attempt.origin == "console"
     status, text = manager.registry.resolve(platform, callback)
-    if (status, text) == RECEIVED_PAGE and attempt is not None and attempt.task is not None:
+    # a console page also waits for a refusal to end the hook, to show its reason
+    waits = (status, text) == RECEIVED_PAGE or (console and status == 200)
+    if waits and attempt is not None and attempt.task is not None:
         await asyncio.wait({attempt.task}, timeout=PAGE_WAIT)
         if attempt.task.done():
             manager._settle(attempt, attempt.task)
             status, text = outcome_page(None if attempt.status == "authorized"
                                         else attempt.error or "unknown error")
+    if console and attempt is not None:
+        from hub.core.console.web import callback_page
+
+        if status != 200:  # the link was used already: the hub's own words say so
+            return callback_page(request, status=status, account=attempt.account,
+                                 outcome="invalid", error=text)
+        return callback_page(request, status=status, account=attempt.account,
+                             outcome="pending" if attempt.finished_at is None else attempt.status,
+                             error=attempt.error)
     return PlainTextResponse(text, status_code=status)

@@ -25,6 +25,8 @@ from hub.core.console import auth, charts
 from hub.core.console.web import back, hub_of, render
 from hub.core.http.redact import redact
 from hub.core.storage import queries
+from hub.core.storage.columns import now
+from hub.core.sync import runs
 from hub.errors import HubError
 
 router = APIRouter(include_in_schema=False)
@@ -141,29 +143,32 @@ def scheduled(request: Request, name: str) -> list[dict[str, Any]]:
 
 def account_views(request: Request, only: str | None = None) -> list[dict[str, Any]]:
     """Each account (or account ``only``) as ``hub accounts show --json`` has it, with its
-    authorization, last run, lag and what its platform offers."""
+    authorization, last run, lag and what its platform offers: a fixed number of statements
+    however many accounts there are."""
     app = hub_of(request)
     lags = charts.lags(app)
-    out = []
+    rows = [row for row in app.accounts.rows() if only is None or row.name == only]
+    names = {row.id or 0: row.name for row in rows}
     with app.db.session() as s:
-        for row in app.accounts.rows():
-            if only is not None and row.name != only:
-                continue
-            view = app.accounts.describe(row, with_settings=True)
-            at = queries.authorized_at(s, row)
-            view["authorized"] = bool(view["authorized"]) or at is not None
-            view["authorized_at"] = at
-            info = app.host.platforms.get(row.platform)
-            view["display"] = info.display_name if info else row.platform
-            view["oauth"] = bool(info and "oauth" in {str(c) for c in info.capabilities})
-            view["why_not"] = None if view["authorized"] else (
-                f"paused: {view['paused']}" if view["paused"] else
-                "never authorized: press Connect" if view["oauth"] else
-                "keys not verified yet: press Connect to check them")
-            last = views.list_runs(app.db, account_id=row.id, limit=1).items
-            view["last_run"] = last[0] if last else None
-            view["lag"] = lags.get(row.name)
-            out.append(view)
+        authorized = queries.authorized_ats(s, rows)
+        last_runs = {account: views.run_summary(run, names[account])
+                     for account, run in queries.latest_runs(s, list(names)).items()}
+    out = []
+    for row in rows:
+        view = app.accounts.describe(row, with_settings=True)
+        at = authorized.get(row.id or 0)
+        view["authorized"] = bool(view["authorized"]) or at is not None
+        view["authorized_at"] = at
+        info = app.host.platforms.get(row.platform)
+        view["display"] = info.display_name if info else row.platform
+        view["oauth"] = bool(info and "oauth" in {str(c) for c in info.capabilities})
+        view["why_not"] = None if view["authorized"] else (
+            f"paused: {view['paused']}" if view["paused"] else
+            "never authorized: press Connect" if view["oauth"] else
+            "keys not verified yet: press Connect to check them")
+        view["last_run"] = last_runs.get(row.id or 0)
+        view["lag"] = lags.get(row.name)
+        out.append(view)
     return out
 
 
@@ -245,7 +250,7 @@ async def connect(request: Request, name: str) -> Response:
     (its redirect comes back to ``/oauth/{platform}/callback``); keys are verified at once."""
     await auth.acting(request, "admin")
     try:
-        attempt = await request.app.state.authorizations.start(name)
+        attempt = await request.app.state.authorizations.start(name, origin="console")
     except HubError as exc:
         return back(f"/accounts/{name}", error=str(exc))
     if attempt.authorize_url:
@@ -282,7 +287,8 @@ async def enable(request: Request, name: str) -> Response:
 
 @dataclass
 class ImportProgress:
-    """One import started from the console: orders read of those available, then its run."""
+    """One import this daemon started from the console: orders read of those available, live,
+    then its run (the imports page lists the runs themselves, see :func:`import_rows`)."""
 
     id: int
     account: str
@@ -294,14 +300,14 @@ class ImportProgress:
     run_id: int | None = None
     error: str | None = None
     summary: str = ""
-    started_at: str = field(default_factory=lambda: datetime.now().strftime("%H:%M:%S"))
+    started_at: datetime = field(default_factory=now)
 
     def __call__(self, read: int, available: int | None) -> None:
         self.read, self.available = read, available
 
 
 class Imports:
-    """Imports started from this daemon's console, newest first (the last 50 kept)."""
+    """Imports started from this daemon's console (the last 50 kept), for their live pages."""
 
     def __init__(self) -> None:
         self.items: dict[int, ImportProgress] = {}
@@ -344,13 +350,68 @@ def imports_of(request: Request) -> Imports:
     return found
 
 
+@dataclass
+class ImportRow:
+    """A line of the imports page: one console import, as its run records it."""
+
+    started_at: datetime
+    account: str
+    started_by: str
+    read: int
+    available: int | None
+    status: str
+    run_id: int | None = None
+    live: int | None = None
+    """The id of its live page (``/imports/{id}``) while this daemon keeps it."""
+
+
+READ_OUTCOMES = (runs.IMPORTED, runs.UPDATED, runs.UNCHANGED, runs.SKIPPED, runs.QUARANTINED)
+
+
+def import_rows(request: Request, limit: int = 50) -> list[ImportRow]:
+    """The last ``limit`` imports started from the console, newest first: their runs (trigger
+    ``console``: who started it, the orders read and available), so they survive a restart,
+    with the live progress of those this daemon is running. An import that failed before it
+    could open a run (the account busy or its flow off) is listed while the daemon keeps it."""
+    app = hub_of(request)
+    with app.db.session() as s:
+        found = queries.list_runs(s, queries.run_filters(flow="orders", trigger="console"),
+                                  limit=limit)
+    kept = list(imports_of(request).items.values())
+    by_run: dict[int | None, ImportProgress] = {p.run_id: p for p in kept if p.run_id is not None}
+    running = {p.account: p for p in sorted(kept, key=lambda p: p.id) if not p.done}
+    rows: list[ImportRow] = []
+    shown: set[int] = set()
+    for run, name in found:
+        counts = run.counts or {}
+        row = ImportRow(started_at=run.started_at, account=name, status=run.status,
+                        started_by=_actor(run.actor), read=sum(int(counts.get(k, 0))
+                                                               for k in READ_OUTCOMES),
+                        available=counts.get("available"), run_id=run.id)
+        live = by_run.get(run.id) or (running.get(name) if run.status == "running" else None)
+        if live is not None and live.id not in shown:
+            shown.add(live.id)
+            row.live, row.read, row.available = live.id, live.read, live.available
+        rows.append(row)
+    rows += [ImportRow(started_at=p.started_at, account=p.account, started_by=p.started_by,
+                       read=p.read, available=p.available, status=p.status, run_id=p.run_id,
+                       live=p.id) for p in kept if p.id not in shown and p.run_id is None]
+    return sorted(rows, key=lambda r: r.started_at, reverse=True)[:limit]
+
+
+def _actor(actor: str | None) -> str:
+    """``user:NAME`` as the console says it (``user 'NAME'``)."""
+    kind, _, name = (actor or "").partition(":")
+    return f"{kind.replace('_', ' ')} '{name}'" if name else "-"
+
+
 @router.get("/imports", response_class=HTMLResponse)
 async def imports_page(request: Request) -> Response:
     auth.require(request)
     app = hub_of(request)
     names = [r.name for r in app.accounts.rows() if r.flow_orders]
-    started = sorted(imports_of(request).items.values(), key=lambda p: -p.id)
-    return render(request, "imports.html", title="Imports", names=names, started=started)
+    return render(request, "imports.html", title="Imports", names=names,
+                  started=import_rows(request))
 
 
 @router.post("/imports")
@@ -374,7 +435,8 @@ async def import_page(request: Request, import_id: int) -> Response:
     progress = _progress(request, import_id)
     if progress is None:
         return render(request, "error.html", status=404, title="Not found",
-                      message=f"no import {import_id} on this daemon (they are kept while it runs)")
+                      message=f"no import {import_id} on this daemon (live pages are kept while it "
+                              "runs; the imports page lists every console import's run)")
     return render(request, "import.html", title=f"Import {import_id}", p=progress)
 
 

@@ -59,6 +59,27 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
     return HTMLResponse(html, status_code=status, headers=headers)
 
 
+CALLBACK_TITLES = {"authorized": "Account connected", "failed": "Connecting the account failed",
+                   "pending": "Finishing the authorization",
+                   "invalid": "This authorization link is not valid"}
+
+
+def callback_page(request: Request, *, status: int, account: str, outcome: str,
+                  error: str | None = None) -> HTMLResponse:
+    """The page the platform's redirect lands on after the console's Connect button: the
+    account connected, still finishing, or why not (``error``, redacted again here: never a
+    token or a secret), with links back to the account and the accounts page.
+
+    Rendered without the console's navigation (the platform's redirect carries no session
+    cookie: it is ``SameSite=Strict``) and without the URL's ``error`` parameter (the
+    platform's own, e.g. ``access_denied``: ``error`` says it in the hub's words)."""
+    html = env.get_template("callback.html").render(
+        console=None, csrf="", nav=NAV, path=request.url.path, notice="", error=None,
+        title=CALLBACK_TITLES.get(outcome, "Authorization"), outcome=outcome, account=account,
+        reason=redact(error or "unknown error") if outcome in ("failed", "invalid") else None)
+    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                "script-src 'self'; frame-ancestors 'none'; form-action 'self' "

@@ -69,9 +69,24 @@ class _Plan:
         columns += [(default.arg if default.is_scalar  # type: ignore[attr-defined]
                      else default.arg(None),) * len(rows)  # type: ignore[attr-defined]
                     for _, default in self.defaults]
-        return list(zip(*(values if proc is None else list(map(proc, values))
+        return list(zip(*(values if proc is None else _converted(values, proc)
                           for values, proc in zip(columns, self.processors, strict=True)),
                         strict=True))
+
+
+def _converted(values: Sequence[Any], proc: Callable[[Any], Any]) -> list[Any]:
+    """``proc`` applied to each value, once per distinct object when objects repeat.
+
+    A page's rows share objects (the one timestamp of the page on every row, the
+    same run id): each is converted once. Processors are pure functions of the
+    value, so the converted values are the ones a call per row gives.
+    """
+    ids = list(map(id, values))
+    distinct = dict(zip(ids, values, strict=True))
+    if len(distinct) * 2 > len(ids):
+        return list(map(proc, values))
+    done = {key: proc(value) for key, value in distinct.items()}
+    return list(map(done.__getitem__, ids))
 
 
 _plans: dict[tuple[str, str, tuple[str, ...]], _Plan] = {}

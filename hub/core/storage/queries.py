@@ -63,6 +63,20 @@ def authorized_at(s: Session, account: Account) -> datetime | None:
     return at if at >= account.created_at else None
 
 
+def authorized_ats(s: Session, accounts: Sequence[Account]) -> dict[int, datetime]:
+    """:func:`authorized_at` of many accounts with one statement (those never authorized left out)."""
+    by_key = {_authorized_key(a.id or 0): a for a in accounts}
+    if not by_key:
+        return {}
+    found: dict[int, datetime] = {}
+    for row in s.exec(select(HubSetting).where(col(HubSetting.key).in_(list(by_key)))):
+        account = by_key[row.key]
+        at = datetime.fromisoformat(row.value)
+        if at >= account.created_at:
+            found[account.id or 0] = at
+    return found
+
+
 # --- orders -----------------------------------------------------------------------------
 
 def order_filters(*, account_id: int | None = None, platform: str | None = None,
@@ -152,8 +166,10 @@ def list_shipments(s: Session, *, account_id: int | None = None, status: str | N
 # --- runs -------------------------------------------------------------------------------
 
 def run_filters(*, account_id: int | None = None, failed: bool = False,
-                flow: str | None = None) -> list[Any]:
+                flow: str | None = None, trigger: str | None = None) -> list[Any]:
     filters: list[Any] = []
+    if trigger:
+        filters.append(SyncRun.trigger == trigger)
     if account_id is not None:
         filters.append(SyncRun.account_id == account_id)
     if failed:
@@ -173,6 +189,15 @@ def list_runs(s: Session, filters: Sequence[Any], *, limit: int,
     rows = s.exec(select(SyncRun, Account.name).join(Account, col(Account.id) == SyncRun.account_id)
                   .where(*filters).order_by(col(SyncRun.id).desc()).limit(limit).offset(offset))
     return [(run, name) for run, name in rows]
+
+
+def latest_runs(s: Session, account_ids: Sequence[int]) -> dict[int, SyncRun]:
+    """Each account's newest run (any flow), with one statement; accounts without runs left out."""
+    if not account_ids:
+        return {}
+    newest = (select(func.max(SyncRun.id)).where(col(SyncRun.account_id).in_(account_ids))
+              .group_by(col(SyncRun.account_id)))
+    return {run.account_id: run for run in s.exec(select(SyncRun).where(col(SyncRun.id).in_(newest)))}
 
 
 def run_items(s: Session, run_id: int) -> list[RunItem]:

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from hub.account import Account
 from hub.core import outbound
+from hub.core.connections import tickets_handled_by
 from hub.core.http.redact import redact
 from hub.core.storage.columns import now
 from hub.core.storage.models import Account as AccountRow
@@ -340,6 +341,13 @@ async def reply(app: HubApp, ref: str, text: str, *, source: str = "cli") -> Rep
         why = "closed on the platform" if row.status == TicketStatus.CLOSED else \
             "not open to replies on the platform"
         reason = f"ticket {row.id} ({row.platform_ticket_id}) is {why}"
+        _record(app, row, text, REFUSED, reason, source)
+        raise ReplyRefused(reason)
+    with app.db.session() as s:
+        handler = tickets_handled_by(s, row.account_id, row.order_ref)
+    if handler != "hub":
+        reason = (f"ticket {row.id} ({row.platform_ticket_id}) is about order {row.order_ref}, "
+                  f"whose terms say the {handler} answers its tickets (tickets_handled_by)")
         _record(app, row, text, REFUSED, reason, source)
         raise ReplyRefused(reason)
     account = app.accounts.open(account_row)

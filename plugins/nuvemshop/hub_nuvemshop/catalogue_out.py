@@ -6,6 +6,15 @@ one of whose variants has it) and updated when found, so a listing is never
 duplicated; otherwise ``POST /products`` creates it with its variants. Texts go
 in the store's main language (``main_language`` of ``GET /store``); options
 become the product's ``attributes`` and each variant's ``values``.
+
+Images (resources/product.md, product_image.md): a new product carries them as
+``images`` ``[{"src": URL}]``; on a listing, a changed image list is added with
+``POST /products/{id}/images`` (``src``, ``position``) and the images the listing
+had before are then removed (``DELETE /products/{id}/images/{image_id}``). The
+store copies each image to its own CDN and answers another ``src``, so the
+listing's images cannot be compared with the hub's URLs: the list is replaced
+when it changed, never diffed. A listing matched by SKU keeps its images when
+the hub has none. A product holds at most 250 images.
 """
 
 from __future__ import annotations
@@ -14,6 +23,8 @@ from typing import Any
 
 from hub import DataError, ListingDraft, PlatformError, PushResult, TransientError, json_object
 from hub_nuvemshop.client import StoreClient
+
+MAX_IMAGES = 250  # "Product is not allowed to have more than 250 images"
 
 
 async def language(client: StoreClient) -> str:
@@ -73,6 +84,25 @@ def _fields(product: ListingDraft, lang: str, everything: bool) -> dict[str, Any
     return body
 
 
+async def _replace_images(client: StoreClient, listing_id: str, current: dict[str, Any],
+                          urls: list[str]) -> None:
+    """Add ``urls`` in order (positions 1..n), then remove the images the listing had (first,
+    when both would not fit in the 250 a product holds)."""
+    before = [image["id"] for image in current.get("images") or [] if isinstance(image, dict)]
+    wanted = urls[:MAX_IMAGES]
+
+    async def remove() -> None:
+        for image_id in before:
+            await client.delete(f"products/{listing_id}/images/{image_id}", expect={404})
+
+    if len(before) + len(wanted) > MAX_IMAGES:
+        await remove()
+        before = []
+    for position, url in enumerate(wanted, start=1):
+        await client.post(f"products/{listing_id}/images", {"src": url, "position": position})
+    await remove()
+
+
 def _ids(answer: dict[str, Any]) -> dict[str, str]:
     return {str(v["sku"]): str(v["id"]) for v in answer.get("variants") or [] if v.get("sku")}
 
@@ -95,6 +125,8 @@ async def push_product(client: StoreClient, product: ListingDraft) -> PushResult
                 listing_id, everything = str(json_object(found, f"product {probe}")["id"]), True
         if listing_id is None:
             body = {**_fields(product, lang, True), "variants": _variants(product, lang)}
+            if product.images:
+                body["images"] = [{"src": url} for url in product.images[:MAX_IMAGES]]
             names = _options(product)
             if names:
                 body["attributes"] = [{lang: n} for n in names]
@@ -105,6 +137,10 @@ async def push_product(client: StoreClient, product: ListingDraft) -> PushResult
         current = json_object(await (client.put(f"products/{listing_id}", fields) if fields
                                      else client.get(f"products/{listing_id}")),
                               f"product {listing_id}")
+        # a listing just matched by SKU keeps its own images unless the hub has some
+        images_changed = bool(product.images) if everything else product.sends("images")
+        if images_changed:
+            await _replace_images(client, str(listing_id), current, product.images)
         by_sku = {str(v.get("sku")): v for v in current.get("variants") or []}
         for wanted in _variants(product, lang):
             have = by_sku.get(str(wanted["sku"]))

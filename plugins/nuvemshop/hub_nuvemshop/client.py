@@ -139,6 +139,10 @@ class StoreClient:
         """PUT JSON to ``<path>``."""
         return await self.http.put(path, json=body, **kwargs)
 
+    async def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        """DELETE ``<path>``."""
+        return await self.http.delete(path, **kwargs)
+
     async def fetch_page(self, path: str, params: Mapping[str, Any], url: str | None
                          ) -> httpx.Response:
         """The first page of a listing (``per_page`` 200), or the ``Link`` URL of a later one.

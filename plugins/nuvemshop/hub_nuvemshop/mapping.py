@@ -1,12 +1,24 @@
 """Tiendanube payloads as the hub's canonical types.
 
-An order carries three statuses: ``status`` (open, closed, cancelled),
-``payment_status`` (pending, authorized, paid, abandoned, refunded, voided)
-and ``shipping_status`` (``unpacked``; ``unshipped``/``unfulfilled`` once
-packed; ``shipped``/``fulfilled``). The hub keeps one status per order,
-:func:`hub_status`, the first that applies of: cancelled; refunded or voided;
-closed; fulfilled; packed; then the payment status (``paid`` is what is ready
-to fulfil). Money comes as decimal strings and is read exactly.
+An order carries three statuses (resources/order.md of TiendaNube/api-docs, and
+https://tiendanube.github.io/api-documentation/resources/order):
+
+* ``status``: ``open``, ``closed``, ``cancelled``;
+* ``payment_status``: ``authorized``, ``pending``, ``paid``, ``abandoned``,
+  ``refunded``, ``voided``;
+* ``shipping_status``: ``unpacked``, ``unfulfilled`` ("means unshipped") and
+  ``fulfilled`` ("means shipped") in the property table and the listing's filter,
+  while the documented answers of ``POST /orders/{id}/pack`` and ``/fulfill`` carry
+  ``unshipped`` and ``shipped``. Both spellings are read.
+
+The hub keeps one status per order, :func:`hub_status`, the first that applies of:
+cancelled; refunded or voided; closed; fulfilled; packed; then the payment status
+(``paid`` is what is ready to fulfil). Only ``unpacked`` (or no shipping status)
+counts as not yet packed: any other value, documented or not (third-party tools
+list ``partially_packed`` and ``partially_fulfilled``, which the official docs do
+not), reads as packed, so a paid order whose handling may have begun is never
+imported as new work. Money comes as decimal strings
+and is read exactly.
 """
 
 from __future__ import annotations
@@ -28,8 +40,9 @@ from hub import (
     parse_decimal,
 )
 
+#: ``shipping_status`` values: not yet packed; shipped (both documented spellings)
+UNPACKED = frozenset({"unpacked"})
 SHIPPED = frozenset({"shipped", "fulfilled"})
-PACKED = frozenset({"unshipped", "unfulfilled", "packed"})
 UNDONE = frozenset({"refunded", "voided"})
 
 
@@ -46,8 +59,8 @@ def hub_status(payload: dict[str, Any]) -> str:
         return "closed"
     if shipping in SHIPPED:
         return "fulfilled"
-    if shipping in PACKED:
-        return "packed"
+    if shipping not in UNPACKED:
+        return "packed"  # unshipped / unfulfilled, or a value the docs do not list
     return payment
 
 
@@ -73,6 +86,31 @@ def _address(data: Any, fallback_name: str | None = None) -> Address | None:
                    country=_text(data.get("country")), phone=_text(data.get("phone")))
 
 
+BILLING_FIELDS = ("name", "phone", "address", "number", "floor", "locality", "zipcode", "city",
+                  "province", "country")
+
+
+def billing_address(data: dict[str, Any], fallback_name: str | None = None) -> Address | None:
+    """The flat ``billing_*`` fields an order or a customer carries, as one address."""
+    return _address({k: data.get(f"billing_{k}") for k in BILLING_FIELDS}, fallback_name)
+
+
+def customer_address(buyer: dict[str, Any]) -> Address | None:
+    """A customer record's address: its ``default_address``, else its billing fields."""
+    return _address(buyer.get("default_address"), _text(buyer.get("name"))) \
+        or billing_address(buyer, _text(buyer.get("name")))
+
+
+def map_customer(buyer: dict[str, Any]) -> Customer:
+    """A ``/customers`` record (or an order's ``customer``) as a canonical customer."""
+    first, last = _split(_text(buyer.get("name")))
+    address = customer_address(buyer)
+    return Customer(platform_id=_text(buyer.get("id")), first_name=first, last_name=last,
+                    email=_text(buyer.get("email")),
+                    phone=_text(buyer.get("phone")) or _text(buyer.get("billing_phone")),
+                    address=address)
+
+
 def _split(name: str | None) -> tuple[str | None, str | None]:
     if not name:
         return None, None
@@ -94,13 +132,16 @@ def parse_order(payload: dict[str, Any]) -> Order:
                      currency=currency)
 
     found = payload.get("customer")
-    buyer: dict[str, Any] = found if isinstance(found, dict) else {}
-    first, last = _split(_text(buyer.get("name")) or _text(payload.get("billing_name")))
-    email = _text(buyer.get("email")) or _text(payload.get("contact_email"))
-    phone = _text(buyer.get("phone")) or _text(payload.get("contact_phone"))
+    buyer = map_customer(found) if isinstance(found, dict) else Customer()
     shipping_address = _address(payload.get("shipping_address"))
-    customer = Customer(platform_id=_text(buyer.get("id")), first_name=first, last_name=last,
-                        email=email, phone=phone, address=shipping_address)
+    name = _text(payload.get("billing_name")) or (shipping_address.name if shipping_address else None)
+    billing = billing_address(payload, name)
+    first, last = (buyer.first_name, buyer.last_name) if buyer.first_name else _split(name)
+    customer = buyer.model_copy(update={  # the contact fields stand in for what the record lacks
+        "first_name": first, "last_name": last,
+        "email": buyer.email or _text(payload.get("contact_email")),
+        "phone": buyer.phone or _text(payload.get("contact_phone")),
+        "address": buyer.address or billing or shipping_address})
     lines = []
     for item in payload.get("products") or []:
         if not isinstance(item, dict):
@@ -117,7 +158,8 @@ def parse_order(payload: dict[str, Any]) -> Order:
         status=hub_status(payload),
         created_at=parse_datetime(payload.get("created_at"), field=f"order {order_id} created_at"),
         updated_at=parse_datetime(payload.get("updated_at"), field=f"order {order_id} updated_at"),
-        currency=currency, customer=customer, shipping_address=shipping_address,
+        currency=currency, customer=customer, billing_address=billing,
+        shipping_address=shipping_address,
         lines=lines, subtotal=money(payload.get("subtotal"), "subtotal"),
         shipping_total=shipping, discount_total=money(payload.get("discount"), "discount"),
         total=money(payload.get("total"), "total"),

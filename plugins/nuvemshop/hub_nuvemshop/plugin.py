@@ -2,7 +2,8 @@
 
 Each hook only adapts arguments: requests live in :mod:`.client`, the order
 scan in :mod:`.orders`, mapping in :mod:`.mapping`, writes in :mod:`.push` and
-:mod:`.states`, webhooks in :mod:`.webhooks`, the fake store in :mod:`.sandbox`.
+:mod:`.states`, webhooks in :mod:`.webhooks`, customers in :mod:`.customers`, invoices
+in :mod:`.invoices`, the fake store in :mod:`.sandbox`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,18 @@ from hub import (
     StockUpdate,
     WebhookEvent,
 )
-from hub_nuvemshop import catalogue_out, connect, mapping, orders, products, push, states, webhooks
+from hub_nuvemshop import (
+    catalogue_out,
+    connect,
+    customers,
+    invoices,
+    mapping,
+    orders,
+    products,
+    push,
+    states,
+    webhooks,
+)
 from hub_nuvemshop.client import StoreClient
 from hub_nuvemshop.info import INFO
 
@@ -38,7 +50,7 @@ if TYPE_CHECKING:  # the sandbox (Starlette, uvicorn) loads only when asked for
 
 @hub.hookimpl
 def platform_info() -> PlatformInfo:
-    """Tiendanube/Nuvemshop: orders, products, stock, price, fulfilment, webhooks; its settings."""
+    """Tiendanube/Nuvemshop: orders, products, stock, price, fulfilment, webhooks, customers."""
     return INFO
 
 
@@ -112,6 +124,12 @@ async def push_tracking(account: Account, shipment: Shipment) -> PushResult:
 
 
 @hub.hookimpl
+async def push_invoice(account: Account, invoice: hub.InvoiceDocument) -> PushResult:
+    """The NF-e in the order's ``nfe`` metafields (key and link), as Tiendanube documents."""
+    return await invoices.push(StoreClient(account), invoice)
+
+
+@hub.hookimpl
 async def push_order_state(account: Account, update: StateUpdate) -> PushResult:
     """Pack, close or cancel the order, read back (see :mod:`.states`)."""
     return await states.push(StoreClient(account), update)
@@ -133,6 +151,20 @@ def parse_webhook(account: Account, headers: Mapping[str, str], body: bytes) -> 
 async def push_product(account: Account, product: hub.ListingDraft) -> PushResult:
     """Create or update the listing and its variants (an unlinked SKU is looked up first)."""
     return await catalogue_out.push_product(StoreClient(account), product)
+
+
+@hub.hookimpl
+async def fetch_customers(account: Account, since: datetime | None
+                          ) -> AsyncIterator[list[hub.Customer]]:
+    """The store's customers updated since ``since`` (``GET /customers`` along ``Link``)."""
+    async for batch in customers.fetch(StoreClient(account), since):
+        yield batch
+
+
+@hub.hookimpl
+async def push_customer(account: Account, customer: hub.ContactDraft) -> PushResult:
+    """Create or update the customer (the linked one, else matched by e-mail)."""
+    return await customers.push(StoreClient(account), customer)
 
 
 @hub.hookimpl

@@ -91,3 +91,47 @@ def test_actions_are_refused_as_the_store_refuses_them(store: Any) -> None:
     bad = httpx.put(f"{api}/products/{variant['product_id']}/variants/{variant['id']}",
                     headers=headers, json={"price": "10.00", "promotional_price": "12.00"})
     assert bad.status_code == 422
+
+
+def test_customers_need_a_name_and_an_email_no_other_customer_has(store: Any) -> None:
+    sandbox, api, headers = store
+    blank = httpx.post(f"{api}/customers", headers=headers, json={"email": "x@example.com"})
+    assert blank.status_code == 422 and blank.json() == {"name": ["can't be blank"]}
+    taken = sandbox.customers["7001"]["email"]
+    twice = httpx.post(f"{api}/customers", headers=headers, json={"name": "X", "email": taken})
+    assert twice.status_code == 422 and "email" in twice.json()
+    made = httpx.post(f"{api}/customers", headers=headers, json={
+        "name": "Zé Ninguém", "email": "ze@example.com",
+        "addresses": [{"address": "Rua A 1", "city": "Recife", "zipcode": "50000-000"}]})
+    assert made.status_code == 201 and made.json()["default_address"]["city"] == "Recife"
+    found = get(f"{api}/customers", headers, q="ze@example")
+    assert [c["id"] for c in found.json()] == [made.json()["id"]]
+    assert get(f"{api}/customers", headers, q="nobody@example").json()["description"] \
+        == "Last page is 0"
+    later = get(f"{api}/customers", headers, updated_at_min=made.json()["updated_at"])
+    assert [c["id"] for c in later.json()] == [made.json()["id"]]
+
+
+def test_orders_carry_both_documented_spellings_of_the_shipping_status(store: Any) -> None:
+    sandbox, _, _ = store
+    spelled = {(o["id"] % 2, o["shipping_status"]) for o in sandbox.orders.values()
+               if o["shipping_status"] != "unpacked"}
+    assert spelled and spelled <= {(1, "unfulfilled"), (1, "fulfilled"),  # the property table's
+                                   (0, "unshipped"), (0, "shipped")}  # pack's and fulfill's answers
+
+
+def test_images_are_copied_by_the_store_and_capped(store: Any) -> None:
+    sandbox, api, headers = store
+    url = f"{api}/products/101/images"
+    assert httpx.post(url, headers=headers, json={"position": 1}).status_code == 422
+    first = httpx.post(url, headers=headers, json={"src": "https://img.example/a.png"})
+    assert first.status_code == 201 and first.json()["src"] != "https://img.example/a.png"
+    second = httpx.post(url, headers=headers, json={"src": "https://img.example/b.png",
+                                                    "position": 1})
+    assert [i["id"] for i in get(url, headers).json()] == [second.json()["id"], first.json()["id"]]
+    assert httpx.delete(f"{url}/{first.json()['id']}", headers=headers).status_code == 200
+    assert [i["position"] for i in sandbox.products["101"]["images"]] == [1]
+    for n in range(249):
+        sandbox._add_image(sandbox.products["101"], f"https://img.example/{n}.png", None)
+    full = httpx.post(url, headers=headers, json={"src": "https://img.example/c.png"})
+    assert full.status_code == 422 and "250" in full.json()["description"]

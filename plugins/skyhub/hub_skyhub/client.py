@@ -11,7 +11,8 @@ request beyond one is answered 429 with ``{"error": "..."}``. Each gets its own 
 * ``GET /orders`` (the list) and ``GET /orders/{code}``: 1 a second each;
 * each ``POST /orders/{code}/...`` update (invoice, shipments, delivery, cancel): 9 a second;
 * ``GET /products`` (list and one SKU share it), ``PUT /products/{sku}``,
-  ``PUT /variations/{sku}``: 9 a second each.
+  ``PUT /variations/{sku}``: 9 a second each;
+* ``GET`` and ``POST`` on ``/sac`` (the list, one ticket, its chats): 9 a second each method.
 
 Every request goes through ``account.client``, so the core retries 429 and 5xx (SkyHub sends
 no documented ``Retry-After``: the client backs off) and redacts the keys from every message.
@@ -52,11 +53,13 @@ LIMITS: dict[str, float] = {
     "skyhub-order-delivery": WRITE_RATE, "skyhub-order-cancel": WRITE_RATE,
     "skyhub-products-get": WRITE_RATE, "skyhub-products-put": WRITE_RATE,
     "skyhub-variations-put": WRITE_RATE, "skyhub-products-post": WRITE_RATE,
+    "skyhub-sac-get": WRITE_RATE, "skyhub-sac-post": WRITE_RATE,
 }
 
 
 def error_text(response: httpx.Response) -> str | None:
-    """SkyHub's ``{"error": "..."}`` message of an error answer (None when the body has none)."""
+    """SkyHub's ``{"error": "..."}`` message of an error answer, or the SAC endpoints'
+    ``{"errors": {"detail": "..."}}`` (None when the body has neither)."""
     try:
         body = response.json()
     except ValueError:
@@ -67,6 +70,10 @@ def error_text(response: httpx.Response) -> str | None:
             return error.strip()
         if isinstance(error, dict) and isinstance(error.get("message"), str):
             return str(error["message"])
+        errors = body.get("errors")
+        if isinstance(errors, dict) and isinstance(errors.get("detail"), str) \
+                and errors["detail"].strip():
+            return str(errors["detail"]).strip()
     return None
 
 

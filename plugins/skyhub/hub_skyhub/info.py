@@ -86,7 +86,7 @@ INFO = PlatformInfo(
     name=NAME,
     display_name=DISPLAY_NAME,
     capabilities=[Capability.ORDERS, Capability.PRODUCTS, Capability.STOCK, Capability.PRICE,
-                  Capability.TRACKING, Capability.PUBLISH],
+                  Capability.TRACKING, Capability.PUBLISH, Capability.TICKETS],
     settings=SETTINGS,
     eligible_statuses=ELIGIBLE_STATUSES,
     excluded_statuses=EXCLUDED_STATUSES,

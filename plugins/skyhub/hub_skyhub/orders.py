@@ -40,6 +40,7 @@ from hub import (
     Scroll,
     SortedBy,
     bounded,
+    json_body,
     json_object,
     paged_listing,
     paginate,
@@ -96,12 +97,16 @@ async def scan(client: SkyhubClient, since: datetime, until: datetime | None
 
 # --- the queue -------------------------------------------------------------------------------
 async def _next(client: SkyhubClient) -> tuple[dict[str, Any] | None, httpx.Response]:
-    """``GET /queues/orders``: the next order, or None when the queue is empty (204 or no body)."""
+    """``GET /queues/orders``: the next order, or None when the queue is empty: a 204 or 404, or
+    a success whose body is empty or decodes empty (``null``, ``[]``, ``{}``), as BitTools'
+    Magento 2 module for SkyHub reads it ("No order found in the queue")."""
     response = await client.queue_get.get("queues/orders", expect={404})
     if response.status_code in (204, 404) or not response.content.strip():
         return None, response
-    order = json_object(response, f"{client.label}: order queue")
-    return (order or None), response
+    what = f"{client.label}: order queue"
+    if json_body(response, what) in (None, [], {}, ""):
+        return None, response
+    return json_object(response, what), response
 
 
 async def read_batch(client: SkyhubClient, size: int

@@ -2,8 +2,8 @@
 
 Each hook only adapts arguments: requests live in :mod:`.client`, the order sources in
 :mod:`.orders`, mapping in :mod:`.mapping`, stock and price in :mod:`.push`, invoice,
-shipment, delivery and cancellation in :mod:`.lifecycle`, products in :mod:`.products`, the
-fake SkyHub in :mod:`.sandbox`.
+shipment, delivery and cancellation in :mod:`.lifecycle`, products in :mod:`.products`, SAC
+tickets in :mod:`.tickets`, the fake SkyHub in :mod:`.sandbox`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,11 @@ from hub import (
     PushResult,
     Shipment,
     StockUpdate,
+    Ticket,
+    TicketPage,
+    TicketReply,
 )
-from hub_skyhub import catalogue_out, lifecycle, mapping, orders, products, push
+from hub_skyhub import catalogue_out, lifecycle, mapping, orders, products, push, tickets
 from hub_skyhub.client import SkyhubClient
 from hub_skyhub.info import INFO
 
@@ -132,6 +135,31 @@ async def push_order_state(account: Account, update: hub.StateUpdate) -> PushRes
 async def push_product(account: Account, product: hub.ListingDraft) -> PushResult:
     """``POST /products`` for a SKU SkyHub does not hold, else ``PUT`` of what changed."""
     return await catalogue_out.push_product(SkyhubClient(account), product)
+
+
+@hub.hookimpl
+async def fetch_tickets(account: Account, since: datetime) -> AsyncIterator[TicketPage]:
+    """SkyHub's SAC tickets (``GET /sac``) and the chats of those changed since ``since``."""
+    async for page in tickets.scan(SkyhubClient(account), since):
+        yield page
+
+
+@hub.hookimpl
+async def fetch_ticket(account: Account, ticket_id: str) -> dict[str, Any] | None:
+    """One SAC ticket (``sac:<code>``) with its chats, or None when SkyHub has no such ticket."""
+    return await tickets.fetch(SkyhubClient(account), ticket_id)
+
+
+@hub.hookimpl
+def parse_ticket(account: Account, payload: dict[str, Any]) -> Ticket:
+    """A SAC ticket and its chats as a canonical ticket."""
+    return tickets.parse_ticket(payload)
+
+
+@hub.hookimpl
+async def reply_ticket(account: Account, ticket: Ticket, message: TicketReply) -> PushResult:
+    """``POST /sac/{code}/chats`` on the buyer's chat, for a ticket downloaded from SkyHub."""
+    return await tickets.reply(SkyhubClient(account), ticket, message)
 
 
 @hub.hookimpl

@@ -43,6 +43,19 @@ def test_the_queue_import_brings_every_eligible_order_and_acknowledges_each(tmp_
         assert len(queued) < reads <= len(queued) + 3
 
 
+def test_an_empty_queue_answered_with_an_empty_json_body_ends_the_import(tmp_path: Path) -> None:
+    """A success whose body decodes empty is the empty queue (as BitTools' Magento 2 module reads
+    it), not an error: the import ends cleanly with every order in."""
+    for n, body in enumerate((b"null", b"[]", b"{}")):
+        with SandboxHarness("skyhub", tmp_path / str(n), SandboxOptions(orders=6, currency="USD"),
+                            settings=QUEUE) as h:
+            sandbox: SkyhubSandbox = h.sandbox  # type: ignore[assignment]
+            sandbox.empty_queue_body = body
+            result = h.import_orders()
+            assert result.error is None, (body, result.error)
+            assert h.order_ids() == sandbox.eligible_order_ids() and sandbox.queue == {}
+
+
 def test_a_page_the_core_never_committed_is_never_acknowledged(tmp_path: Path) -> None:
     """Close the generator at its first page (as when the run dies before the core's commit
     returns): nothing is deleted from the queue, and the order comes back later."""

@@ -44,6 +44,8 @@ _MAX_UNIT_DECIMALS = 6
 
 def _text(value: Any) -> str | None:
     """A trimmed string, or None for empty/missing values."""
+    if value.__class__ is str:  # the usual case, without the str() call
+        return value.strip() or None
     if value is None:
         return None
     text = str(value).strip()
@@ -103,17 +105,27 @@ def address(data: Mapping[str, Any], phone: str | None = None) -> Address | None
     return Address(**fields) if fields else None
 
 
-def _customer(payload: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The fields of :func:`customer` as plain data."""
+def _customer(payload: Mapping[str, Any],
+              billing_address: dict[str, str | None] | None = None) -> dict[str, Any] | None:
+    """The fields of :func:`customer` as plain data.
+
+    :param billing_address: ``_address(billing)`` when the caller has it already (the
+        customer's address is the same with the customer's phone).
+    """
     billing = _object(payload, "billing")
     shipping = _object(payload, "shipping")
     first, last = _text(billing.get("first_name")), _text(billing.get("last_name"))
     email = _text(billing.get("email"))
-    phone = _text(billing.get("phone")) or _text(shipping.get("phone"))
+    billing_phone = _text(billing.get("phone"))
+    phone = billing_phone or _text(shipping.get("phone"))
     if not (first or last or email or phone):
         return None
+    if billing_address is None or phone != billing_phone:
+        address = _address(billing, phone)
+    else:  # _address(billing, phone) gives the same fields when the phone is billing's own
+        address = billing_address
     return {"platform_id": _id(payload.get("customer_id")), "first_name": first,
-            "last_name": last, "email": email, "phone": phone, "address": _address(billing, phone)}
+            "last_name": last, "email": email, "phone": phone, "address": address}
 
 
 def customer(payload: Mapping[str, Any]) -> Customer | None:
@@ -235,6 +247,7 @@ def _order(payload: Mapping[str, Any], order_id: str) -> Order:
     items = _list(payload, "line_items")
     lines = [_line(item, currency) for item in items]
     shipping = _address(_object(payload, "shipping"))
+    billing = _address(_object(payload, "billing"))
     shipping_total = money("shipping_total")
     subtotal = sum((parse_decimal(item.get("subtotal"), field="line subtotal") for item in items),
                    Decimal("0"))
@@ -245,8 +258,8 @@ def _order(payload: Mapping[str, Any], order_id: str) -> Order:
         "created_at": created,
         "updated_at": updated,
         "currency": currency.upper(),
-        "customer": _customer(payload),
-        "billing_address": _address(_object(payload, "billing")),
+        "customer": _customer(payload, billing),
+        "billing_address": billing,
         "shipping_address": shipping,
         "lines": lines,
         "subtotal": _money(subtotal, currency),

@@ -10,7 +10,15 @@
   leaves cancelled orders out (the conservative reading the plugin is built for);
 * ``pack``, ``fulfill`` (tracking number and URL), ``close``, ``cancel``, refused
   as the store's admin refuses them; products and variants with ``stock``,
-  ``price`` and ``promotional_price`` as decimal strings;
+  ``price`` and ``promotional_price`` as decimal strings; product images (``images``
+  on create, ``/products/{id}/images`` to add and remove; the store copies each
+  image and answers its own ``src``; at most 250 a product);
+* metafields (``GET /metafields/{owner_resource}`` filtered by ``owner_id``,
+  ``namespace``, ``key``; ``POST``, ``PUT``, ``DELETE``), where apps keep an order's
+  NF-e (``nfe``/``key`` and ``nfe``/``link``, as the order docs ask);
+* customers (``GET /customers`` with ``updated_at_min``, ``q`` and ``Link`` paging,
+  ``POST``, ``PUT``; name and a unique e-mail required), each order's buyer one of
+  them, with ``identification`` (CPF) and billing and default addresses;
 * the app authorization page and the token exchange (codes live 30 seconds and
   are single use; tokens do not expire); webhooks signed with the app's secret.
 
@@ -21,6 +29,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -46,6 +55,15 @@ BUCKET, LEAK = 40, 2.0
 MAX_PER_PAGE, DEFAULT_PER_PAGE = 200, 30
 CODE_TTL = 30.0
 SHIPPED = {"shipped", "fulfilled"}
+#: the docs spell a packed order "unfulfilled" and a shipped one "fulfilled" in the property
+#: table, "unshipped" and "shipped" in the answers of pack and fulfill: the store serves both
+SPELLING = {"unshipped": "unfulfilled", "shipped": "fulfilled"}
+MAX_IMAGES = 250
+#: metafield owners by the plural their listing takes (GET /metafields/orders...)
+OWNERS = {"orders": "Order", "products": "Product", "variants": "Product_Variant",
+          "categories": "Category", "pages": "Page", "customers": "Customer"}
+NAME_RULE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+CDN = "https://cdn.sandbox.nuvemshop.example/stores"
 #: (status, payment_status, shipping_status) of generated orders, weighted
 SHAPES = [("open", "paid", "unpacked")] * 6 + [
     ("open", "pending", "unpacked"), ("open", "paid", "unshipped"), ("open", "paid", "shipped"),
@@ -97,6 +115,9 @@ class NuvemshopSandbox(Sandbox):
         self.refused_user_agent = 0
         self.products: dict[str, dict[str, Any]] = {}
         self.variants: dict[str, dict[str, Any]] = {}
+        self.customers: dict[str, dict[str, Any]] = {}
+        self.metafields: dict[str, dict[str, Any]] = {}
+        self._image_ids = 9000
         self._generate_products()
         self.orders: dict[str, dict[str, Any]] = {}
         for n in range(1, self.options.orders + 1):
@@ -124,7 +145,7 @@ class NuvemshopSandbox(Sandbox):
             self.products[pid] = {"id": int(pid), "name": {"pt": f"Produto {i}", "es": f"Producto {i}"},
                                   "attributes": [{"pt": "Tamanho"}] if sizes[0] else [],
                                   "categories": [{"id": 40 + i % 3, "name": {"pt": f"Categoria {i % 3}"}}],
-                                  "published": True, "variants": variants,
+                                  "published": True, "variants": variants, "images": [],
                                   "created_at": stamp(self.epoch), "updated_at": stamp(self.epoch)}
 
     def _add_order(self, n: int, updated: datetime, shape: tuple[str, str, str]) -> dict[str, Any]:
@@ -140,6 +161,9 @@ class NuvemshopSandbox(Sandbox):
         discount = Decimal("2.50") if n % 4 == 0 else Decimal("0")
         shipping = Decimal("7.90")
         status, payment, shipping_status = shape
+        if n % 2:  # the property table's spelling; the pack/fulfill answers' on even orders
+            shipping_status = SPELLING.get(shipping_status, shipping_status)
+        buyer = self._buyer(n, updated)
         order = {
             "id": 900000 + n, "number": 100 + n, "store_id": self.store_id,
             "token": f"{rng.getrandbits(64):016x}", "currency": self.currency,
@@ -148,9 +172,10 @@ class NuvemshopSandbox(Sandbox):
             "subtotal": money(subtotal), "discount": money(discount),
             "shipping_cost_customer": money(shipping),
             "total": money(subtotal - discount + shipping),
-            "contact_email": f"comprador{n}@example.com",
-            "customer": {"id": 7000 + n, "name": f"Ana Compradora{n}",
-                         "email": f"comprador{n}@example.com", "phone": f"+55 11 5555-{n:04d}"},
+            "contact_email": buyer["email"], "contact_phone": buyer["phone"],
+            "contact_identification": buyer["identification"], "customer": dict(buyer),
+            **{k: v for k, v in buyer.items() if k.startswith("billing_")},
+            "billing_name": buyer["name"],
             "shipping_address": {"name": f"Ana Compradora{n}", "address": "Rua das Flores",
                                  "number": str(n), "floor": None, "locality": "Centro",
                                  "city": "São Paulo", "province": "SP", "zipcode": "01001-000",
@@ -161,6 +186,26 @@ class NuvemshopSandbox(Sandbox):
         }
         self.orders[str(order["id"])] = order
         return order
+
+    def _buyer(self, n: int, updated: datetime) -> dict[str, Any]:
+        """The customer record of order ``n``'s buyer (kept in :attr:`customers`)."""
+        cpf = f"{(n * 7919) % 10**11:011d}"
+        customer: dict[str, Any] = {
+            "id": 7000 + n, "name": f"Ana Compradora{n}", "email": f"comprador{n}@example.com",
+            "phone": f"+55 11 5555-{n:04d}", "identification": cpf, "note": None,
+            "billing_address": "Avenida Paulista", "billing_number": str(1000 + n),
+            "billing_floor": None, "billing_locality": "Bela Vista", "billing_zipcode": "01310-100",
+            "billing_city": "São Paulo", "billing_province": "SP", "billing_country": "BR",
+            "billing_phone": None, "total_spent": "0.00", "total_spent_currency": self.currency,
+            "active": True, "extra": {},
+            "default_address": {"id": 8000 + n, "address": "Rua das Flores", "number": str(n),
+                                "floor": None, "locality": "Centro", "city": "São Paulo",
+                                "province": "SP", "zipcode": "01001-000", "country": "BR",
+                                "phone": None, "default": True},
+            "created_at": stamp(updated - timedelta(days=1)), "updated_at": stamp(updated)}
+        customer["addresses"] = [dict(customer["default_address"])]
+        self.customers[str(customer["id"])] = customer
+        return customer
 
     def touch(self, order: dict[str, Any]) -> None:
         order["updated_at"] = stamp(self.now())
@@ -231,6 +276,13 @@ class NuvemshopSandbox(Sandbox):
             Route(f"{api}/products/sku/{{sku}}", r(self._product_by_sku)),
             Route(f"{api}/products/{{id}}", r(self._product), methods=["GET", "PUT"]),
             Route(f"{api}/products/{{id}}/variants", r(self._new_variant), methods=["POST"]),
+            Route(f"{api}/products/{{id}}/images", r(self._images), methods=["GET", "POST"]),
+            Route(f"{api}/products/{{id}}/images/{{iid}}", r(self._image),
+                  methods=["GET", "DELETE"]),
+            Route(f"{api}/metafields", r(self._new_metafield), methods=["POST"]),
+            Route(f"{api}/metafields/{{ref}}", r(self._metafield), methods=["GET", "PUT", "DELETE"]),
+            Route(f"{api}/customers", r(self._customers), methods=["GET", "POST"]),
+            Route(f"{api}/customers/{{id}}", r(self._customer), methods=["GET", "PUT"]),
             Route(f"{api}/products/{{id}}/variants/{{vid}}", r(self._put_variant),
                   methods=["GET", "PUT"]),
         ])
@@ -407,12 +459,16 @@ class NuvemshopSandbox(Sandbox):
     async def _products(self, request: Request) -> Response:
         if request.method == "POST":
             return await self._create_product(request)
+        return self._page(request, [self.products[k] for k in sorted(self.products, key=int)])
+
+    def _page(self, request: Request, items: list[dict[str, Any]]) -> Response:
+        """One page of a listing: ``per_page`` up to 200, ``Link`` to the next, ``X-Total-Count``,
+        404 ``Last page is N`` past the end (``Last page is 0`` for an empty listing)."""
         q = request.query_params
         page, per_page = self._int(q.get("page"), 1), self._int(q.get("per_page"), DEFAULT_PER_PAGE)
         if page is None or per_page is None:
             return error(422, "Unprocessable Entity", "Invalid page or per_page")
         per_page = min(per_page, MAX_PER_PAGE)
-        items = [self.products[k] for k in sorted(self.products, key=int)]
         window = page_slice(items, page, per_page)
         if not window:
             return error(404, "Not Found", f"Last page is {page_count(len(items), per_page)}")
@@ -507,11 +563,19 @@ class NuvemshopSandbox(Sandbox):
                 return made
             variants.append(made)
             self.variants[str(made["id"])] = made
+        images = body.get("images") or []
+        if not isinstance(images, list) or len(images) > MAX_IMAGES:
+            return error(422, "Unprocessable Entity",
+                         f"Product is not allowed to have more than {MAX_IMAGES} images")
+        if any(not isinstance(i, dict) or not self._image_url(i.get("src")) for i in images):
+            return JSONResponse({"images": ["src can't be blank"]}, status_code=422)
         product = {"id": pid, "name": body["name"], "description": body.get("description"),
                    "brand": body.get("brand"), "attributes": attributes,
                    "categories": [self.categories[c] for c in body.get("categories") or []],
-                   "published": body.get("published", True), "variants": variants,
+                   "published": body.get("published", True), "variants": variants, "images": [],
                    "created_at": stamp(self.now()), "updated_at": stamp(self.now())}
+        for image in images:
+            self._add_image(product, str(image["src"]), None)
         self.products[str(pid)] = product
         return JSONResponse(product, status_code=201)
 
@@ -572,3 +636,178 @@ class NuvemshopSandbox(Sandbox):
         variant["updated_at"] = stamp(self.now())
         self.products[str(variant["product_id"])]["updated_at"] = variant["updated_at"]
         return JSONResponse(variant)
+
+    # --- product images -------------------------------------------------------------------------
+    @staticmethod
+    def _image_url(src: Any) -> bool:
+        return isinstance(src, str) and src.startswith(("http://", "https://"))
+
+    def _add_image(self, product: dict[str, Any], src: str, position: int | None) -> dict[str, Any]:
+        """The store copies the image to its CDN: the answer's ``src`` is its own."""
+        self._image_ids += 1
+        name = src.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0] or "image"
+        image = {"id": self._image_ids, "product_id": product["id"],
+                 "src": f"{CDN}/{self.store_id}/products/{name}-640-0.jpg",
+                 "source_url": src, "alt": [], "created_at": stamp(self.now()),
+                 "updated_at": stamp(self.now())}
+        images: list[dict[str, Any]] = product["images"]
+        at = len(images) if position is None else max(0, min(position - 1, len(images)))
+        images.insert(at, image)
+        for index, each in enumerate(images, start=1):
+            each["position"] = index
+        product["updated_at"] = stamp(self.now())
+        return image
+
+    async def _images(self, request: Request) -> Response:
+        product = self.products.get(request.path_params["id"])
+        if product is None:
+            return error(404, "Not Found", "Product with such id does not exist")
+        if request.method == "GET":
+            return JSONResponse(product["images"])
+        body = await self._body(request)
+        if isinstance(body, Response):
+            return body
+        if not self._image_url(body.get("src")):
+            return JSONResponse({"src": ["can't be blank"]}, status_code=422)
+        if len(product["images"]) >= MAX_IMAGES:
+            return error(422, "Unprocessable Entity",
+                         f"Product is not allowed to have more than {MAX_IMAGES} images")
+        position = body.get("position")
+        image = self._add_image(product, body["src"], position if isinstance(position, int) else None)
+        return JSONResponse(image, status_code=201)
+
+    async def _image(self, request: Request) -> Response:
+        product = self.products.get(request.path_params["id"])
+        images: list[dict[str, Any]] = product["images"] if product else []
+        image = next((i for i in images if str(i["id"]) == request.path_params["iid"]), None)
+        if product is None or image is None:
+            return error(404, "Not Found", "Product image with such id does not exist")
+        if request.method == "GET":
+            return JSONResponse(image)
+        images.remove(image)
+        for index, each in enumerate(images, start=1):
+            each["position"] = index
+        product["updated_at"] = stamp(self.now())
+        return JSONResponse({})
+
+    # --- customers ------------------------------------------------------------------------------
+    async def _customers(self, request: Request) -> Response:
+        if request.method == "POST":
+            return await self._save_customer(request, None)
+        q = request.query_params
+        try:
+            low = datetime.fromisoformat(q["updated_at_min"]) if "updated_at_min" in q else None
+        except ValueError:
+            return error(422, "Unprocessable Entity", "Invalid date format")
+        text = q.get("q", "").lower()
+
+        def chosen(c: dict[str, Any]) -> bool:
+            if low is not None and parse_stamp(c["updated_at"]) < low:
+                return False
+            return not text or any(text in str(c.get(k) or "").lower()
+                                   for k in ("name", "email", "identification"))
+
+        found = [c for c in (self.customers[k] for k in sorted(self.customers, key=int)) if chosen(c)]
+        return self._page(request, found)
+
+    async def _customer(self, request: Request) -> Response:
+        customer = self.customers.get(request.path_params["id"])
+        if customer is None:
+            return error(404, "Not Found", "Customer with such id does not exist")
+        if request.method == "PUT":
+            return await self._save_customer(request, customer)
+        return JSONResponse(customer)
+
+    async def _save_customer(self, request: Request, customer: dict[str, Any] | None) -> Response:
+        """Create (``customer`` None) or update one customer: a name, and an e-mail no other
+        customer of the store has."""
+        body = await self._body(request)
+        if isinstance(body, Response):
+            return body
+        merged = {**(customer or {}), **body}
+        problems = {k: ["can't be blank"] for k in ("name", "email")
+                    if not isinstance(merged.get(k), str) or not merged[k].strip()}
+        if problems:
+            return JSONResponse(problems, status_code=422)
+        email = merged["email"].strip().lower()
+        if any(c["email"].lower() == email and c is not customer for c in self.customers.values()):
+            return JSONResponse({"email": ["has already been taken"]}, status_code=422)
+        if customer is None:
+            cid = max((int(k) for k in self.customers), default=7000) + 1
+            customer = {"id": cid, "phone": None, "identification": None, "note": None,
+                        "total_spent": "0.00", "total_spent_currency": self.currency,
+                        "active": False, "extra": {}, "addresses": [], "default_address": None,
+                        "created_at": stamp(self.now()),
+                        **{f"billing_{k}": None for k in ("address", "number", "floor", "locality",
+                                                          "zipcode", "city", "province", "country",
+                                                          "phone")}}
+            for index, address in enumerate(body.get("addresses") or []):
+                if isinstance(address, dict):
+                    kept = {**address, "id": cid * 10 + index, "default": index == 0}
+                    customer["addresses"].append(kept)
+            customer["default_address"] = customer["addresses"][0] if customer["addresses"] else None
+            self.customers[str(cid)] = customer
+        for field in ("name", "email", "phone", "identification", "note"):
+            if field in body:
+                customer[field] = body[field]
+        customer.update({k: v for k, v in body.items() if k.startswith("billing_")})
+        customer["email"] = email
+        customer["updated_at"] = stamp(self.now())
+        return JSONResponse(customer, status_code=201 if request.method == "POST" else 200)
+
+    # --- metafields -----------------------------------------------------------------------------
+    def _owner_exists(self, resource: str, owner_id: Any) -> bool:
+        table = {"Order": self.orders, "Product": self.products, "Product_Variant": self.variants,
+                 "Customer": self.customers}
+        return resource in table and str(owner_id) in table[resource]
+
+    async def _new_metafield(self, request: Request) -> Response:
+        body = await self._body(request)
+        if isinstance(body, Response):
+            return body
+        problems: dict[str, list[str]] = {}
+        for field in ("namespace", "key"):
+            if not isinstance(body.get(field), str) or not NAME_RULE.fullmatch(body[field]):
+                problems[field] = ["must start with a letter followed by a-z A-Z 0-9 or _"]
+        if not isinstance(body.get("value"), str):
+            problems["value"] = ["can't be blank"]
+        if body.get("owner_resource") not in OWNERS.values():
+            problems["owner_resource"] = ["is not included in the list"]
+        elif not self._owner_exists(body["owner_resource"], body.get("owner_id")):
+            problems["owner_id"] = ["does not exist"]
+        if problems:
+            return JSONResponse(problems, status_code=422)
+        mid = str(max((int(k) for k in self.metafields), default=1200) + 1)
+        meta = {"id": int(mid), "namespace": body["namespace"], "key": body["key"],
+                "value": body["value"], "description": body.get("description"),
+                "owner_resource": body["owner_resource"], "owner_id": int(body["owner_id"]),
+                "created_at": stamp(self.now()), "updated_at": stamp(self.now()),
+                "deleted_at": None}
+        self.metafields[mid] = meta
+        return JSONResponse(meta, status_code=201)
+
+    async def _metafield(self, request: Request) -> Response:
+        ref = request.path_params["ref"]
+        if not ref.isdigit():
+            if request.method != "GET" or ref not in OWNERS:
+                return error(404, "Not Found", f"Unknown owner resource {ref}")
+            q = request.query_params
+            found = [m for k, m in sorted(self.metafields.items(), key=lambda kv: int(kv[0]))
+                     if m["owner_resource"] == OWNERS[ref]
+                     and all(str(m[f]) == q[f] for f in ("owner_id", "namespace", "key") if f in q)]
+            return self._page(request, found)
+        meta = self.metafields.get(ref)
+        if meta is None:
+            return error(404, "Not Found", "Metafield with such id does not exist")
+        if request.method == "DELETE":
+            del self.metafields[ref]
+            return JSONResponse({})
+        if request.method == "PUT":
+            body = await self._body(request)
+            if isinstance(body, Response):
+                return body
+            if "value" in body and not isinstance(body["value"], str):
+                return JSONResponse({"value": ["can't be blank"]}, status_code=422)
+            meta.update({k: body[k] for k in ("value", "description") if k in body})
+            meta["updated_at"] = stamp(self.now())
+        return JSONResponse(meta)

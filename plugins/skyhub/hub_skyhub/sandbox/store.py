@@ -7,7 +7,9 @@ past the first 10,000 records is 400), ``GET /orders/{code}``, ``POST /orders/{c
 ``/shipments``, ``/delivery``, ``/cancel`` (each checks the status transition: 422 otherwise),
 ``GET /products`` (``per_page``; a ``next`` link in the body while more remain),
 ``POST /products`` (SkyHub's required fields: category, brand, non-zero prices, measures; 422
-otherwise), ``GET``/``PUT /products/{sku}`` and ``PUT /variations/{sku}`` (204).
+otherwise), ``GET``/``PUT /products/{sku}`` and ``PUT /variations/{sku}`` (204), and the SAC
+desk (:mod:`.sac`): ``GET /sac`` (cursor paging), ``GET /sac/{code}``, ``GET``/``POST
+/sac/{code}/chats`` (9 a second per method, errors ``{"errors": {"detail": ...}}``).
 
 Authentication: the three headers (``X-User-Email``, ``X-Api-Key``, ``X-Accountmanager-Key``)
 must match the account's, else 401. Errors are SkyHub's ``{"error": "message"}``.
@@ -21,7 +23,10 @@ the back when it changes again). ``GET /queues/orders`` hands out the first visi
 hides it for :attr:`SkyhubSandbox.visibility` seconds (SkyHub's 5 minutes); ``DELETE`` removes
 it; an entry not deleted in time is handed out again. Fault knobs beyond
 :class:`hub.sandbox.SandboxOptions`: :attr:`SkyhubSandbox.refuse_acks` (``DELETE`` answers 503,
-as during an outage) and :attr:`SkyhubSandbox.visibility`.
+as during an outage), :attr:`SkyhubSandbox.visibility`, :attr:`SkyhubSandbox.empty_queue_body`
+(the empty queue answers 200 with this body instead of 204), and :meth:`SkyhubSandbox.seed_tickets`
+(SAC tickets; a new sandbox holds :data:`SEED_TICKETS`) with ``sac.page_size`` (records a
+``GET /sac`` page).
 """
 
 from __future__ import annotations
@@ -47,12 +52,14 @@ from starlette.types import ASGIApp
 from hub.sandbox import Drift, IntProblem, Refused, Sandbox, SandboxOptions, TokenBucket, int_param
 from hub_skyhub.sandbox import data
 from hub_skyhub.sandbox.data import BRT, skyhub_time, status
+from hub_skyhub.sandbox.sac import SacDesk, read_object
 
 Handler = Callable[[Request], Awaitable[Response]]
 PER_PAGE_MAX = 100
 DEEP_PAGING = 10_000
 QUEUE_VISIBILITY = 300.0  # SkyHub: acknowledge within 5 minutes or the order is queued again
 RATES = {"orders-list": 1.0, "order-get": 1.0}  # everything else: 9 a second
+SEED_TICKETS = 6  # SAC tickets a new sandbox holds (SkyhubSandbox.seed_tickets adds more)
 CATEGORIES = {"100": "Casa > Cozinha > Canecas", "200": "Moda > Camisetas"}
 MEASURES = ("weight", "height", "width", "length")
 TEXTS = ("name", "description", "brand", "ean")
@@ -101,6 +108,7 @@ class SkyhubSandbox(Sandbox):
         self.orders = data.generate(self.rng, self.options.orders, self.epoch, self.items)
         self.visibility = QUEUE_VISIBILITY
         self.refuse_acks = False
+        self.empty_queue_body: bytes | None = None  # None: an empty queue answers 204
         self.queue: dict[str, Entry] = {}
         self.acknowledged: list[str] = []
         self.buckets: dict[str, TokenBucket] = {}
@@ -108,6 +116,8 @@ class SkyhubSandbox(Sandbox):
         self._serial = len(self.orders)
         for code in self.orders:  # SkyHub queues every order it receives
             self._enqueue(code)
+        self.sac = SacDesk(random.Random(self.options.seed + 1), self.now)
+        self.seed_tickets(SEED_TICKETS)
 
     # --- what tests, the kit and `hub demo` use ---------------------------------------
     def account_settings(self, base_url: str) -> dict[str, str]:
@@ -154,6 +164,26 @@ class SkyhubSandbox(Sandbox):
         order["status"] = status(status_code)
         order["updated_at"] = skyhub_time(self.now())
         self._enqueue(code)
+
+    # --- SAC tickets (see hub.testing.kit_tickets) -------------------------------------------
+    def seed_tickets(self, count: int) -> list[str]:
+        """The knob: ``count`` more SAC tickets (one per order: orders without one first, then
+        new orders the marketplace places); their ticket ids."""
+        free = [code for code in self.orders if code not in self.sac.records][:count]
+        free += [self.place_order("complete") for _ in range(count - len(free))]
+        return [f"sac:{code}" for code in self.sac.seed(count, free)]
+
+    def ticket_ids(self) -> set[str]:
+        """Every SAC ticket (a scan from the backfill window lists them all)."""
+        return {f"sac:{code}" for code in self.sac.records}
+
+    def new_ticket(self) -> str:
+        """A buyer writes to the seller about a new order: a ticket the seller can answer."""
+        return f"sac:{self.sac.open(self.place_order(), 'Bom dia! Produto não chegou!')}"
+
+    def read_reply(self, ticket_id: str) -> str | None:
+        """The seller's last message on the ticket's buyer chat, or None."""
+        return self.sac.last_seller_message(ticket_id.removeprefix("sac:"))
 
     # --- internals -------------------------------------------------------------------------
     def _listing(self, product_id: str, variant_id: str | None) -> dict[str, Any] | None:
@@ -222,6 +252,9 @@ class SkyhubSandbox(Sandbox):
             Route("/products", api("products", self._products), methods=["GET", "POST"]),
             Route("/products/{sku}", api("products", self._product), methods=["GET", "PUT"]),
             Route("/variations/{sku}", api("variations", self._put_variation), methods=["PUT"]),
+            Route("/sac", api("sac", self.sac.listing)),
+            Route("/sac/{code}", api("sac", self.sac.one)),
+            Route("/sac/{code}/chats", api("sac", self.sac.chats_of), methods=["GET", "POST"]),
         ]
         return Starlette(routes=routes)
 
@@ -233,6 +266,8 @@ class SkyhubSandbox(Sandbox):
                 entry.visible_at = now + self.visibility
                 entry.handed += 1
                 return JSONResponse(self.orders[entry.code])
+        if self.empty_queue_body is not None:
+            return Response(self.empty_queue_body, status_code=200, media_type="application/json")
         return Response(status_code=204)
 
     async def _queue_delete(self, request: Request) -> Response:
@@ -289,12 +324,7 @@ class SkyhubSandbox(Sandbox):
         return JSONResponse(self._get(request))
 
     async def _body(self, request: Request, wanted: str) -> dict[str, Any]:
-        try:
-            body = json.loads(await request.body() or b"null")
-        except ValueError:
-            raise refuse(400, "Malformed request: the body is not JSON") from None
-        if not isinstance(body, dict):
-            raise refuse(400, "Malformed request: a JSON object is required")
+        body = await read_object(request, refuse)
         if body.get("status") != wanted:
             raise refuse(422, f"status must be {wanted}")
         return body

@@ -1,0 +1,76 @@
+"""``hub orders import`` with nothing new loads what an import needs and nothing more (issue 17).
+
+The start-up of a scheduled import is mostly Python imports; these tests hold what the
+process loads, read from the interpreter's own import trace (``PYTHONPROFILEIMPORTTIME``),
+not from the clock.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hub.core.plugins import get_host
+from hub.sandbox import SandboxOptions, serve
+
+HUB = Path(sys.executable).parent / "hub"
+
+# what other commands need (the API and console server, migrations, the scheduler, the
+# sandboxes, PostgreSQL) and httpx's own command line client (rich, pygments)
+NOT_LOADED = ("alembic", "fastapi", "starlette", "uvicorn", "jinja2", "rich", "pygments",
+              "procrastinate", "psycopg", "hub.core.api", "hub.core.console", "hub.core.scheduler",
+              "hub.core.demo", "hub.sandbox", "hub.testing")
+
+
+def _loaded(trace: str) -> set[str]:
+    """Module names in a ``-X importtime`` trace."""
+    return {m.group(1) for m in re.finditer(r"^import time:\s+\d+ \|\s+\d+ \| *(\S+)$", trace, re.M)}
+
+
+@pytest.mark.skipif("woocommerce" not in get_host().platforms, reason="hub-woocommerce not installed")
+def test_an_import_with_nothing_new_loads_no_other_commands_modules(tmp_path: Path) -> None:
+    sandbox = get_host().create_sandbox("woocommerce", SandboxOptions(orders=20, seed=3))
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "PYTHON"))},
+           "HUB_DATA_DIR": str(tmp_path / "data")}
+    with serve(sandbox.app) as base_url:
+        settings = [f"--set={k}={v}" for k, v in sandbox.account_settings(base_url).items()]
+        subprocess.run([str(HUB), "accounts", "add", "woocommerce", "--name", "main", *settings],
+                       check=True, env=env, capture_output=True)
+        first = subprocess.run([str(HUB), "orders", "import", "--account", "main"], env=env,
+                               capture_output=True, text=True, timeout=120)
+        assert first.returncode == 0, first.stderr
+        again = subprocess.run([str(HUB), "orders", "import", "--account", "main"],
+                               env={**env, "PYTHONPROFILEIMPORTTIME": "1"}, capture_output=True,
+                               text=True, timeout=120)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "main: imported 0, updated 0," in again.stderr  # messages go to stderr
+    loaded = _loaded(again.stderr)
+    assert "hub.core.sync.orders" in loaded and "hub_woocommerce.orders" in loaded  # the trace is read
+    assert not [m for m in loaded if m.split(".")[0] in NOT_LOADED or
+                any(m == p or m.startswith(p + ".") for p in NOT_LOADED)]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+REPORT = ("import atexit, gc, sys; "
+          "atexit.register(lambda: print('frozen', gc.get_freeze_count(), file=sys.stderr)); "
+          "import hub.cli; sys.argv[0] = 'hub'; hub.cli.{}()")
+
+
+@pytest.mark.parametrize(("entry", "frozen"), [("console", True), ("main", False)])
+def test_only_the_executable_skips_the_last_sweep_at_exit(entry: str, frozen: bool) -> None:
+    """``hub`` (``hub.cli:console``) freezes what it loaded before the interpreter's last
+    collection; ``main``, which tests and embedding processes call, leaves the collector alone."""
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts["hub"] == "hub.cli:console"
+    done = subprocess.run([sys.executable, "-c", REPORT.format(entry), "--help"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    count = int(done.stderr.split("frozen ")[-1])
+    assert (count > 0) is frozen
