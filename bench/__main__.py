@@ -46,6 +46,9 @@ SCENARIOS: dict[str, tuple[Callable[[], list[Figure]], Callable[[], list[Figure]
                   lambda: ratelimit.run(orders=300, latency=0.01)),
     "memory": (lambda: memory.run([5000, 20_000, 50_000, 100_000]),
                lambda: memory.run([500, 1000])),
+    # issue 17: PostgreSQL linear (orders/s at 100,000 within 20 % of 5,000), RSS < 200 MB
+    "linearity": (lambda: memory.run([5000, 100_000], sqlite=False, scenario="linearity"),
+                  lambda: memory.run([500, 2000], sqlite=False, scenario="linearity")),
     "incremental": (lambda: incremental.run(orders=2000, runs=5),
                     lambda: incremental.run(orders=200, runs=2)),
     "catalogue": (lambda: catalogue.run(n=200), lambda: catalogue.run(n=10)),

@@ -10,6 +10,7 @@ import pytest
 from bench import __main__ as runner
 from bench import memory, overhead, ratelimit, scale
 from bench.common import Figure
+from tests.conftest import PG_URL
 
 
 def test_overhead_scenario_runs() -> None:
@@ -25,6 +26,18 @@ def test_memory_scenario_reports_rss_and_linearity() -> None:
     assert len(rss) == 2 and all(f.value > 0 and f.context["exit_code"] == 0 for f in rss)
     assert all(f.context["orders_per_s"] > 0 for f in rss)
     assert [f.unit for f in figures if "rate at" in f.name] == ["x"]
+
+
+@pytest.mark.postgres
+def test_linearity_scenario_measures_postgresql_alone() -> None:
+    if not PG_URL:
+        pytest.skip("HUB_TEST_DATABASE_URL is not set")
+    figures = memory.run([60, 120], sqlite=False, scenario="linearity")
+    assert {f.scenario for f in figures} == {"linearity"}
+    assert all(f.name.startswith("PostgreSQL: ") for f in figures)
+    assert [f.unit for f in figures] == ["MB", "MB", "x", "orders/s", "orders/s", "x"]
+    assert all(f.value > 0 for f in figures)
+    assert all(f.context["server_cpu_s"] is not None for f in figures if f.unit == "MB")
 
 
 def test_rate_limit_scenario_runs_and_reports_its_floor() -> None:

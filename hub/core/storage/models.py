@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from hub.core.storage.columns import DecimalString, UTCDateTime, now
@@ -114,6 +114,9 @@ class ProductLink(SQLModel, table=True):
 
 class Customer(SQLModel, table=True):
     __tablename__ = "customer"
+    # one "Unspecified" customer (orders without a buyer): created with ON CONFLICT on this
+    __table_args__ = (Index("uq_customer_unspecified", "unspecified", unique=True,
+                            sqlite_where=text("unspecified"), postgresql_where=text("unspecified")),)
     id: int | None = Field(default=None, primary_key=True)
     first_name: str | None = Field(default=None, max_length=200)
     last_name: str | None = Field(default=None, max_length=200)

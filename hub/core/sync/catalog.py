@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, text
+from sqlalchemy import bindparam, func, insert, text
 from sqlmodel import Session, col, or_, select
 
-from hub.core.storage.bulk import insert_rows, one_of, prepared
+from hub.core.storage.bulk import one_of, prepared
 from hub.core.storage.columns import now
+from hub.core.storage.locks import hold_write_lock
 from hub.core.storage.models import Category, Customer, CustomerLink, Product, ProductLink
 from hub.types import Customer as CanonicalCustomer
 from hub.types import OrderLine
@@ -119,9 +120,10 @@ class ProductMatcher:
                     self.by_sku[cast(str, sku)] = cast(int, found_id)  # stored rows have ids; skus matched
         elif self.key == "name":
             names = {line.name for line in lines} - set(self.by_name)
-            for found_id, name in self.s.exec(_products_by_name(),
-                                              params={"names": list(names)}).all():
-                self.by_name.setdefault(name, cast(int, found_id))  # stored rows have ids
+            if names:  # all known: no query (an empty list would be a round trip for nothing)
+                for found_id, name in self.s.exec(_products_by_name(),
+                                                  params={"names": list(names)}).all():
+                    self.by_name.setdefault(name, cast(int, found_id))  # stored rows have ids
 
     def unresolved(self, lines: Sequence[Line]) -> bool:
         """True when some line (after :meth:`preload`) needs a product created."""
@@ -143,12 +145,10 @@ class ProductMatcher:
         orders of different accounts selling the same SKUs: without this, two
         pages would both find a SKU missing and both create it (a unique
         violation). On PostgreSQL a transaction-level advisory lock serialises
-        only the pages that create products; SQLite has one writer anyway.
+        only the pages that create products; on SQLite the database's write lock,
+        taken now, so the reload sees what the writer before committed.
         """
-        bind = self.s.get_bind()
-        if bind.dialect.name != "postgresql":
-            return
-        self.s.execute(text("SELECT pg_advisory_xact_lock(hashtext('hub:catalogue'))"))
+        hold_write_lock(self.s, "hub:catalogue", Product)
         self.preload(lines)  # what another process created before we had the lock
 
     def resolve_many(self, lines: Sequence[tuple[Line, CanonicalProduct | None]]) -> list[int]:
@@ -246,13 +246,71 @@ def _customer_id(handle: int | _Buyer) -> int:
     return handle if isinstance(handle, int) else handle.id or 0
 
 
+@prepared
+def _link_customers(dialect: str) -> Any:
+    """Links of a page, inserted or, when another writer linked the buyer first, kept as they
+    are: every row comes back with the customer it is linked to (a no-op ``DO UPDATE``, as
+    ``DO NOTHING`` would return only the rows it inserted)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    table = CustomerLink.__table__  # type: ignore[attr-defined]
+    return dialect_insert(table).on_conflict_do_update(
+        index_elements=[table.c.platform, table.c.platform_customer_id],
+        set_={"customer_id": table.c.customer_id},
+    ).returning(table.c.platform_customer_id, table.c.customer_id)
+
+
+UNSPECIFIED_WHERE = "unspecified"
+"""The one "Unspecified" customer: the predicate of its partial unique index
+(``uq_customer_unspecified``, migration ``0014_customer_unique``), given as is to
+``ON CONFLICT`` so that both databases match the index."""
+
+
+@prepared
+def _unspecified_customer() -> Any:
+    """By the partial index's own predicate, so that both databases use the index."""
+    return select(Customer.id).where(text(UNSPECIFIED_WHERE))
+
+
+@prepared
+def _new_unspecified(dialect: str) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    table = Customer.__table__  # type: ignore[attr-defined]
+    return dialect_insert(table).values(
+        first_name=UNSPECIFIED, unspecified=True, created_at=bindparam("created_at"),
+        address=bindparam("address"),  # None as the ORM stored it (a JSON null)
+    ).on_conflict_do_update(
+        index_elements=[table.c.unspecified], index_where=text(UNSPECIFIED_WHERE),
+        set_={"unspecified": table.c.unspecified},
+    ).returning(table.c.id)
+
+
 class CustomerMatcher:
     """Resolves buyers to hub customers: by e-mail or phone, or by the platform's buyer id.
 
     A page costs one query to match (each contact list only when it has values, so the
-    database can use the e-mail and phone indexes) and one statement to insert the new
-    customers (ids returned in order).
+    database can use the e-mail and phone indexes), one statement to insert the new
+    customers (ids returned in order) and one ``INSERT ... ON CONFLICT ... RETURNING``
+    for the new platform buyer links.
+
+    Concurrent imports (two accounts selling to the same buyer, several workers on one
+    database) never create a customer twice: a page that would create customers or links,
+    or fill in a customer's contact, holds the customers' write lock
+    (:func:`hold_write_lock`) from :meth:`preload` on, before it writes anything else, and
+    matches again what it had not found, so the second writer finds the first one's
+    customer. Customers
+    have no natural unique key to put an ``ON CONFLICT`` on (a buyer is matched by phone,
+    else by e-mail, and filling in a missing e-mail may give two customers one address),
+    links have theirs (``platform``, ``platform_customer_id``), and so has the one
+    "Unspecified" customer.
     """
+
+    LOCK = "hub:customers"
 
     def __init__(self, session: Session, platform: str, by_platform_id: bool) -> None:
         self.s = session
@@ -262,8 +320,22 @@ class CustomerMatcher:
         self.phones: dict[str, _Buyer] = {}
         self.links: dict[str, int] = {}
         self.unspecified_id: int | None = None
+        self.locked = False  # this transaction holds the customers' write lock
 
     def preload(self, customers: list[CanonicalCustomer]) -> None:
+        """Match a page's buyers; when some would create a customer or a link, hold the
+        customers' write lock from now on and match those again (see :meth:`lock_and_reload`).
+
+        The lock is taken here, before the page writes anything else, so that a page never
+        waits for it while holding row locks another page holding it may want (a deadlock
+        on PostgreSQL): the catalogue's lock, when a page needs it, is taken before this.
+        """
+        self._match(customers)
+        missing = self.unresolved(customers)
+        if missing:
+            self.lock_and_reload(missing)
+
+    def _match(self, customers: list[CanonicalCustomer]) -> None:
         emails = {e for c in customers if (e := normal_email(c.email))}
         phones = {p for c in customers if (p := normal_phone(c.phone))}
         if emails or phones:
@@ -282,6 +354,32 @@ class CustomerMatcher:
                     "platform": self.platform, "ids": list(ids)}).all():
                 self.links[platform_id] = customer_id
 
+    def unresolved(self, buyers: list[CanonicalCustomer]) -> list[CanonicalCustomer]:
+        """The buyers (after :meth:`preload`) that would create a customer or a link, or
+        fill in a customer's missing e-mail or phone (which changes what matches it)."""
+        missing = []
+        for buyer in buyers:
+            if buyer.unspecified:
+                continue
+            if self.by_platform_id and buyer.platform_id:
+                if buyer.platform_id not in self.links:
+                    missing.append(buyer)
+                continue
+            email, phone = normal_email(buyer.email), normal_phone(buyer.phone)
+            found = (self.phones.get(phone) if phone else None) or \
+                (self.emails.get(email) if email else None)
+            if found is None or (email and not found.email) or (phone and not found.phone):
+                missing.append(buyer)
+        return missing
+
+    def lock_and_reload(self, buyers: list[CanonicalCustomer]) -> None:
+        """Become the one writer of customers until this transaction ends, then match
+        ``buyers`` again (what another import created before we had the lock)."""
+        if not self.locked:
+            hold_write_lock(self.s, self.LOCK, Customer)
+            self.locked = True
+        self._match(buyers)
+
     def resolve_many(self, buyers: list[CanonicalCustomer]) -> list[int]:
         """Hub customer ids for ``buyers`` (call :meth:`preload` first).
 
@@ -289,6 +387,9 @@ class CustomerMatcher:
         one new buyer share the customer. A known customer missing the e-mail or
         phone a buyer gives gets it (filled, never overwritten).
         """
+        missing = [] if self.locked else self.unresolved(buyers)  # buyers preload did not see
+        if missing:
+            self.lock_and_reload(missing)
         handles: list[int | _Buyer] = []
         created: list[_Buyer] = []
         filled: list[_Buyer] = []
@@ -329,30 +430,34 @@ class CustomerMatcher:
                                  [c.values or {} for c in created]).scalars().all()
             for new, customer_id in zip(created, ids, strict=True):
                 new.id = customer_id
-        if filled:
-            self.s.execute(table.update().where(table.c.id == bindparam("b_id"))
-                           .values(email=bindparam("b_email"), phone=bindparam("b_phone")),
-                           [{"b_id": c.id, "b_email": c.email, "b_phone": c.phone} for c in filled])
+        if filled:  # COALESCE: a concurrent writer's fill is kept, as ours would be
+            self.s.execute(table.update().where(table.c.id == bindparam("b_id")).values(
+                email=func.coalesce(table.c.email, bindparam("b_email")),
+                phone=func.coalesce(table.c.phone, bindparam("b_phone"))),
+                [{"b_id": c.id, "b_email": c.email, "b_phone": c.phone} for c in filled])
             for customer in filled:
                 customer.filled = False
         if links:
-            insert_rows(self.s, CustomerLink, [
+            linked = dict(self.s.execute(_link_customers(self.s.get_bind().dialect.name), [
                 {"platform": self.platform, "platform_customer_id": platform_id,
-                 "customer_id": _customer_id(handle)} for platform_id, handle in links.items()])
-        for platform_id, handle in links.items():
-            self.links[platform_id] = _customer_id(handle)
+                 "customer_id": _customer_id(handle)} for platform_id, handle in links.items()]
+            ).all())
+            self.links.update(linked)  # a link another writer made first wins
+            handles = [self.links[buyer.platform_id]
+                       if self.by_platform_id and buyer.platform_id and not buyer.unspecified
+                       else handle for buyer, handle in zip(buyers, handles, strict=True)]
         return [_customer_id(h) for h in handles]
 
     def resolve(self, buyer: CanonicalCustomer) -> int:
         return self.resolve_many([buyer])[0]
 
     def _unspecified(self) -> int:
+        """The one "Unspecified" customer, created by the first page that needs it (one
+        ``INSERT ... ON CONFLICT ... RETURNING``: a concurrent page gets the same one)."""
         if self.unspecified_id is None:
-            row = self.s.exec(select(Customer).where(Customer.unspecified == True)).first()  # noqa: E712
-            if row is None:
-                row = Customer(first_name=UNSPECIFIED, unspecified=True)
-                self.s.add(row)
-                self.s.flush()
-            self.unspecified_id = row.id
-        assert self.unspecified_id is not None
+            found = self.s.execute(_unspecified_customer()).scalar()
+            if found is None:
+                found = self.s.execute(_new_unspecified(self.s.get_bind().dialect.name),
+                                       {"created_at": now(), "address": None}).scalar_one()
+            self.unspecified_id = found
         return self.unspecified_id

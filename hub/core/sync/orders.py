@@ -32,6 +32,7 @@ from hub.core.storage.connections import OrderTerms
 from hub.core.storage.models import Account as AccountRow
 from hub.core.storage.models import Order as OrderRow
 from hub.core.storage.models import OrderEvent, OrderLine, ProductLink, SyncCursor
+from hub.core.storage.statistics import GrowthAnalyzer
 from hub.core.sync import runs
 from hub.core.sync.catalog import CustomerMatcher, ProductMatcher
 from hub.core.sync.lifecycle import ALERT, follow_platform, imported_state
@@ -566,6 +567,7 @@ async def import_orders(app: HubApp, name: str, *, since: datetime | None = None
             overlap = timedelta(minutes=account.core.overlap_minutes)
             windows = import_windows(cursor - overlap, started, slice_days)
         done = 0
+        statistics = GrowthAnalyzer(app.db)  # the planner sees the tables this import grows
         totals: set[int] = set()
         try:
             sources = [_window_source(app, account, lower, upper) for lower, upper in windows]
@@ -587,6 +589,7 @@ async def import_orders(app: HubApp, name: str, *, since: datetime | None = None
                     counts.counts.update(result.counts.counts)
                     counts.skipped.update(result.counts.skipped)
                     done += len(page.payloads)
+                    statistics.grew(done)
                     if progress:
                         progress(done, counts.available)
                     if stop is not None and stop.is_set():
