@@ -62,6 +62,12 @@ SCENARIOS: dict[str, tuple[Callable[[], list[Figure]], Callable[[], list[Figure]
     # (not a rate, so it holds on a machine shared with other work)
     "jobcost": (lambda: jobcost.figures(accounts=200), lambda: jobcost.figures(accounts=20)),
     # the job rate of the target, 10,000 accounts every 5 minutes (33.3 jobs/s)
+    # the target itself: 10,000 accounts every 5 minutes, 1 daemon + 3 workers (about 25 minutes:
+    # every account's backfill first, then one full interval measured)
+    "distributed_full": (lambda: distributed.target(accounts=10000, seconds=300, interval=300,
+                                                    workers=[3], warmup_limit=1500,
+                                                    scenario="distributed_full"),
+        lambda: distributed.run(accounts=20, seconds=10, interval=5, workers=1)),
     "distributed_target": (lambda: distributed.target(accounts=2000, seconds=60, interval=60,
                                                       workers=[1, 2, 3], warmup_limit=360),
         lambda: distributed.run(accounts=20, seconds=10, interval=5, workers=1)),
