@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench import __main__ as runner
-from bench import memory, overhead, ratelimit, scale
+from bench import incremental, memory, overhead, ratelimit, scale
 from bench.common import Figure
 from tests.conftest import PG_URL
 
@@ -18,6 +18,13 @@ def test_overhead_scenario_runs() -> None:
     assert [f.unit for f in figures] == ["orders/s", "orders/s", "x", "x"]
     assert figures[0].context["orders_read"] > 0 and figures[0].value > 0
     assert figures[1].value > 0 and figures[2].value > 0  # the floor read the same pages
+
+
+def test_incremental_scenario_times_quiet_and_changed_runs() -> None:
+    figures = incremental.run(orders=200, runs=1)  # raises unless each edit became an update
+    assert [f.name for f in figures] == ["hub orders import, nothing changed",
+                                         "hub orders import, 1 % changed (2 orders updated)"]
+    assert all(f.value > 0 and len(f.context["runs"]) == 1 for f in figures)
 
 
 def test_memory_scenario_reports_rss_and_linearity() -> None:
