@@ -74,6 +74,9 @@ class Customer(_Model):
     last_name: str | None = None
     email: str | None = None
     phone: str | None = None
+    document: str | None = None
+    """The buyer's tax document number as the platform gives it (the hub keeps its digits and
+    letters only): CPF/CNPJ in Brazil, CUIT/DNI in Argentina, RFC in Mexico. Never matched on."""
     address: Address | None = None
     unspecified: bool = False
     flags: list[str] = Field(default_factory=list)

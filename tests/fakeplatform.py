@@ -176,6 +176,7 @@ class FakePlatform:
             customer=None if buyer is None else Customer(
                 platform_id=buyer["id"], first_name=buyer["first"], last_name=buyer["last"],
                 email=buyer.get("email"), phone=buyer.get("phone"),
+                document=buyer.get("document"),
                 unspecified=buyer.get("redacted", False)),
             lines=[OrderLine(platform_product_id=ln.get("product"),
                              platform_variant_id=ln.get("variant"), sku=ln.get("sku"),

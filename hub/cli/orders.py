@@ -137,7 +137,8 @@ def show(order_id: int, as_json: bool) -> None:
                f"{view.status} ({view.state})  {format_money(view.total, cur)}")
     c = view.customer
     click.echo(f"customer: {(c and c.first_name) or ''} {(c and c.last_name) or ''}  "
-               f"{(c and c.email) or '-'}  {(c and c.phone) or '-'}")
+               f"{(c and c.email) or '-'}  {(c and c.phone) or '-'}"
+               + (f"  document {c.document}" if c and c.document else ""))
     table([(ln.sku, ln.name, ln.quantity, format_money(ln.unit_price, cur), format_money(ln.total, cur))
            for ln in view.lines], ["sku", "name", "qty", "unit price", "total"])
     t = view.totals

@@ -116,6 +116,8 @@ class CustomerOut(BaseModel):
     last_name: str | None
     email: str | None
     phone: str | None
+    document: str | None = Field(default=None, description="the buyer's tax document "
+                                 "(CPF/CNPJ, CUIT, RFC...), digits and letters only")
     unspecified: bool
 
 

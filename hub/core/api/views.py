@@ -94,7 +94,8 @@ def order_detail(db: Database, order_id: int) -> OrderDetail:
             deducted_at=order.stock_deducted_at,
             customer=None if customer is None else CustomerOut(
                 id=customer.id or 0, first_name=customer.first_name, last_name=customer.last_name,
-                email=customer.email, phone=customer.phone, unspecified=customer.unspecified),
+                email=customer.email, phone=customer.phone, document=customer.document,
+                unspecified=customer.unspecified),
             billing_address=order.billing_address, shipping_address=order.shipping_address,
             delivery=order.delivery, flags=order.flags or [],
             totals=Totals(subtotal=order.subtotal, shipping=order.shipping_total,

@@ -24,7 +24,7 @@ from hub.errors import ConfigError
 log = logging.getLogger("hub.db")
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-HEAD = "0014_customer_unique"  # the newest revision in hub/core/migrations/versions
+HEAD = "0015_customer_document"  # the newest revision in hub/core/migrations/versions
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -122,6 +122,8 @@ class Customer(SQLModel, table=True):
     last_name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, index=True, max_length=320)
     phone: str | None = Field(default=None, index=True, max_length=50)
+    document: str | None = Field(default=None, max_length=50)
+    """The buyer's tax document (CPF/CNPJ, CUIT, RFC...), digits and letters only."""
     address: dict[str, Any] | None = _json(default=None)
     unspecified: bool = False
     created_at: datetime = _dt(default_factory=now)

@@ -39,6 +39,12 @@ def normal_phone(value: str | None) -> str | None:
     return digits if len(digits) >= 5 else None
 
 
+def normal_document(value: str | None) -> str | None:
+    """A tax document (CPF/CNPJ, CUIT, RFC...) with its punctuation and spaces taken out."""
+    kept = re.sub(r"[\W_]", "", value or "")
+    return kept or None
+
+
 @dataclass(frozen=True)
 class Listing:
     """What matching needs of an order line or a catalogue listing."""
@@ -76,7 +82,8 @@ def _customers_by_contact(emails: bool, phones: bool) -> Any:
     can use the e-mail and phone indexes (an empty ``IN ()`` would scan)."""
     matches = ([one_of(Customer.email, "emails")] if emails else []) + \
         ([one_of(Customer.phone, "phones")] if phones else [])
-    return select(Customer.id, Customer.email, Customer.phone).where(or_(*matches)) \
+    return select(Customer.id, Customer.email, Customer.phone, Customer.document) \
+        .where(or_(*matches)) \
         .order_by(col(Customer.id))
 
 
@@ -232,13 +239,14 @@ class ProductMatcher:
 
 class _Buyer:
     """A customer a page matched or created: its id (None until a new one is inserted), its
-    contact columns, and for a new one the row to insert."""
+    contact columns and tax document, and for a new one the row to insert."""
 
-    __slots__ = ("email", "filled", "id", "phone", "values")
+    __slots__ = ("document", "email", "filled", "id", "phone", "values")
 
     def __init__(self, customer_id: int | None, email: str | None, phone: str | None,
-                 values: dict[str, object] | None = None) -> None:
+                 values: dict[str, object] | None = None, document: str | None = None) -> None:
         self.id, self.email, self.phone, self.values = customer_id, email, phone, values
+        self.document = document
         self.filled = False
 
 
@@ -342,8 +350,8 @@ class CustomerMatcher:
             values = ({"emails": list(emails)} if emails else {}) | \
                 ({"phones": list(phones)} if phones else {})
             rows = self.s.execute(_customers_by_contact(bool(emails), bool(phones)), values).all()
-            for customer_id, email, phone in rows:
-                known = _Buyer(customer_id, email, phone)
+            for customer_id, email, phone, document in rows:
+                known = _Buyer(customer_id, email, phone, document=document)
                 if email:
                     self.emails.setdefault(email, known)
                 if phone:
@@ -356,7 +364,8 @@ class CustomerMatcher:
 
     def unresolved(self, buyers: list[CanonicalCustomer]) -> list[CanonicalCustomer]:
         """The buyers (after :meth:`preload`) that would create a customer or a link, or
-        fill in a customer's missing e-mail or phone (which changes what matches it)."""
+        fill in a customer's missing e-mail or phone (which changes what matches it) or tax
+        document (written under the same lock, so no page waits on another's row)."""
         missing = []
         for buyer in buyers:
             if buyer.unspecified:
@@ -368,7 +377,8 @@ class CustomerMatcher:
             email, phone = normal_email(buyer.email), normal_phone(buyer.phone)
             found = (self.phones.get(phone) if phone else None) or \
                 (self.emails.get(email) if email else None)
-            if found is None or (email and not found.email) or (phone and not found.phone):
+            if found is None or (email and not found.email) or (phone and not found.phone) \
+                    or (normal_document(buyer.document) and not found.document):
                 missing.append(buyer)
         return missing
 
@@ -384,8 +394,9 @@ class CustomerMatcher:
         """Hub customer ids for ``buyers`` (call :meth:`preload` first).
 
         New customers are inserted with one statement; two orders of one page from
-        one new buyer share the customer. A known customer missing the e-mail or
-        phone a buyer gives gets it (filled, never overwritten).
+        one new buyer share the customer. A known customer missing the e-mail,
+        phone or tax document a buyer gives gets it (filled, never overwritten); the
+        document is never matched on.
         """
         missing = [] if self.locked else self.unresolved(buyers)  # buyers preload did not see
         if missing:
@@ -404,16 +415,20 @@ class CustomerMatcher:
                     handles.append(known)
                     continue
             email, phone = normal_email(buyer.email), normal_phone(buyer.phone)
+            document = normal_document(buyer.document)
             found = (self.phones.get(phone) if phone else None) or \
                 (self.emails.get(email) if email else None)
             if found is None:
                 found = _Buyer(None, email, phone, {
                     "first_name": buyer.first_name, "last_name": buyer.last_name, "email": email,
-                    "phone": phone, "unspecified": False, "created_at": now(),
-                    "address": buyer.address.model_dump(exclude_none=True) if buyer.address else None})
+                    "phone": phone, "document": document, "unspecified": False, "created_at": now(),
+                    "address": buyer.address.model_dump(exclude_none=True) if buyer.address else None},
+                    document=document)
                 created.append(found)
-            elif found.values is None and ((email and not found.email) or (phone and not found.phone)):
+            elif found.values is None and ((email and not found.email) or (phone and not found.phone)
+                                           or (document and not found.document)):
                 found.email, found.phone = found.email or email, found.phone or phone  # fill, never overwrite
+                found.document = found.document or document
                 if not found.filled:
                     found.filled = True
                     filled.append(found)
@@ -433,8 +448,10 @@ class CustomerMatcher:
         if filled:  # COALESCE: a concurrent writer's fill is kept, as ours would be
             self.s.execute(table.update().where(table.c.id == bindparam("b_id")).values(
                 email=func.coalesce(table.c.email, bindparam("b_email")),
-                phone=func.coalesce(table.c.phone, bindparam("b_phone"))),
-                [{"b_id": c.id, "b_email": c.email, "b_phone": c.phone} for c in filled])
+                phone=func.coalesce(table.c.phone, bindparam("b_phone")),
+                document=func.coalesce(table.c.document, bindparam("b_document"))),
+                [{"b_id": c.id, "b_email": c.email, "b_phone": c.phone, "b_document": c.document}
+                 for c in filled])
             for customer in filled:
                 customer.filled = False
         if links:

@@ -58,9 +58,12 @@ def fingerprint(order: Order) -> str:
 
     The raw payload and the platform's modified time are left out, so a touch
     that changes nothing the hub keeps (a private note, a meta field) is not an
-    update and adds nothing to the event feed.
+    update and adds nothing to the event feed. The buyer's tax document is left out too:
+    it is the customer's (filled in once, never overwritten), and leaving it out keeps the
+    digests of orders imported before the hub kept it, so an upgrade reports no update.
     """
-    return hashlib.sha256(order.model_dump_json(exclude={"raw", "updated_at"}).encode()).hexdigest()
+    return hashlib.sha256(order.model_dump_json(exclude={
+        "raw": True, "updated_at": True, "customer": {"document"}}).encode()).hexdigest()
 
 
 def _payload_key(payload: dict[str, Any], keys: Iterable[str] = ("id",)) -> str:

@@ -108,7 +108,7 @@ def map_customer(buyer: dict[str, Any]) -> Customer:
     return Customer(platform_id=_text(buyer.get("id")), first_name=first, last_name=last,
                     email=_text(buyer.get("email")),
                     phone=_text(buyer.get("phone")) or _text(buyer.get("billing_phone")),
-                    address=address)
+                    document=_text(buyer.get("identification")), address=address)
 
 
 def _split(name: str | None) -> tuple[str | None, str | None]:
@@ -141,6 +141,7 @@ def parse_order(payload: dict[str, Any]) -> Order:
         "first_name": first, "last_name": last,
         "email": buyer.email or _text(payload.get("contact_email")),
         "phone": buyer.phone or _text(payload.get("contact_phone")),
+        "document": buyer.document or _text(payload.get("contact_identification")),
         "address": buyer.address or billing or shipping_address})
     lines = []
     for item in payload.get("products") or []:

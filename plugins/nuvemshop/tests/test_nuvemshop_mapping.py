@@ -167,8 +167,17 @@ def test_the_order_imports_with_its_customer_and_both_addresses() -> None:
             parsed.billing_address.city, parsed.billing_address.postcode) == (
         "Billing Street 10", "3, Downtown", "Eugene", "97401")
     assert parsed.shipping_address is not None and parsed.shipping_address.city == "Springfield"
-    # the CPF/CNPJ has no field in the hub's customer: it is kept with the order's raw payload
     assert parsed.raw["customer"]["identification"] == "28776255670"
+
+
+def test_the_buyers_document_is_the_customers_identification_else_the_orders() -> None:
+    with_record = parse_order(order(customer=CUSTOMER, contact_identification="999"))
+    assert with_record.customer is not None and with_record.customer.document == "28776255670"
+    without = parse_order(order(customer=None, contact_email="b@example.com",
+                                contact_identification="123.456.789-09"))
+    assert without.customer is not None and without.customer.document == "123.456.789-09"
+    neither = parse_order(order(customer=None, contact_email="b@example.com"))
+    assert neither.customer is not None and neither.customer.document is None
 
 
 def test_without_the_customers_scope_the_contact_fields_stand_in() -> None:

@@ -94,7 +94,7 @@ def _customer(payload: dict[str, Any], shipping: Address | None) -> Customer:
     phone = phones[0] if phones else (shipping.phone if shipping else None)
     return Customer(platform_id=_text(data.get("vat_number")), first_name=first or None,
                     last_name=last.strip() or None, email=_text(data.get("email")), phone=phone,
-                    address=shipping)
+                    document=_text(data.get("vat_number")), address=shipping)
 
 
 def _line(item: Any, currency: str, code: str) -> OrderLine:

@@ -119,3 +119,11 @@ def test_a_refusal_is_reported_in_skyhubs_words_and_a_429_is_waited_out() -> Non
     [result] = run(lambda a: plugin.push_stock(a, [update]))
     assert result.outcome == "failed" and not result.retryable
     assert result.error == "SkyHub refused the product update: qty inválido"
+
+
+def test_the_buyers_vat_number_is_the_customers_document() -> None:
+    customer = plugin.parse_order(account(), ORDER).customer
+    assert customer is not None and customer.document == "12345678901"
+    without = dict(ORDER, customer={"name": "Ana", "email": "ana@example.com"})
+    assert (customer := plugin.parse_order(account(), without).customer) is not None
+    assert customer.document is None

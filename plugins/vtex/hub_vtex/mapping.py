@@ -93,10 +93,13 @@ def customer(payload: dict[str, Any], shipping: Address | None) -> Customer | No
     email = _text(profile.get("email"))
     phone = _text(profile.get("phone")) or _text(profile.get("corporatePhone"))
     flags = ["masked_email"] if is_masked_email(email) else []
+    # a company buys with its CNPJ (``corporateDocument``), a person with ``document`` (CPF)
+    document = (_text(profile.get("corporateDocument")) if profile.get("isCorporate") else None) \
+        or _text(profile.get("document"))
     found = Customer(platform_id=_text(profile.get("userProfileId")),
                      first_name=_text(profile.get("firstName")),
                      last_name=_text(profile.get("lastName")), email=email, phone=phone,
-                     address=shipping, flags=flags)
+                     document=document, address=shipping, flags=flags)
     if profile.get("isCorporate") and _text(profile.get("corporateName")) and found.address:
         found.address = found.address.model_copy(update={"company": profile["corporateName"]})
     return found

@@ -103,3 +103,15 @@ def test_products_map_skus_to_variants(vt: ModuleType) -> None:
     assert product.category == "T-Shirts" and product.description == "Cotton."
     assert [(v.platform_variant_id, v.sku, v.name, v.barcode) for v in product.variants] == [
         ("1001", "BT-S", "S", "7891234567895"), ("1002", "BT-M", "M", None)]
+
+
+def test_the_buyers_tax_document_cpf_or_the_companys_cnpj(vt: ModuleType) -> None:
+    person = plugin.parse_order(vt.account(), vt.order()).customer
+    assert person is not None and person.document == "123.456.789-10"
+    company = plugin.parse_order(vt.account(), vt.order(clientProfileData={
+        "email": "compras@acme.com.br", "isCorporate": True, "document": "123.456.789-10",
+        "corporateDocument": "12.345.678/0001-90"})).customer
+    assert company is not None and company.document == "12.345.678/0001-90"
+    none = plugin.parse_order(vt.account(), vt.order(clientProfileData={
+        "email": "a@example.com", "document": "", "isCorporate": False})).customer
+    assert none is not None and none.document is None

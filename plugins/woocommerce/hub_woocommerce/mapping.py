@@ -125,7 +125,17 @@ def _customer(payload: Mapping[str, Any],
     else:  # _address(billing, phone) gives the same fields when the phone is billing's own
         address = billing_address
     return {"platform_id": _id(payload.get("customer_id")), "first_name": first,
-            "last_name": last, "email": email, "phone": phone, "address": address}
+            "last_name": last, "email": email, "phone": phone, "document": _document(billing),
+            "address": address}
+
+
+def _document(billing: Mapping[str, Any]) -> str | None:
+    """The CPF/CNPJ the Brazilian Market plugin (Extra Checkout Fields for Brazil) adds to
+    the REST order's ``billing`` (``cpf``, ``cnpj``, ``persontype`` ``F``/``J``, from its
+    protected ``_billing_cpf``/``_billing_cnpj`` meta, which ``meta_data`` never lists).
+    A plain store has none of them: None."""
+    cpf, cnpj = _text(billing.get("cpf")), _text(billing.get("cnpj"))
+    return (cnpj or cpf) if billing.get("persontype") == "J" else (cpf or cnpj)
 
 
 def customer(payload: Mapping[str, Any]) -> Customer | None:

@@ -204,3 +204,15 @@ def test_bad_product_payload_raises_data_error(woo: Any) -> None:
     with pytest.raises(hub.DataError, match="product 9"):
         plugin.map_product(woo.account(currency="USD"),
                            {"id": 9, "name": "x", "regular_price": "cheap"})
+
+
+def test_the_brazilian_market_plugins_cpf_or_cnpj_is_the_document(woo: Any) -> None:
+    plain = _parse(woo, woo.order())
+    assert plain.customer is not None and plain.customer.document is None
+    person = woo.order()
+    person["billing"].update(persontype="F", cpf="12345678909", cnpj="")
+    company = woo.order()
+    company["billing"].update(persontype="J", cpf="12345678909", cnpj="12345678000195")
+    for payload, document in ((person, "12345678909"), (company, "12345678000195")):
+        buyer = _parse(woo, payload).customer
+        assert buyer is not None and buyer.document == document
