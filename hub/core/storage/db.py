@@ -206,13 +206,18 @@ class Database:
         return (row.holder, row.expires_at) if row and row.expires_at > now() else None
 
     def _insert(self, model: Any) -> Any:
-        if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-            return postgresql_insert(model)
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(model)
+        return dialect_insert(self.dialect, model)
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def dialect_insert(dialect: str, table: Any) -> Any:
+    """``INSERT`` with the database's own ``ON CONFLICT`` clauses (PostgreSQL or SQLite)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, or_, select
 
 from hub.core.storage.bulk import one_of, prepared
 from hub.core.storage.columns import now
+from hub.core.storage.db import dialect_insert
 from hub.core.storage.locks import hold_write_lock
 from hub.core.storage.models import Category, Customer, CustomerLink, Product, ProductLink
 from hub.types import Customer as CanonicalCustomer
@@ -259,12 +260,8 @@ def _link_customers(dialect: str) -> Any:
     """Links of a page, inserted or, when another writer linked the buyer first, kept as they
     are: every row comes back with the customer it is linked to (a no-op ``DO UPDATE``, as
     ``DO NOTHING`` would return only the rows it inserted)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
     table = CustomerLink.__table__  # type: ignore[attr-defined]
-    return dialect_insert(table).on_conflict_do_update(
+    return dialect_insert(dialect, table).on_conflict_do_update(
         index_elements=[table.c.platform, table.c.platform_customer_id],
         set_={"customer_id": table.c.customer_id},
     ).returning(table.c.platform_customer_id, table.c.customer_id)
@@ -284,12 +281,8 @@ def _unspecified_customer() -> Any:
 
 @prepared
 def _new_unspecified(dialect: str) -> Any:
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
     table = Customer.__table__  # type: ignore[attr-defined]
-    return dialect_insert(table).values(
+    return dialect_insert(dialect, table).values(
         first_name=UNSPECIFIED, unspecified=True, created_at=bindparam("created_at"),
         address=bindparam("address"),  # None as the ORM stored it (a JSON null)
     ).on_conflict_do_update(
