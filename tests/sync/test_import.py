@@ -520,13 +520,13 @@ def test_an_import_sets_the_heap_aside_while_it_runs_and_hands_it_back(
 def test_concurrent_imports_share_one_freeze() -> None:
     import gc
 
-    from hub.core.sync.orders import _settled_heap
+    from hub.core.heap import settled_heap
 
     async def nested() -> list[int]:
         seen = [gc.get_freeze_count()]
-        async with _settled_heap():
+        async with settled_heap():
             seen.append(gc.get_freeze_count())
-            async with _settled_heap():
+            async with settled_heap():
                 seen.append(gc.get_freeze_count())
             seen.append(gc.get_freeze_count())  # the other import still runs
         seen.append(gc.get_freeze_count())
@@ -543,10 +543,10 @@ def test_a_freeze_the_process_made_itself_is_left_as_it_is() -> None:
     (gc.unfreeze would release it all) and still raises the young threshold while it runs."""
     import gc
 
-    from hub.core.sync.orders import _settled_heap
+    from hub.core.heap import settled_heap
 
     async def during() -> tuple[int, int]:
-        async with _settled_heap():
+        async with settled_heap():
             return gc.get_freeze_count(), gc.get_threshold()[0]
 
     thresholds = gc.get_threshold()
