@@ -14,6 +14,7 @@ what exists after each block is also frozen (:func:`gc.freeze`): moved where lat
 collections never walk it again, instead of being walked by the first few after
 the collector is back on. Only there: in a process that embeds the hub (the
 tests run the CLI in-process) freezing would pin every cycle alive at the time.
+The collector while an import runs is set in :mod:`hub.core.heap`.
 """
 
 from __future__ import annotations
