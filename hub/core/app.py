@@ -8,6 +8,7 @@ live accounts (with their rate limiters and token refreshers) per process.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
@@ -20,6 +21,9 @@ from hub.core.plugins import PluginHost, get_host
 from hub.core.secrets import SecretBox
 from hub.core.storage.db import Database
 from hub.core.storage.models import HubSetting
+
+_CURRENCY = "\0currency"
+"""Where the hub's currency (``HUB_CURRENCY`` else the setting) is kept: no setting's key."""
 
 
 class HubApp:
@@ -60,33 +64,35 @@ class HubApp:
 
     # --- hub-wide settings ---------------------------------------------------------
     def get_setting(self, key: str) -> str | None:
-        if self.settings_ttl > 0:
-            kept = self._settings.get(key)
-            if kept is not None and time.monotonic() - kept[0] < self.settings_ttl:
-                return kept[1]
+        return self._kept(key, lambda: self._read_setting(key))
+
+    def _read_setting(self, key: str) -> str | None:
         with self.db.session() as s:
             row = s.get(HubSetting, key)
-            value = row.value if row else None
-        if self.settings_ttl > 0:
-            self._settings[key] = (time.monotonic(), value)
+            return row.value if row else None
+
+    def _kept(self, key: str, read: Callable[[], str | None]) -> str | None:
+        """``read()``, reused for :attr:`settings_ttl` seconds when that is set."""
+        if self.settings_ttl <= 0:
+            return read()
+        kept = self._settings.get(key)
+        if kept is not None and time.monotonic() - kept[0] < self.settings_ttl:
+            return kept[1]
+        value = read()
+        self._settings[key] = (time.monotonic(), value)
         return value
 
     def set_setting(self, key: str, value: str) -> None:
         with self.db.session() as s:
             s.merge(HubSetting(key=key, value=value))
         self._settings.pop(key, None)
-        self._settings.pop("\0currency", None)
+        self._settings.pop(_CURRENCY, None)
 
     @property
     def currency(self) -> str:
         """The hub's currency: ``HUB_CURRENCY``, else ``hub config set currency X``, else USD."""
-        kept = self._settings.get("\0currency")  # HUB_CURRENCY read too: the environment is parsed
-        if kept is not None and time.monotonic() - kept[0] < self.settings_ttl:
-            return kept[1] or DEFAULT_CURRENCY
-        currency = env_currency() or self.get_setting("currency") or DEFAULT_CURRENCY
-        if self.settings_ttl > 0:
-            self._settings["\0currency"] = (time.monotonic(), currency)
-        return currency
+        return self._kept(_CURRENCY, lambda: env_currency() or self._read_setting("currency")) \
+            or DEFAULT_CURRENCY
 
     def close(self) -> None:
         if "db" in self.__dict__:
