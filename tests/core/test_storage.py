@@ -249,3 +249,30 @@ def test_every_migrated_table_is_declared_once_every_table_module_is_loaded(db_u
         assert getattr(models, name).__name__ == name
     with pytest.raises(AttributeError):
         models.NoSuchTable  # noqa: B018
+
+
+FOREIGN_KEYS = """
+import importlib, sys
+from sqlmodel import SQLModel
+import hub.core.storage.models
+if sys.argv[1] != "models":
+    importlib.import_module("hub.core.storage." + sys.argv[1])
+for table in SQLModel.metadata.tables.values():
+    for key in table.foreign_keys:
+        key.column  # raises NoReferencedTableError when the table it names is not loaded
+"""
+
+
+def test_each_table_module_loads_the_tables_its_foreign_keys_name() -> None:
+    """A flush resolves every foreign key of the tables involved: the tables loaded first
+    (models) and each lazily loaded module, alone in a fresh interpreter, must bring the
+    tables they refer to (a backfill failed on product.category_id once)."""
+    import subprocess
+    import sys
+
+    from hub.core.storage import models
+
+    for module in ["models", *sorted({*models._LAZY.values(), *models._OTHER_TABLE_MODULES})]:
+        done = subprocess.run([sys.executable, "-c", FOREIGN_KEYS, module], capture_output=True,
+                              text=True)
+        assert done.returncode == 0, f"{module}: {done.stderr[-400:]}"

@@ -58,7 +58,8 @@ def test_an_import_with_nothing_new_loads_no_other_commands_modules(tmp_path: Pa
 # the tables a run that brings nothing new reads (the overlap's orders come back unchanged:
 # their products and customers are matched); every other table class stays unbuilt
 READ_TABLES = {"hub_setting", "account", "sync_cursor", "lease", "sync_run", "run_item",
-               "hub_order", "product", "product_link", "customer", "customer_link"}
+               "hub_order", "product", "product_link", "customer", "customer_link",
+               "warehouse", "category"}  # (the last two: what account and product refer to)
 # what only writing an order needs
 WRITE_PATH = ("hub.core.outbound", "hub.core.sync.lifecycle", "hub.core.sync.stock",
               "hub.core.storage.order_details", "hub.core.storage.stock",

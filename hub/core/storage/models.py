@@ -53,12 +53,25 @@ class Account(SQLModel, table=True):
     updated_at: datetime = _dt(default_factory=now)
 
 
+class Warehouse(SQLModel, table=True):
+    __tablename__ = "warehouse"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=100)
+    platform_location: str | None = Field(default=None, max_length=100)
+
+
 class SyncCursor(SQLModel, table=True):
     __tablename__ = "sync_cursor"
     account_id: int = Field(foreign_key="account.id", primary_key=True)
     flow: str = Field(primary_key=True, max_length=30)
     position: datetime = _dt()
     updated_at: datetime = _dt(default_factory=now)
+
+
+class Category(SQLModel, table=True):
+    __tablename__ = "category"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
 
 
 class Product(SQLModel, table=True):
@@ -188,14 +201,17 @@ class Lease(SQLModel, table=True):
 # --- the other tables: in modules of their own concern, loaded on first use ------------------
 # Building a table class (pydantic's model and SQLAlchemy's mapping) costs about 2 ms; a
 # ``hub orders import`` that brings nothing new reads only the tables above, and building the
-# other thirty was a fifth of its CPU (issue 17). ``from hub.core.storage.models import
-# Warehouse`` still works: the name is looked up in _LAZY and its module imported then.
-# Whatever needs every table in ``SQLModel.metadata`` (migrations, dumps) calls load_all().
+# other twenty-seven was a fifth of its CPU (issue 17). ``from hub.core.storage.models import
+# StockLevel`` still works: the name is looked up in _LAZY and its module imported then.
+# A foreign key names a table that must be in the metadata when a session flushes: the
+# tables above include every table they refer to, and a lazily loaded module imports the
+# lazily loaded tables it refers to. Whatever needs every table in ``SQLModel.metadata``
+# (migrations, dumps) calls load_all().
 _LAZY = {
-    "AccountWarehouse": "stock", "Warehouse": "stock", "StockLevel": "stock",
+    "AccountWarehouse": "stock", "StockLevel": "stock",
     "StockReservation": "stock", "Price": "stock",
     "OrderLine": "order_details", "OrderEvent": "order_details",
-    "Category": "categories", "Shipment": "shipments", "OutboxItem": "outbox",
+    "Shipment": "shipments", "OutboxItem": "outbox",
     "InboundEvent": "webhooks", "WebhookSubscription": "webhooks", "WebhookDelivery": "webhooks",
     "ApiKey": "apikeys", "OrderLink": "connections", "OrderTerms": "connections",
     "ConsoleSession": "console", "Invoice": "invoices", "JobMark": "schedule",
@@ -206,7 +222,6 @@ _OTHER_TABLE_MODULES = ("catalogue", "tickets")
 
 if TYPE_CHECKING:
     from hub.core.storage.apikeys import ApiKey as ApiKey
-    from hub.core.storage.categories import Category as Category
     from hub.core.storage.connections import OrderLink as OrderLink
     from hub.core.storage.connections import OrderTerms as OrderTerms
     from hub.core.storage.console import ConsoleSession as ConsoleSession
@@ -220,7 +235,6 @@ if TYPE_CHECKING:
     from hub.core.storage.stock import Price as Price
     from hub.core.storage.stock import StockLevel as StockLevel
     from hub.core.storage.stock import StockReservation as StockReservation
-    from hub.core.storage.stock import Warehouse as Warehouse
     from hub.core.storage.tracking import ShipmentEvent as ShipmentEvent
     from hub.core.storage.users import HubUser as HubUser
     from hub.core.storage.webhooks import InboundEvent as InboundEvent

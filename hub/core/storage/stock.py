@@ -1,5 +1,6 @@
-"""Tables of the back office's stock: warehouses, levels, the imported orders' reservations,
-prices, and the warehouses that feed each account.
+"""Tables of the back office's stock: levels per warehouse, the imported orders' reservations,
+prices, and the warehouses that feed each account (:class:`~.models.Warehouse` itself stays
+in :mod:`~.models`: the account's sales warehouse refers to it).
 
 Loaded on first use through :mod:`hub.core.storage.models` (see its ``__getattr__``).
 """
@@ -22,13 +23,6 @@ class AccountWarehouse(SQLModel, table=True):
     __tablename__ = "account_warehouse"
     account_id: int = Field(foreign_key="account.id", primary_key=True)
     warehouse_id: int = Field(foreign_key="warehouse.id", primary_key=True)
-
-
-class Warehouse(SQLModel, table=True):
-    __tablename__ = "warehouse"
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(unique=True, max_length=100)
-    platform_location: str | None = Field(default=None, max_length=100)
 
 
 class StockLevel(SQLModel, table=True):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from sqlalchemy import bindparam, func, insert, text
 from sqlmodel import Session, col, or_, select
@@ -22,13 +22,10 @@ from hub.core.storage.bulk import one_of, prepared
 from hub.core.storage.columns import now
 from hub.core.storage.db import dialect_insert
 from hub.core.storage.locks import hold_write_lock
-from hub.core.storage.models import Customer, CustomerLink, Product, ProductLink
+from hub.core.storage.models import Category, Customer, CustomerLink, Product, ProductLink
 from hub.types import Customer as CanonicalCustomer
 from hub.types import OrderLine
 from hub.types import Product as CanonicalProduct
-
-if TYPE_CHECKING:
-    from hub.core.storage.models import Category
 
 UNSPECIFIED = "Unspecified"
 
@@ -230,8 +227,6 @@ class ProductMatcher:
         return product
 
     def _category(self, name: str) -> int | Category:
-        from hub.core.storage.models import Category  # a table only new products need
-
         if name not in self.categories:
             found = self.s.exec(select(Category.id).where(Category.name == name)).first()
             if found is None:
