@@ -29,19 +29,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
-from hub.core import outbound
 from hub.core.storage.columns import now
-from hub.core.storage.connections import OrderLink, OrderTerms
 from hub.core.storage.models import Account as AccountRow
-from hub.core.storage.models import Order, OrderEvent, Shipment, SyncCursor
-from hub.core.sync.lifecycle import change_state, current_state
-from hub.core.sync.stock import give_back
+from hub.core.storage.models import Order, SyncCursor
 from hub.errors import ConfigError, HubError, NotFound
 from hub.lifecycle import OPEN, OrderState
 from hub.settings import CoreSettings
 
 if TYPE_CHECKING:
     from hub.core.app import HubApp
+    from hub.core.storage.connections import OrderLink
 
 log = logging.getLogger("hub.connections")
 
@@ -66,6 +63,8 @@ def brand_of(core: CoreSettings) -> dict[str, str | None]:
 
 def order_terms(s: Session, order_id: int) -> dict[str, str | None] | None:
     """The terms recorded on an order when it was imported (None: imported before terms)."""
+    from hub.core.storage.connections import OrderTerms
+
     row = s.get(OrderTerms, order_id)
     return None if row is None else {name: getattr(row, name) for name in TERMS}
 
@@ -74,6 +73,8 @@ def tickets_handled_by(s: Session, account_id: int, order_ref: str | None) -> st
     """Who answers the tickets of an account's order, by its platform order id: the
     ``tickets_handled_by`` recorded on the order, ``hub`` where the order is unknown or
     was imported before terms existed."""
+    from hub.core.storage.connections import OrderTerms
+
     if not order_ref:
         return "hub"
     handler = s.exec(select(OrderTerms.tickets_handled_by)
@@ -148,6 +149,11 @@ def release_open_orders(s: Session, row: AccountRow, reason: str) -> tuple[list[
 
     :return: (released order ids, how many orders stay: shipped, delivered, closed).
     """
+    from hub.core import outbound
+    from hub.core.storage.models import OrderEvent, Shipment
+    from hub.core.sync.lifecycle import change_state, current_state
+    from hub.core.sync.stock import give_back
+
     released: list[int] = []
     kept = 0
     shipped = set(s.exec(select(Shipment.order_id).join(Order, col(Order.id) == Shipment.order_id)
@@ -214,6 +220,8 @@ def wipe_credentials(app: HubApp, name: str) -> None:
 
 def _detach(s: Session, order: Order, reference: str, reason: str) -> OrderLink:
     """Move ``order`` off its platform key (kept in an :class:`OrderLink`)."""
+    from hub.core.storage.connections import OrderLink
+
     link = OrderLink(account_id=order.account_id, order_id=order.id or 0,
                      platform_order_id=order.platform_order_id, reference=reference, reason=reason)
     order.platform_order_id = DETACHED_PREFIX + reference
@@ -231,6 +239,8 @@ def change_reference(app: HubApp, order_id: int, reference: str) -> tuple[Order,
     that sees the platform order creates a new hub order for it, and both feeds
     link to each other. :return: (the order, the platform order id it released).
     """
+    from hub.core.storage.models import OrderEvent
+
     reference = reference.strip()
     if not reference or len(reference) > 90:
         raise ConfigError("the new reference must be 1 to 90 characters")
@@ -262,6 +272,8 @@ def reimport_released(app: HubApp, name: str) -> int:
     reads them again and creates new orders, linked to the released ones.
     :return: how many orders were detached.
     """
+    from hub.core.storage.models import OrderEvent
+
     row = app.accounts.row(name)
     with app.db.session() as s:
         released = list(s.exec(select(Order).where(
@@ -286,6 +298,9 @@ def reimport_released(app: HubApp, name: str) -> int:
 
 def link_reimported(s: Session, account_id: int, created: list[tuple[str, int]]) -> None:
     """Link new orders to the hub orders that released their platform keys (same transaction)."""
+    from hub.core.storage.connections import OrderLink
+    from hub.core.storage.models import OrderEvent
+
     keys = [key for key, _ in created]
     if not keys:
         return
@@ -308,6 +323,8 @@ def link_reimported(s: Session, account_id: int, created: list[tuple[str, int]])
 
 def forget_order(s: Session, order_id: int) -> None:
     """Drop what this module keeps of an order being deleted (its terms and links)."""
+    from hub.core.storage.connections import OrderLink, OrderTerms
+
     terms = s.get(OrderTerms, order_id)
     if terms is not None:
         s.delete(terms)

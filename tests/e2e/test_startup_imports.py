@@ -55,6 +55,68 @@ def test_an_import_with_nothing_new_loads_no_other_commands_modules(tmp_path: Pa
                 any(m == p or m.startswith(p + ".") for p in NOT_LOADED)]
 
 
+# the tables a run that brings nothing new reads (the overlap's orders come back unchanged:
+# their products and customers are matched); every other table class stays unbuilt
+READ_TABLES = {"hub_setting", "account", "sync_cursor", "lease", "sync_run", "run_item",
+               "hub_order", "product", "product_link", "customer", "customer_link",
+               "warehouse", "category"}  # (the last two: what account and product refer to)
+# what only writing an order needs
+WRITE_PATH = ("hub.core.outbound", "hub.core.sync.lifecycle", "hub.core.sync.stock",
+              "hub.core.storage.order_details", "hub.core.storage.stock",
+              "hub.core.storage.webhooks", "hub.core.storage.connections")
+LOADED = ("import atexit, json, os, sys\n"
+          "def report():\n"
+          "    from sqlmodel import SQLModel\n"
+          "    with open(os.environ['LOADED_REPORT'], 'w') as out:\n"
+          "        json.dump({'modules': sorted(sys.modules),\n"
+          "                   'tables': sorted(SQLModel.metadata.tables)}, out)\n"
+          "atexit.register(report)\n"
+          "import hub.cli\n"
+          "sys.argv = ['hub'] + sys.argv[1:]\n"
+          "hub.cli.console()\n")
+
+
+@pytest.mark.skipif("woocommerce" not in get_host().platforms, reason="hub-woocommerce not installed")
+def test_an_import_with_nothing_new_builds_only_the_tables_it_reads(tmp_path: Path) -> None:
+    """Issue 17: the table classes and the write path load when an order is written, not
+    before; the run after an edit on the store still writes through them."""
+    import json
+
+    import httpx
+
+    sandbox = get_host().create_sandbox("woocommerce", SandboxOptions(orders=20, seed=3))
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "PYTHON"))},
+           "HUB_DATA_DIR": str(tmp_path / "data"), "LOADED_REPORT": str(tmp_path / "loaded.json")}
+    command = [sys.executable, "-c", LOADED, "orders", "import", "--account", "main"]
+
+    def run() -> tuple[str, dict[str, list[str]]]:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stderr, json.loads((tmp_path / "loaded.json").read_text(encoding="utf-8"))
+
+    with serve(sandbox.app) as base_url:
+        settings = sandbox.account_settings(base_url)
+        subprocess.run([str(HUB), "accounts", "add", "woocommerce", "--name", "main",
+                        *[f"--set={k}={v}" for k, v in settings.items()]],
+                       check=True, env=env, capture_output=True)
+        said, first = run()
+        assert "main: imported 0," not in said and "hub.core.storage.order_details" in first["modules"]
+        said, quiet = run()
+        assert "main: imported 0, updated 0, unchanged " in said
+        assert set(quiet["tables"]) <= READ_TABLES, set(quiet["tables"]) - READ_TABLES
+        assert not [m for m in WRITE_PATH if m in quiet["modules"]]
+        assert "sqlalchemy.dialects.postgresql" not in quiet["modules"]  # the database is SQLite
+        listed = subprocess.run([str(HUB), "orders", "list", "--json", "--limit", "1"], env=env,
+                                check=True, capture_output=True, text=True).stdout
+        order_id = json.loads(listed)[0]["platform_order_id"]
+        httpx.put(f"{base_url}/wp-json/wc/v3/orders/{order_id}",
+                  auth=(settings["consumer_key"], settings["consumer_secret"]),
+                  json={"shipping": {"address_1": "Street 1"}}).raise_for_status()
+        said, edited = run()
+    assert "main: imported 0, updated 1," in said
+    assert "hub.core.storage.order_details" in edited["modules"]
+
+
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = ("import atexit, gc, sys; "
           "atexit.register(lambda: print('frozen', gc.get_freeze_count(), file=sys.stderr)); "

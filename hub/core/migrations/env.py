@@ -5,8 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import hub.core.storage.models  # noqa: F401  (registers the tables)
+from hub.core.storage.models import load_all
 
+load_all()  # every table in the metadata, the lazily loaded ones too
 target_metadata = SQLModel.metadata
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - alembic CLI use without the hub

@@ -58,3 +58,25 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def dt_field(**kw: Any) -> Any:
+    """A :class:`UTCDateTime` column (``Field`` keywords as given)."""
+    from sqlmodel import Field
+
+    return Field(sa_type=UTCDateTime, **kw)
+
+
+def money_field(**kw: Any) -> Any:
+    """A :class:`DecimalString` column (``Field`` keywords as given)."""
+    from sqlmodel import Field
+
+    return Field(sa_type=DecimalString, **kw)
+
+
+def json_field(**kw: Any) -> Any:
+    """A nullable JSON column (``Field`` keywords as given)."""
+    from sqlalchemy import JSON, Column
+    from sqlmodel import Field
+
+    return Field(sa_column=Column(JSON, nullable=True), **kw)

@@ -8,6 +8,7 @@ from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from hub.core.storage.columns import UTCDateTime, now
+from hub.core.storage.shipments import Shipment as Shipment  # the table its events refer to
 
 
 class ShipmentEvent(SQLModel, table=True):

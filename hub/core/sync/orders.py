@@ -5,6 +5,10 @@ stock debit, their run items and (when the plugin vouches for one) the new
 cursor are committed together. A killed or failed import therefore resumes from
 the last committed page: nothing lost (the cursor never passed an uncommitted
 order) and nothing duplicated (orders are keyed by account and platform id).
+
+What only writing needs (the order's lines and events, stock, states, outbound events) is
+imported where an order is written: a run that brings nothing new, the scheduler's
+most common one, never loads those modules and their tables (issue 17).
 """
 
 from __future__ import annotations
@@ -23,23 +27,19 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from hub.account import Account
-from hub.core import outbound
-from hub.core.connections import back_office_currency, link_reimported, terms_of, terms_rows
+from hub.core.connections import back_office_currency, terms_of
 from hub.core.heap import settled_heap
 from hub.core.storage.bulk import insert_rows, one_of, prepared
 from hub.core.storage.columns import now
-from hub.core.storage.connections import OrderTerms
 from hub.core.storage.models import Account as AccountRow
 from hub.core.storage.models import Order as OrderRow
-from hub.core.storage.models import OrderEvent, OrderLine, ProductLink, SyncCursor
+from hub.core.storage.models import ProductLink, SyncCursor
 from hub.core.storage.statistics import GrowthAnalyzer
 from hub.core.sync import runs
 from hub.core.sync.catalog import CustomerMatcher, ProductMatcher
-from hub.core.sync.lifecycle import ALERT, follow_platform, imported_state
 from hub.core.sync.parsing import parse_newest
 from hub.core.sync.prefetch import aclose, chain
 from hub.core.sync.rules import Eligibility, data_reason
-from hub.core.sync.stock import reserve, reserve_new, sales_warehouse_id
 from hub.errors import ConfigError, HubError
 from hub.lifecycle import OrderState
 from hub.types import Order, OrderPage, OrderPeek, PlatformInfo
@@ -295,6 +295,8 @@ class OrderWriter:
                 items: list[tuple[str, str, str | None]]) -> None:
         """Move the order's canonical state with its platform status (see
         :func:`hub.core.sync.lifecycle.follow_platform`); an alert becomes a run item."""
+        from hub.core.sync.lifecycle import ALERT, follow_platform  # the write path (see top)
+
         done = follow_platform(s, self.row, self.info, row, status, self.apply_on)
         if done.alert:
             result.counts.add(ALERT)
@@ -302,6 +304,8 @@ class OrderWriter:
 
     def _committed(self, s: Session, result: PageResult, items: list[tuple[str, str, str | None]],
                    order: Order, *, created: bool) -> None:
+        from hub.core import outbound  # the write path (see top)
+
         outcome = runs.IMPORTED if created else runs.UPDATED
         result.counts.add(outcome)
         items.append((order.platform_order_id, outcome, None))
@@ -313,6 +317,12 @@ class OrderWriter:
                      customers: CustomerMatcher, details: dict[str, CanonicalProduct],
                      result: PageResult, items: list[tuple[str, str, str | None]]) -> None:
         """Insert a page's new orders with one statement per table (ids come back in order)."""
+        from hub.core.connections import link_reimported, terms_rows  # the write path (see top)
+        from hub.core.storage.connections import OrderTerms
+        from hub.core.storage.models import OrderEvent, OrderLine
+        from hub.core.sync.lifecycle import imported_state
+        from hub.core.sync.stock import reserve_new, sales_warehouse_id
+
         customer_ids = customers.resolve_many([o.customer for o, _ in new])  # type: ignore[misc]
         product_ids = iter(products.resolve_many([
             (line, details.get(line.platform_product_id or "")) for o, _ in new for line in o.lines]))
@@ -363,6 +373,9 @@ class OrderWriter:
 
     def _update(self, s: Session, row: OrderRow, order: Order, digest: str,
                 products: ProductMatcher, details: dict[str, CanonicalProduct]) -> None:
+        from hub.core.storage.models import OrderLine  # the write path (see top)
+        from hub.core.sync.stock import reserve, sales_warehouse_id
+
         changes = []
         if row.status != order.status:
             changes.append(f"status {row.status} -> {order.status}")
@@ -413,6 +426,8 @@ class OrderWriter:
 
     def _write_lines(self, s: Session, row: OrderRow, order: Order, products: ProductMatcher,
                      details: dict[str, CanonicalProduct]) -> dict[int, Decimal]:
+        from hub.core.storage.models import OrderLine  # the write path (see top)
+
         wanted: dict[int, Decimal] = {}
         ids = products.resolve_many([(line, details.get(line.platform_product_id or ""))
                                      for line in order.lines])
@@ -432,6 +447,8 @@ class OrderWriter:
 
     @staticmethod
     def _event(s: Session, row: OrderRow, kind: str, message: str) -> None:
+        from hub.core.storage.models import OrderEvent  # the write path (see top)
+
         s.add(OrderEvent(order_id=row.id or 0, kind=kind, message=message, source="platform"))
 
 
