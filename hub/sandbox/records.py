@@ -96,7 +96,7 @@ class Records(dict[K, dict[str, Any]]):
     """Records by id, with a :attr:`version` that moves whenever a listing could change.
 
     :param watched: the fields listings filter or sort on (e.g. status and dates).
-    :param records: the initial records; each is copied into a :class:`Record`.
+    :param records: the initial records, stored as by :meth:`track`.
     """
 
     def __init__(self, watched: Iterable[str], records: Mapping[K, Mapping[str, Any]] | None = None
@@ -130,7 +130,8 @@ class Records(dict[K, dict[str, Any]]):
         return tuple(record.get(name) for name in self._fields)
 
     def track(self, key: K, record: Mapping[str, Any]) -> Record:
-        """Store a :class:`Record` copy of ``record`` under ``key``; return it."""
+        """Store ``record`` under ``key`` as a :class:`Record` (itself when it is one no
+        store holds yet, else a copy); return the stored record."""
         tracked = record if isinstance(record, Record) and record._owner is None else Record(record)
         self[key] = tracked
         return tracked
