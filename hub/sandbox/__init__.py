@@ -14,7 +14,9 @@ that are the same for every platform:
 * :mod:`hub.sandbox.rate`: :class:`TokenBucket` and each platform's rate-limit headers;
 * :mod:`hub.sandbox.tokens`: :class:`TokenIssuer` (expiry, single-use refresh, revoke);
 * :mod:`hub.sandbox.requests`: :class:`Refused`, :func:`int_param`, :func:`read_form`;
-* :mod:`hub.sandbox.listing`: page/offset/cursor/scroll slices and the :class:`Drift` hook.
+* :mod:`hub.sandbox.listing`: page/offset/cursor/scroll slices and the :class:`Drift` hook;
+* :mod:`hub.sandbox.records`: :class:`Records`, records that know when they changed, so a
+  listing's pages are cached rather than filtered and sorted again for every request.
 
 Example::
 
@@ -58,6 +60,7 @@ from hub.sandbox.rate import (
     retry_after,
     throttle_status,
 )
+from hub.sandbox.records import Record, Records
 from hub.sandbox.requests import (
     IntProblem,
     Refused,
@@ -80,6 +83,8 @@ __all__ = [
     "Grant",
     "HeaderRenderer",
     "IntProblem",
+    "Record",
+    "Records",
     "Refused",
     "Sandbox",
     "SandboxOptions",

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from hub.sandbox import Record
 from hub_woocommerce.sandbox.formats import cents, dates, money
 
 STORE_CURRENCY = "USD"
@@ -232,5 +233,5 @@ def generate(factory: OrderFactory, count: int, epoch: datetime) -> dict[int, di
         group = plan[start:start + 3]
         shared = max(item[1] for item in group)
         plan[start:start + 3] = [(made, shared, status, shape) for made, _, status, shape in group]
-    return {order["id"]: order for order in
+    return {order["id"]: Record(order) for order in  # Records adopts them without a copy
             (factory.order(made, modified, status, shape) for made, modified, status, shape in plan)}

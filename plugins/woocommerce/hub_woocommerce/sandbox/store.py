@@ -22,6 +22,7 @@ knobs, with the body a host's firewall would send.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import hashlib
 import json
@@ -46,6 +47,7 @@ from hub import sign_hmac
 from hub.sandbox import (
     Drift,
     IntProblem,
+    Records,
     Sandbox,
     SandboxOptions,
     int_param,
@@ -61,6 +63,8 @@ from hub_woocommerce.sandbox.security import ApiKey, KeyStore, Refused, error
 
 ORDER_STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refunded",
                   "failed", "trash", "checkout-draft")
+ORDER_FIELDS = ("id", "status", "date_created_gmt", "date_modified_gmt")
+"""What the order listing filters and sorts on: writing one invalidates its cached pages."""
 BATCH_LIMIT = 100
 WC_VERSION = "8.9.1"
 Handler = Callable[[Request], Awaitable[Response]]
@@ -126,8 +130,8 @@ class WooCommerceSandbox(Sandbox):
         self.currency = self.options.currency or STORE_CURRENCY
         self.factory = OrderFactory(self.rng, catalog.sellable(self.products, self.variations),
                                     currency=self.currency)
-        self.orders: dict[int, dict[str, Any]] = generate(self.factory, self.options.orders,
-                                                          self.epoch)
+        self.orders: Records[int] = Records(ORDER_FIELDS, generate(
+            self.factory, self.options.orders, self.epoch))
         self.notes: dict[int, list[dict[str, Any]]] = {}
         self.trackings: dict[int, list[dict[str, Any]]] = {}
         self.site_url = "http://127.0.0.1"
@@ -299,7 +303,22 @@ class WooCommerceSandbox(Sandbox):
             raise invalid_param("orderby", "orderby is not one of date, id, include, modified.")
         if direction not in ("asc", "desc"):
             raise invalid_param("order", "order is not one of asc and desc.")
-        found = [o for o in self.orders.values() if o["status"] in wanted
+        query = ("orders", frozenset(wanted), tuple(bounds.items()), tuple(include),
+                 frozenset(exclude), orderby, direction)
+        found = self.orders.query(query, partial(self._matching, wanted, bounds, include, exclude,
+                                                 orderby, direction))
+        site = _site(request)
+        response, served = self._listing(request, found,
+                                         render=lambda o: self._render_order(o, site))
+        page = _int(request.query_params.get("page"), "page", 1, 1)
+        if self.drift_hook.served(page, nonempty=bool(served)):
+            self._drift(served[0]["id"])
+        return response
+
+    def _matching(self, wanted: set[str], bounds: Mapping[str, str | None], include: list[int],
+                  exclude: set[int], orderby: str, direction: str) -> list[dict[str, Any]]:
+        """The orders a listing query matches, in its order (cached by :meth:`_orders`)."""
+        found = [o for o in self._candidates(bounds, include) if o["status"] in wanted
                  and (not include or o["id"] in include) and o["id"] not in exclude
                  and _in_bounds(o, bounds)]
         keys: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -309,13 +328,25 @@ class WooCommerceSandbox(Sandbox):
             "include": lambda o: include.index(o["id"]) if o["id"] in include else o["id"],
         }
         found.sort(key=keys[orderby], reverse=direction == "desc")
-        site = _site(request)
-        response, served = self._listing(request, found,
-                                         render=lambda o: self._render_order(o, site))
-        page = _int(request.query_params.get("page"), "page", 1, 1)
-        if self.drift_hook.served(page, nonempty=bool(served)):
-            self._drift(served[0]["id"])
-        return response
+        return found
+
+    def _candidates(self, bounds: Mapping[str, str | None], include: list[int]
+                    ) -> list[dict[str, Any]]:
+        """The orders that can match: those with an included id, else those inside the date
+        bounds, found in an index as a database would (a superset of the matches)."""
+        if include:
+            by_id = self.orders.index("id", _by_id)
+            return [o for i in dict.fromkeys(include) for o in by_id.get(i, ())]
+        for field, low, high in (("date_modified_gmt", "modified_after", "modified_before"),
+                                 ("date_created_gmt", "after", "before")):
+            after, before = bounds.get(low), bounds.get(high)
+            if after is None and before is None:
+                continue
+            ordered, values = self.orders.index(field, partial(_sorted_by, field))
+            start = bisect.bisect_right(values, after) if after is not None else 0
+            end = bisect.bisect_left(values, before) if before is not None else len(values)
+            return ordered[start:end]
+        return list(self.orders.values())
 
     @property
     def drifted(self) -> bool:
@@ -329,7 +360,7 @@ class WooCommerceSandbox(Sandbox):
         victim["customer_note"] = "Please leave the parcel at the door."
         self._touch(victim, now)
         new = self.factory.order(now, now, "processing", shape="multi")
-        self.orders[new["id"]] = new
+        self.orders.track(new["id"], new)
 
     def _touch(self, order: dict[str, Any], when: datetime | None = None) -> None:
         order["date_modified"], order["date_modified_gmt"] = dates(
@@ -582,6 +613,20 @@ def _in_bounds(order: Mapping[str, Any], bounds: Mapping[str, str | None]) -> bo
         if bound is not None and not (value > bound if sign > 0 else value < bound):
             return False
     return True
+
+
+def _by_id(orders: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    found: dict[int, list[dict[str, Any]]] = {}
+    for order in orders:
+        found.setdefault(order["id"], []).append(order)
+    return found
+
+
+def _sorted_by(field: str, orders: list[dict[str, Any]]
+               ) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The orders sorted by ``field``, and that field's values in the same order (to bisect)."""
+    ordered = sorted(orders, key=lambda o: o[field])
+    return ordered, [o[field] for o in ordered]
 
 
 async def _json_object(request: Request) -> dict[str, Any]:
