@@ -117,13 +117,19 @@ def _country(value: Any) -> str | None:
 
 
 def address(receiver: Any) -> Address | None:
-    """A shipment's ``receiver_address`` as a canonical address."""
+    """A shipment's ``receiver_address`` as a canonical address.
+
+    The second line is the ``comment`` (floor, flat) and the ``neighborhood``'s name, the way
+    the other plugins fill it: a Brazilian label or NF-e cannot be made without the bairro.
+    """
     if not isinstance(receiver, Mapping):
         return None
     street = receiver.get("address_line") or " ".join(
         str(p) for p in (receiver.get("street_name"), receiver.get("street_number")) if p)
+    extra = ", ".join(p for p in (_name(receiver.get("comment")),
+                                  _name(receiver.get("neighborhood"))) if p)
     return Address(name=_name(receiver.get("receiver_name")), line1=street or None,
-                   line2=_name(receiver.get("comment")), city=_name(receiver.get("city")),
+                   line2=extra or None, city=_name(receiver.get("city")),
                    state=_name(receiver.get("state")), postcode=_name(receiver.get("zip_code")),
                    country=_country(receiver.get("country")),
                    phone=_name(receiver.get("receiver_phone")))

@@ -167,3 +167,23 @@ def test_a_user_product_item_is_its_own_product(meli: Any) -> None:
     assert (product.platform_product_id, product.sku, product.variants) == \
         ("MLA1500000001", "CAMP-NEGRO", [])
     assert product.category == "MLA1430"  # no category name read: the id
+
+
+def test_the_receivers_neighborhood_is_kept_in_the_second_line(meli: Any) -> None:
+    # A Brazilian receiver_address names its bairro in ``neighborhood`` ({"id", "name"}), as the
+    # shipments page shows it (developers.mercadolibre.com.ar/en_us/shipment-handling) and the
+    # address API answers it (developers.mercadolivre.com.br/en_us/users-addresses).
+    ship = meli.shipment()
+    ship["receiver_address"].update({
+        "address_line": "Rua Augusta 1500", "comment": "Apto 42", "zip_code": "01304001",
+        "city": {"id": "BR-SP-44", "name": "São Paulo"}, "state": {"id": "BR-SP", "name": "São Paulo"},
+        "country": {"id": "BR", "name": "Brasil"},
+        "neighborhood": {"id": "TUxCQkNPTjQ1ODg", "name": "Consolação"}})
+    address = plugin.parse_order(meli.account(), meli.sale([meli.order()], ship)).shipping_address
+    assert address is not None and address.line2 == "Apto 42, Consolação"
+    ship["receiver_address"]["comment"] = None
+    address = plugin.parse_order(meli.account(), meli.sale([meli.order()], ship)).shipping_address
+    assert address is not None and address.line2 == "Consolação"
+    ship["receiver_address"]["neighborhood"] = {"id": None, "name": None}  # as Argentina's often are
+    address = plugin.parse_order(meli.account(), meli.sale([meli.order()], ship)).shipping_address
+    assert address is not None and address.line2 is None

@@ -154,6 +154,11 @@ def parse_order(payload: dict[str, Any]) -> Order:
             quantity=parse_decimal(item.get("quantity"), field=f"order {order_id} quantity"),
             unit_price=money(item.get("price"), "price")))
     shipping = money(payload.get("shipping_cost_customer"), "shipping_cost_customer")
+    # ``total`` today; the v1 page's examples name the same amount ``price``. An order with
+    # neither is refused rather than imported as free (a missing amount reads as zero).
+    total_field = next((f for f in ("total", "price") if payload.get(f) not in (None, "")), None)
+    if total_field is None:
+        raise DataError(f"Tiendanube order {order_id}: no total")
     return Order(
         platform_order_id=str(order_id), number=_text(payload.get("number")),
         status=hub_status(payload),
@@ -163,7 +168,7 @@ def parse_order(payload: dict[str, Any]) -> Order:
         shipping_address=shipping_address,
         lines=lines, subtotal=money(payload.get("subtotal"), "subtotal"),
         shipping_total=shipping, discount_total=money(payload.get("discount"), "discount"),
-        total=money(payload.get("total"), "total"),
+        total=money(payload[total_field], total_field),
         delivery=Delivery(service=_text(payload.get("shipping_option")), cost=shipping,
                           address=shipping_address),
         raw=payload)

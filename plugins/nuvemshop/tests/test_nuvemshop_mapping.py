@@ -200,3 +200,17 @@ def test_a_customer_record_maps_with_its_default_address_else_its_billing_one() 
     assert billing_only.phone == "911"
     assert billing_only.address is not None and billing_only.address.line1 == "Evergreen Terrace 742"
     assert map_customer({"id": 5, "name": "Solo", "email": None}).address is None
+
+
+def test_the_total_is_never_read_as_zero() -> None:
+    # The v1 page (TiendaNube/api-docs resources/order.md, GET /orders/450789469) names the
+    # order's total ``price`` ("subtotal": "38.00" + "shipping_cost_customer": "20.00" =
+    # "price": "58.00") and has no ``total``; the current API names it ``total``.
+    legacy = order(subtotal="38.00", shipping_cost_customer="20.00", price="58.00")
+    del legacy["total"]
+    assert parse_order(legacy).total.amount == Decimal("58.00")
+    assert parse_order(order(price="1.00")).total.amount == Decimal("5660.00")  # total first
+    bare = order()
+    del bare["total"]
+    with pytest.raises(hub.DataError, match="no total"):
+        parse_order(bare)

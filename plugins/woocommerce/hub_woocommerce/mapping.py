@@ -83,13 +83,26 @@ def _list(payload: Mapping[str, Any], key: str) -> list[Any]:
 
 
 def _address(data: Mapping[str, Any], phone: str | None = None) -> dict[str, str | None] | None:
-    """The fields of :func:`address` as plain data (None when every field is empty)."""
+    """The fields of :func:`address` as plain data (None when every field is empty).
+
+    The Brazilian Market plugin keeps the house ``number`` and the ``neighborhood`` (bairro)
+    out of ``address_1``/``address_2``, in fields of their own that it adds to the REST
+    order's ``billing`` and ``shipping`` (see :func:`_document`): they join the first and the
+    second line, as the other plugins' addresses hold them. A plain store has neither.
+    """
     name = " ".join(p for p in (_text(data.get("first_name")), _text(data.get("last_name"))) if p)
+    line1 = _text(data.get("address_1"))
+    line2 = _text(data.get("address_2"))
+    number, neighborhood = _text(data.get("number")), _text(data.get("neighborhood"))
+    if number:
+        line1 = f"{line1} {number}" if line1 else number
+    if neighborhood:
+        line2 = f"{line2}, {neighborhood}" if line2 else neighborhood
     fields = {
         "name": name or None,
         "company": _text(data.get("company")),
-        "line1": _text(data.get("address_1")),
-        "line2": _text(data.get("address_2")),
+        "line1": line1,
+        "line2": line2,
         "city": _text(data.get("city")),
         "state": _text(data.get("state")),
         "postcode": _text(data.get("postcode")),

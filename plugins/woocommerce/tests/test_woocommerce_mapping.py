@@ -216,3 +216,27 @@ def test_the_brazilian_market_plugins_cpf_or_cnpj_is_the_document(woo: Any) -> N
     for payload, document in ((person, "12345678909"), (company, "12345678000195")):
         buyer = _parse(woo, payload).customer
         assert buyer is not None and buyer.document == document
+
+
+def test_the_brazilian_market_plugins_number_and_neighborhood_stay_in_the_address(woo: Any) -> None:
+    # Its REST filter (includes/class-extra-checkout-fields-for-brazil-api.php, orders_response)
+    # adds billing.number, billing.neighborhood, shipping.number and shipping.neighborhood;
+    # address_1 then holds the street alone.
+    plain = _parse(woo, woo.order())
+    payload = woo.order()
+    for part in ("billing", "shipping"):
+        payload[part].update(address_1="Rua Augusta", address_2="Apto 42", number="1500",
+                             neighborhood="Consolação")
+    payload["shipping"]["address_2"] = ""
+    order = _parse(woo, payload)
+    assert order.billing_address is not None and order.shipping_address is not None
+    assert (order.billing_address.line1, order.billing_address.line2) == \
+        ("Rua Augusta 1500", "Apto 42, Consolação")
+    assert (order.shipping_address.line1, order.shipping_address.line2) == \
+        ("Rua Augusta 1500", "Consolação")
+    assert order.customer is not None and order.customer.address == order.billing_address
+    empty = woo.order()  # the plugin answers "" for an order placed before it was installed
+    for part in ("billing", "shipping"):
+        empty[part].update(number="", neighborhood="")
+    assert _parse(woo, empty).billing_address == plain.billing_address
+    assert _parse(woo, empty).shipping_address == plain.shipping_address
