@@ -13,7 +13,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC
@@ -430,10 +430,10 @@ class AccountService:
         deadline = loop.time() + wait
         holder = f"{self.holder}:{secrets.token_hex(4)}"  # unique even within one process
         db = self.app.db
-        while not await self._off_loop(db.acquire_lease, name, holder, ttl):
-            current = db.lease_holder(name)
+        while not await db.off_loop(db.acquire_lease, name, holder, ttl):
+            current = await db.off_loop(db.lease_holder, name)
             if current and self._dead_here(current[0]) and \
-                    db.take_over_lease(name, current[0], holder, ttl):
+                    await db.off_loop(db.take_over_lease, name, current[0], holder, ttl):
                 break
             if loop.time() >= deadline:
                 raise self._busy(name, ttl)
@@ -442,21 +442,14 @@ class AccountService:
         async def renew() -> None:
             while True:
                 await asyncio.sleep(ttl / 3)
-                await self._off_loop(db.acquire_lease, name, holder, ttl)
+                await db.off_loop(db.acquire_lease, name, holder, ttl)
 
         renewer = asyncio.create_task(renew())
         try:
             yield
         finally:
             renewer.cancel()
-            await self._off_loop(db.release_lease, name, holder)
-
-    async def _off_loop(self, call: Callable[..., Any], *args: Any) -> Any:
-        """``call(*args)``: on PostgreSQL in a thread, so its commit (a WAL flush) does not
-        stall the event loop's other jobs (``hub worker --concurrency``); on SQLite here."""
-        if self.app.db.dialect == "postgresql":
-            return await asyncio.to_thread(call, *args)
-        return call(*args)
+            await db.off_loop(db.release_lease, name, holder)
 
     def _busy(self, name: str, ttl: float) -> LeaseBusy:
         """The error for a lease someone else holds: which run, since when, where."""

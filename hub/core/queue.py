@@ -205,7 +205,7 @@ class Queue:
         reuse: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
         running: contextlib.AbstractAsyncContextManager[None] = contextlib.nullcontext()
         if not job.hub_wide:
-            row, switched = await asyncio.to_thread(self._account, account_id, job.switch)
+            row, switched = await self.app.db.off_loop(self._account, account_id, job.switch)
             if row is None or not row.enabled or row.paused_reason:
                 log.info("account %s is gone, disabled or paused; %s skipped", account_id, flow)
                 return
