@@ -111,9 +111,9 @@ class HttpClient:
         self._clock = clock
         _register_headers(headers or {})
         # its own pool unless one is lent (a test's or a benchmark's, shared: never released here)
-        self._pool = httpx.AsyncHTTPTransport(verify=tls_context()) if transport is None else None
+        self._own = httpx.AsyncHTTPTransport(verify=tls_context()) if transport is None else None
         self._http = httpx.AsyncClient(base_url=base_url, auth=auth, headers=headers,
-                                       timeout=timeout, transport=transport or self._pool,
+                                       timeout=timeout, transport=transport or self._own,
                                        verify=tls_context())  # what a proxy's mount (from the env) uses
 
     async def request(self, method: str, url: str, *, params: Any = None, json: Any = None,
@@ -229,7 +229,7 @@ class HttpClient:
         a file descriptor, until this client sent again. Connections in use are left
         alone. (httpcore drops closed connections from its pool on the next request.)
         """
-        pool = getattr(self._pool, "_pool", None)  # httpx keeps httpcore's pool there
+        pool = getattr(self._own, "_pool", None)  # httpx keeps httpcore's pool there
         closed = 0
         for connection in list(getattr(pool, "connections", ())):
             if connection.is_idle():
