@@ -212,6 +212,12 @@ class Account:
         self.runtime.clients[api] = client
         return client
 
+    async def release(self) -> None:
+        """Close the idle sockets of this account's clients, keeping the clients (see
+        :meth:`hub.core.http.client.HttpClient.release`)."""
+        for client in list(self.runtime.clients.values()):
+            await client.release()
+
     async def aclose(self) -> None:
         """Close every client this account opened."""
         for client in list(self.runtime.clients.values()):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC
@@ -34,6 +35,8 @@ from hub.types import Capability, PlatformInfo, SettingSpec
 
 if TYPE_CHECKING:
     from hub.core.deps import CoreServices
+
+log = logging.getLogger("hub.accounts")
 
 FLOWS = ("orders", "stock", "price", "tracking", "status", "tickets", "tracking_in")
 
@@ -138,6 +141,15 @@ def job_row(row: AccountRow) -> Iterator[None]:
         _job_row.reset(token)
 
 
+async def _closed(live: Account) -> None:
+    """Close a superseded live account's clients. Its connections may belong to an event loop
+    that has ended (a CLI command changed the account, then ran another): nothing to send then."""
+    try:
+        await live.aclose()
+    except RuntimeError as exc:  # "Event loop is closed": the sockets went with that loop
+        log.debug("%s: its old clients were already unusable (%s)", live.label, exc)
+
+
 class LeaseBusy(ConfigError):
     """Another process holds the lock (the same run is already going on): exit code 4."""
 
@@ -150,6 +162,8 @@ class AccountService:
         self._live: dict[int, Account] = {}
         self._stamps: dict[int, set[Stamp]] = {}  # row states each live account is current with
         self._kept: dict[int, dict[str, Any]] = {}  # limiters of dropped live accounts
+        self._running: dict[int, int] = {}  # account id -> its jobs running in this process
+        self._retired: dict[int, list[Account]] = {}  # superseded live accounts, closed when idle
         self.holder = f"{socket.gethostname()}:{os.getpid()}"
 
     # --- rows ----------------------------------------------------------------
@@ -307,7 +321,7 @@ class AccountService:
                 row.settings = plain
             row.updated_at = now()
             s.add(row)
-        self._live.pop(account_id, None)
+        self._retire(account_id, self._live.pop(account_id, None))
 
     def load_credentials(self, account_id: int) -> dict[str, Any]:
         with self.app.db.session() as s:
@@ -333,6 +347,13 @@ class AccountService:
             self._kept[account_id] = live.runtime.handover()
         elif not keep_limiters:
             self._kept.pop(account_id, None)
+        self._retire(account_id, live)
+
+    def _retire(self, account_id: int, live: Account | None) -> None:
+        """Keep a superseded live account until no job of the account runs here, then close its
+        clients (:meth:`release_connections`): a job that started with it may still be sending."""
+        if live is not None:
+            self._retired.setdefault(account_id, []).append(live)
 
     def open(self, row: AccountRow) -> Account:
         """The live :class:`hub.Account` for ``row``: one per account for the life of the process.
@@ -409,10 +430,10 @@ class AccountService:
         deadline = loop.time() + wait
         holder = f"{self.holder}:{secrets.token_hex(4)}"  # unique even within one process
         db = self.app.db
-        while not await self._off_loop(db.acquire_lease, name, holder, ttl):
-            current = db.lease_holder(name)
+        while not await db.off_loop(db.acquire_lease, name, holder, ttl):
+            current = await db.off_loop(db.lease_holder, name)
             if current and self._dead_here(current[0]) and \
-                    db.take_over_lease(name, current[0], holder, ttl):
+                    await db.off_loop(db.take_over_lease, name, current[0], holder, ttl):
                 break
             if loop.time() >= deadline:
                 raise self._busy(name, ttl)
@@ -421,21 +442,14 @@ class AccountService:
         async def renew() -> None:
             while True:
                 await asyncio.sleep(ttl / 3)
-                await self._off_loop(db.acquire_lease, name, holder, ttl)
+                await db.off_loop(db.acquire_lease, name, holder, ttl)
 
         renewer = asyncio.create_task(renew())
         try:
             yield
         finally:
             renewer.cancel()
-            await self._off_loop(db.release_lease, name, holder)
-
-    async def _off_loop(self, call: Callable[..., Any], *args: Any) -> Any:
-        """``call(*args)``: on PostgreSQL in a thread, so its commit (a WAL flush) does not
-        stall the event loop's other jobs (``hub worker --concurrency``); on SQLite here."""
-        if self.app.db.dialect == "postgresql":
-            return await asyncio.to_thread(call, *args)
-        return call(*args)
+            await db.off_loop(db.release_lease, name, holder)
 
     def _busy(self, name: str, ttl: float) -> LeaseBusy:
         """The error for a lease someone else holds: which run, since when, where."""
@@ -469,18 +483,39 @@ class AccountService:
             return False
         return False
 
-    async def release_connections(self, account_id: int) -> None:
-        """Close the live account's HTTP clients (their sockets), keeping the account itself.
+    @asynccontextmanager
+    async def running(self, account_id: int) -> AsyncIterator[None]:
+        """A job of the account runs in this process (a worker's, the daemon's) within this block.
 
-        Its limiters, token refresher and plugin memo stay; the next request opens a
-        new client. A worker calls this when an account's last running job ends: its
-        next job may run on another worker minutes later, and a socket kept per
-        account it ever ran would pile up to one per account (thousands of file
-        descriptors in CLOSE_WAIT once the platform closed them).
+        When the account's last running job here ends, :meth:`release_connections`.
+        Both executors wrap each per-account job in it, so the live account, its HTTP
+        clients (connection pool settings, auth, headers), limiters and token refresher
+        serve the account's next job in this process, and a change of its settings or
+        credentials (:meth:`open` compares the row) gives the next job new ones.
         """
+        self._running[account_id] = self._running.get(account_id, 0) + 1
+        try:
+            yield
+        finally:
+            self._running[account_id] -= 1
+            if not self._running[account_id]:
+                del self._running[account_id]
+                await self.release_connections(account_id)
+
+    async def release_connections(self, account_id: int) -> None:
+        """Close the live account's idle sockets (keeping its clients) and the clients of the
+        live accounts it superseded.
+
+        Its next job may run minutes later, or on another worker: a socket kept per
+        account ever run would pile up to one per account (thousands of file
+        descriptors in ``CLOSE_WAIT`` once the platforms closed them), while building
+        the clients again each job cost ~5 % of a worker's CPU.
+        """
+        for old in self._retired.pop(account_id, []):
+            await _closed(old)
         live = self._live.get(account_id)
         if live is not None:
-            await live.aclose()
+            await live.release()
 
     def forget(self, account_id: int) -> None:
         """Drop the cached live account (settings or credentials changed)."""
@@ -494,6 +529,10 @@ class AccountService:
             self._kept[account_id] = live.runtime.handover()
         self._live.clear()
         self._stamps.clear()
+        for retired in self._retired.values():
+            for old in retired:
+                await _closed(old)
+        self._retired.clear()
 
     # --- views ----------------------------------------------------------------
     def describe(self, row: AccountRow, *, with_settings: bool = False) -> dict[str, Any]:

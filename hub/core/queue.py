@@ -122,8 +122,6 @@ class Queue:
                                          min_size=1, max_size=max(2, pool_size))
         self.procrastinate: procrastinate.App = lib.App(connector=connector)
         self.tasks: dict[str, Any] = {}
-        self.busy: dict[int, int] = {}
-        """Account id -> jobs of it running in this process."""
         for job in job_registry.JOBS.values():
             self.tasks[job.flow] = self._task(job)
 
@@ -205,8 +203,9 @@ class Queue:
         job = job_registry.JOBS[flow]
         name: str | None = None
         reuse: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+        running: contextlib.AbstractAsyncContextManager[None] = contextlib.nullcontext()
         if not job.hub_wide:
-            row, switched = await asyncio.to_thread(self._account, account_id, job.switch)
+            row, switched = await self.app.db.off_loop(self._account, account_id, job.switch)
             if row is None or not row.enabled or row.paused_reason:
                 log.info("account %s is gone, disabled or paused; %s skipped", account_id, flow)
                 return
@@ -215,17 +214,11 @@ class Queue:
                 return
             name = row.name
             reuse = job_row(row)  # the flow reads the row it was just read as
-        self.busy[account_id] = self.busy.get(account_id, 0) + 1
-        try:
+            running = self.app.accounts.running(account_id)  # its clients kept, sockets closed
+        async with running:
             with acting_as(principal_of(actor)), reuse:
                 await run_logged(name or "*", flow, lambda: job.run(self.app, name, self.stop),
                                  reraise=True)
-        finally:
-            self.busy[account_id] -= 1
-            if not self.busy[account_id]:  # its last job here: no socket kept until it comes back
-                del self.busy[account_id]
-                if not job.hub_wide:
-                    await self.app.accounts.release_connections(account_id)
 
     def _account(self, account_id: int, switch: str | None) -> tuple[Any, bool]:
         """The account's row (None: gone) and whether ``switch`` is on for it, in one transaction."""

@@ -213,19 +213,25 @@ class Daemon:
             args: list[Any] = [name, flow, account_id]
         else:
             run = job_registry.JOBS[flow].run
-            target, args = self._job, [name, flow, functools.partial(run, self.app, name, self.stop_event)]
+            target = self._job
+            args = [name, flow, functools.partial(run, self.app, name, self.stop_event), account_id]
         self.scheduler.add_job(target, IntervalTrigger(seconds=every, jitter=min(every / 10, 30)),
                                args=args, id=f"{flow}:{name}", replace_existing=True,
                                next_run_time=first)
 
-    async def _job(self, name: str, flow: str, factory: Callable[[], Awaitable[Any]]) -> None:
+    async def _job(self, name: str, flow: str, factory: Callable[[], Awaitable[Any]],
+                   account_id: int = 0) -> None:
+        """Run a job in the daemon; a per-account one (``account_id``) as a worker runs it
+        (:meth:`hub.core.accounts.AccountService.running`)."""
         if self.stop_event.is_set():
             return
         task = asyncio.current_task()
         assert task is not None
         self.running.add(task)
         try:
-            await run_logged(name, flow, factory)
+            async with (self.app.accounts.running(account_id) if account_id
+                        else contextlib.nullcontext()):
+                await run_logged(name, flow, factory)
         finally:
             self.running.discard(task)
 

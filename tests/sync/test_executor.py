@@ -169,9 +169,9 @@ def test_defer_many_queues_what_is_due_in_one_go_skips_the_waiting_and_carries_t
             again = await queue.defer_many([("orders", i) for i in ids])  # all waiting now
             for row in rows:  # what a worker does with each job: the task with the job's arguments
                 live = app.accounts.open(app.accounts.row_by_id(row["args"]["account_id"]))
-                live.client("https://s.example.com")  # as a platform's job opens one
+                client = live.client("https://s.example.com")  # as a platform's job opens one
                 await queue.tasks[row["task_name"].removeprefix("hub:")](**row["args"])
-                assert not live.runtime.clients, "its clients (sockets) closed once its job ended"
+                assert live.runtime.clients == {"default": client}, "kept for its next job"
                 assert app.accounts.open(app.accounts.row_by_id(row["args"]["account_id"])) is live
         await app.accounts.aclose()
         return queued, again, [row["args"] for row in rows]

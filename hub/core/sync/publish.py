@@ -355,8 +355,7 @@ async def run_flow(app: HubApp, name: str, spec: OutboxFlow, *, trigger: str = "
                             spec.link(s, account_id, int(item.key), result, item.payload or {})
         except HubError as exc:
             error = str(exc)
-        with app.db.session() as s:
-            run = runs.finish_run(s, run_id, counts, error)
+        run = await runs.end(app.db, run_id, counts, error)
         if error:
             app.host.sync_failed(account, spec.flow, run_id, error)
         return PublishRun(run_id=run_id, counts=counts, status=run.status, error=error)

@@ -310,8 +310,7 @@ async def push(app: HubApp, name: str, kind: str, *, trigger: str = "manual",
                 _apply(app, run_id, account_id, batch, results, counts)
         except HubError as exc:
             error = str(exc)
-        with app.db.session() as s:
-            run = runs.finish_run(s, run_id, counts, error)
+        run = await runs.end(app.db, run_id, counts, error)
         if error:
             app.host.sync_failed(account, kind, run_id, error)
         return PushRun(run_id=run_id, counts=counts, status=run.status, error=error,

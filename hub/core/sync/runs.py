@@ -1,5 +1,9 @@
 """Run history: every manual or scheduled run, its counts, and per-item outcomes.
 
+A flow on the event loop opens and closes its run with :func:`begin` and :func:`end`:
+their transactions run in a thread on PostgreSQL (a worker's other jobs go on
+meanwhile); :func:`start_run` and :func:`finish_run` do the same inside a caller's session.
+
 A run's counts also hold the faults it recovered from (``retried_429``,
 ``retried_5xx``, ``retried_network``, ``token_refreshed``, ``page_drift``; see
 :mod:`hub.core.http.faults`). A run that finds nothing to do records no row:
@@ -9,9 +13,10 @@ A run's counts also hold the faults it recovered from (``retried_429``,
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, select
@@ -20,6 +25,11 @@ from hub.core.http import faults as fault_log
 from hub.core.storage.bulk import insert_rows
 from hub.core.storage.columns import now
 from hub.core.storage.models import RunItem, SyncRun
+
+if TYPE_CHECKING:
+    from hub.core.storage.db import Database
+
+T = TypeVar("T")
 
 IMPORTED, UPDATED, UNCHANGED, SKIPPED, QUARANTINED = (
     "imported", "updated", "unchanged", "skipped", "quarantined")
@@ -86,6 +96,42 @@ def idle_counts() -> dict[tuple[int, str], int]:
 
 def start_run(session: Session, account_id: int, flow: str, trigger: str) -> SyncRun:
     """Open a run. The caller holds the flow's lease, so a run still marked running died."""
+    run = _opened(session, account_id, flow, trigger)
+    assert run.id is not None
+    _recording[run.id] = fault_log.begin()
+    return run
+
+
+async def begin(db: Database, account_id: int, flow: str, trigger: str) -> int:
+    """:func:`start_run` in a transaction of its own, off the event loop on PostgreSQL
+    (:meth:`~hub.core.storage.db.Database.off_loop`); the run's id."""
+    run_id, _ = await begin_reading(db, account_id, flow, trigger, _nothing)
+    return run_id
+
+
+async def begin_reading(db: Database, account_id: int, flow: str, trigger: str,
+                        read: Callable[[Session], T]) -> tuple[int, T]:
+    """:func:`begin`, with ``read(session)`` (the flow's cursor) in the same transaction.
+
+    The run's fault counter opens here, in the calling task (a context variable:
+    the thread's copy of the context would not reach the flow's requests).
+    """
+    def opened() -> tuple[int, T]:
+        with db.session() as s:
+            run = _opened(s, account_id, flow, trigger)
+            assert run.id is not None
+            return run.id, read(s)
+
+    run_id, value = await db.off_loop(opened)
+    _recording[run_id] = fault_log.begin()
+    return run_id, value
+
+
+def _nothing(_session: Session) -> None:
+    return None
+
+
+def _opened(session: Session, account_id: int, flow: str, trigger: str) -> SyncRun:
     for stale in session.exec(select(SyncRun).where(
             SyncRun.account_id == account_id, SyncRun.flow == flow, SyncRun.status == "running")):
         stale.status, stale.finished_at = "interrupted", now()
@@ -94,8 +140,6 @@ def start_run(session: Session, account_id: int, flow: str, trigger: str) -> Syn
     run = SyncRun(account_id=account_id, flow=flow, trigger=trigger)
     session.add(run)
     session.flush()
-    assert run.id is not None
-    _recording[run.id] = fault_log.begin()
     return run
 
 
@@ -129,10 +173,32 @@ def finish_run(session: Session, run_id: int, counts: RunCounts, error: str | No
                interrupted: bool = False) -> SyncRun:
     """Close the run: one ``UPDATE ... RETURNING`` (not a read, then a write: a round trip less
     per job for a worker)."""
+    _settle_faults(run_id, counts)
+    return _closed(session, run_id, counts, error, interrupted)
+
+
+async def end(db: Database, run_id: int, counts: RunCounts, error: str | None = None,
+              interrupted: bool = False) -> SyncRun:
+    """:func:`finish_run` in a transaction of its own, off the event loop on PostgreSQL."""
+    _settle_faults(run_id, counts)  # in the calling task, whose context counts them
+
+    def closed() -> SyncRun:
+        with db.session() as s:
+            return _closed(s, run_id, counts, error, interrupted)
+
+    return await db.off_loop(closed)
+
+
+def _settle_faults(run_id: int, counts: RunCounts) -> None:
+    """Stop counting the run's recovered faults and add them to its counts."""
     recovered = _recording.pop(run_id, None)
     if recovered is not None:
         fault_log.end(recovered)
         counts.faults.update(recovered)
+
+
+def _closed(session: Session, run_id: int, counts: RunCounts, error: str | None,
+            interrupted: bool) -> SyncRun:
     if error:
         status = "failed"
     elif interrupted:

@@ -184,9 +184,8 @@ async def import_tickets(app: HubApp, name: str, *, since: datetime | None = Non
     account = app.accounts.open(row)
     writer = TicketWriter(app, row, account)
     async with app.accounts.lease(f"run:{FLOW}:{row.id}", ttl=120, wait=0):
-        with app.db.session() as s:
-            run_id = runs.start_run(s, row.id or 0, FLOW, trigger).id or 0
-            cursor = get_cursor(s, row.id or 0, FLOW)
+        run_id, cursor = await runs.begin_reading(app.db, row.id or 0, FLOW, trigger,
+                                                  lambda s: get_cursor(s, row.id or 0, FLOW))
         if since is None:
             since = (now() - timedelta(days=account.core.backfill_days) if cursor is None or full
                      else cursor - timedelta(minutes=account.core.overlap_minutes))
@@ -205,8 +204,7 @@ async def import_tickets(app: HubApp, name: str, *, since: datetime | None = Non
             error = redact(str(exc))
         finally:
             await aclose(source)
-        with app.db.session() as s:
-            run = runs.finish_run(s, run_id, counts, error)
+        run = await runs.end(app.db, run_id, counts, error)
         if error:
             app.host.sync_failed(account, FLOW, run_id, error)
         return ImportResult(run_id=run_id, counts=counts, status=run.status, error=error)
@@ -217,8 +215,7 @@ async def refresh_ticket(app: HubApp, name: str, ticket_id: str, trigger: str = 
     """Re-fetch one ticket (a webhook announced it, or a reply was sent) and write it."""
     row = app.accounts.row(name)
     account = app.accounts.open(row)
-    with app.db.session() as s:
-        run_id = runs.start_run(s, row.id or 0, FLOW, trigger).id or 0
+    run_id = await runs.begin(app.db, row.id or 0, FLOW, trigger)
     counts = runs.RunCounts()
     error: str | None = None
     try:
@@ -229,8 +226,7 @@ async def refresh_ticket(app: HubApp, name: str, ticket_id: str, trigger: str = 
             counts = TicketWriter(app, row, account).write([payload], run_id=run_id).counts
     except HubError as exc:
         error = redact(str(exc))
-    with app.db.session() as s:
-        run = runs.finish_run(s, run_id, counts, error)
+    run = await runs.end(app.db, run_id, counts, error)
     return ImportResult(run_id=run_id, counts=counts, status=run.status, error=error)
 
 

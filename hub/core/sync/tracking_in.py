@@ -189,8 +189,7 @@ async def poll_tracking(app: HubApp, name: str, *, trigger: str = "manual") -> T
                     apply_updates(s, app, row, run_id, batch, list(updates), counts)
         except HubError as exc:
             error = str(exc)
-        with app.db.session() as s:
-            run = runs.finish_run(s, run_id, counts, error)
+        run = await runs.end(app.db, run_id, counts, error)
         if error:
             app.host.sync_failed(account, "tracking_in", run_id, error)
         return TrackRun(run_id=run_id, counts=counts, status=run.status, error=error)
