@@ -6,6 +6,7 @@ import asyncio
 import time
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 import pytest
 from sqlmodel import col, func, select
@@ -28,7 +29,10 @@ from hub.core.storage.models import (
 from hub.core.sync import fulfilment
 from hub.core.sync.orders import import_orders, import_payload
 from hub.core.sync.stock import set_level
+from hub.core.sync.writebehind import WriteBehind
 from tests.fakeplatform import NOW, FakePlatform, Observer, make_order
+
+T = TypeVar("T")
 
 
 def run_import(app: HubApp, name: str = "main", **kw: object):  # type: ignore[no-untyped-def]
@@ -45,6 +49,17 @@ def read_ahead(app: HubApp, fake: FakePlatform, pages: int) -> None:
     fake.read_ahead = pages
     app.host.unregister("fakeshop")
     app.host.register(fake, name="fakeshop", distribution="hub-fakeshop", version="1.0")
+
+
+def written_in_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages written in the worker thread, as on PostgreSQL, on these tests' SQLite too."""
+    import hub.core.sync.orders as orders_module
+
+    class Threaded(WriteBehind[T]):
+        def __init__(self, *, threaded: bool) -> None:
+            super().__init__(threaded=True)
+
+    monkeypatch.setattr(orders_module, "WriteBehind", Threaded)
 
 
 def count(app: HubApp, model: type, *where: object) -> int:
@@ -120,8 +135,11 @@ def test_backfill_days_setting_widens_the_window(app: HubApp, account: str, fake
 
 @pytest.mark.parametrize("pages", [0, 3])
 def test_error_on_page_k_keeps_committed_pages_and_resumes_without_loss_or_duplicates(
-        app: HubApp, account: str, fake: FakePlatform, observer: Observer, pages: int) -> None:
+        app: HubApp, account: str, fake: FakePlatform, observer: Observer,
+        monkeypatch: pytest.MonkeyPatch, pages: int) -> None:
     read_ahead(app, fake, pages)  # pages read ahead are written in order, up to the failure
+    if pages:
+        written_in_a_thread(monkeypatch)
     fake.add(*(make_order(i, modified=NOW - timedelta(hours=10 - i)) for i in range(1, 8)))
     fake.fail_on_page = 3  # pages of 2: orders 1-4 commit, then the platform fails
     failed = run_import(app)
@@ -144,6 +162,8 @@ def test_a_crash_mid_page_rolls_the_page_back(app: HubApp, account: str, fake: F
     import hub.core.sync.orders as orders_module
 
     read_ahead(app, fake, pages)
+    if pages:
+        written_in_a_thread(monkeypatch)
     fake.add(*(make_order(i, modified=NOW - timedelta(hours=10 - i)) for i in range(1, 5)))
     original = orders_module.OrderWriter._create_many
     calls = {"n": 0}
@@ -465,6 +485,8 @@ def test_an_order_listed_again_on_the_next_page_finds_the_first_copy_committed(
 
     monkeypatch.setattr(orders_module.OrderWriter, "store", slow_store)
     read_ahead(app, fake, pages)
+    if pages:
+        written_in_a_thread(monkeypatch)
     fake.peeking = True
     fake.add(*(make_order(i, modified=NOW - timedelta(hours=10 - i)) for i in range(1, 5)))
     later = fake.orders["3"]  # on page 2; listed again as order 1, cancelled since page 1
@@ -479,8 +501,9 @@ def test_an_order_listed_again_on_the_next_page_finds_the_first_copy_committed(
 
 
 def test_stop_with_read_ahead_ends_after_the_page_being_written(
-        app: HubApp, account: str, fake: FakePlatform) -> None:
+        app: HubApp, account: str, fake: FakePlatform, monkeypatch: pytest.MonkeyPatch) -> None:
     read_ahead(app, fake, 3)
+    written_in_a_thread(monkeypatch)
     fake.add(*(make_order(i, modified=NOW - timedelta(hours=10 - i)) for i in range(1, 8)))
     stop = asyncio.Event()
     stop.set()  # asked before the first page: that page is committed, no other

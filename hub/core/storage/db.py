@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError, OperationalError
-from sqlalchemy.pool import SingletonThreadPool, StaticPool
 from sqlmodel import Session, create_engine
 
 from hub.core.storage.columns import now
@@ -117,12 +116,6 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
-
-    @property
-    def threads_share(self) -> bool:
-        """Whether a worker thread's session sees the database the event loop's sees (not
-        an in-memory SQLite database: SQLAlchemy gives each thread its own)."""
-        return not isinstance(self.engine.pool, SingletonThreadPool | StaticPool)
 
     def ensure_schema(self) -> None:
         """Apply migrations when the database is behind (run on first use, cheap when current)."""

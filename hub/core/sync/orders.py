@@ -557,7 +557,10 @@ async def import_orders(app: HubApp, name: str, *, since: datetime | None = None
         done = 0
         statistics = GrowthAnalyzer(app.db)  # the planner sees the tables this import grows
         totals: set[int] = set()
-        writing = WriteBehind[PageResult](threaded=info.read_ahead > 0 and app.db.threads_share)
+        # PostgreSQL: the page's transaction in a worker thread, the hub's own work overlapping
+        # the server's (SQLite's work is the hub's process's: a thread only adds GIL handoffs)
+        writing = WriteBehind[PageResult](
+            threaded=info.read_ahead > 0 and app.db.dialect == "postgresql")
         read: list[int] = []  # payloads of the page being written
 
         async def settle() -> bool:

@@ -1,13 +1,13 @@
 """Write behind: a page's transaction runs in a worker thread while the event loop reads on.
 
 On PostgreSQL a third of an import's time was the hub waiting for the server
-(its inserts, index upkeep, the commit's WAL flush); SQLite's writes wait on the
-disk. Both drivers release the GIL while they wait, so a page's write in a
-thread lets the event loop meanwhile take the next pages off the wire and decode
-them (the read-ahead's work). One write is in flight at a time and the caller
-waits for it (:meth:`WriteBehind.result`) before the next page reads the
-database, so pages are committed one by one and in order, exactly as when
-written inline.
+(its inserts, index upkeep, the commit's WAL flush). psycopg releases the GIL
+while it waits, so a page's write in a thread lets the event loop meanwhile take
+the next pages off the wire and decode them (the read-ahead's work). One write is
+in flight at a time and the caller waits for it (:meth:`WriteBehind.result`)
+before the next page reads the database, so pages are committed one by one and
+in order, exactly as when written inline. (SQLite's work is done in the hub's own
+process, mostly holding the GIL: there a thread measured slower, so it is not used.)
 """
 
 from __future__ import annotations
