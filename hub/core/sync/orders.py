@@ -219,15 +219,17 @@ class OrderWriter:
         with self.app.db.session() as s:
             for reason in page.skipped.values():
                 result.counts.add(runs.SKIPPED, reason)
-            if page.skipped:
-                runs.record_items(s, run_id, self.row.id or 0, [
-                    (key, runs.SKIPPED, reason) for key, reason in page.skipped.items()])
+            skipped: list[tuple[str, str, str | None]] = [
+                (key, runs.SKIPPED, reason) for key, reason in page.skipped.items()]
+            if skipped and (page.bad or not page.orders):  # before the quarantined, as ever
+                runs.record_items(s, run_id, self.row.id or 0, skipped)
+                skipped = []
             for key, reason, payload in page.bad:
                 result.counts.add(runs.QUARANTINED)
                 runs.record_item(s, run_id, self.row.id or 0, key, runs.QUARANTINED, reason,
                                  payload)
-            if page.orders:
-                self._write_orders(s, page.orders, page.details, result, run_id)
+            if page.orders:  # the skipped in the same statement as the others, ahead of them
+                self._write_orders(s, page.orders, page.details, result, run_id, skipped)
             if page.checkpoint is not None:
                 advance_cursor(s, self.row.id or 0, FLOW, page.checkpoint)
         return result
@@ -263,7 +265,9 @@ class OrderWriter:
         return details
 
     def _write_orders(self, s: Session, orders: list[Order], details: dict[str, CanonicalProduct],
-                      result: PageResult, run_id: int) -> None:
+                      result: PageResult, run_id: int,
+                      items: list[tuple[str, str, str | None]] | None = None) -> None:
+        """``items``: run items recorded ahead of the ones these orders give (one statement)."""
         account_id = self.row.id or 0
         existing = {o.platform_order_id: o for o in s.exec(_held_orders(), params={
             "account_id": account_id, "keys": [o.platform_order_id for o in orders]}).all()}
@@ -274,7 +278,7 @@ class OrderWriter:
             products.lock_and_reload(lines)
         customers = CustomerMatcher(s, self.row.platform, self.info.customer_match == "platform_id")
         customers.preload([o.customer for o in orders if o.customer])
-        items: list[tuple[str, str, str | None]] = []  # (key, outcome, reason)
+        items = items if items is not None else []  # (key, outcome, reason)
         new: list[tuple[Order, str]] = []
         with s.no_autoflush:
             for order in orders:
