@@ -276,3 +276,24 @@ def test_each_table_module_loads_the_tables_its_foreign_keys_name() -> None:
         done = subprocess.run([sys.executable, "-c", FOREIGN_KEYS, module], capture_output=True,
                               text=True)
         assert done.returncode == 0, f"{module}: {done.stderr[-400:]}"
+
+
+def test_an_imported_raw_payload_is_compressed_with_lz4_where_the_server_has_it(
+        any_db_app: HubApp, fake: FakePlatform) -> None:
+    if any_db_app.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's TOAST compression")
+    big = make_order(1)
+    big["note"] = " ".join(f"line {i} of a long customer note" for i in range(200))  # > 2 kB
+    fake.add(big)
+    any_db_app.accounts.add("fakeshop", "main", {"base_url": "https://s.example.com",
+                                                 "api_key": "k" * 10})
+    asyncio.run(import_orders(any_db_app, "main"))
+    with any_db_app.db.engine.connect() as conn:
+        lz4 = conn.execute(text("SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                                "WHERE name = 'default_toast_compression'")).scalar()
+        stored, method = conn.execute(text(
+            "SELECT raw::text, pg_column_compression(raw) FROM hub_order")).one()
+    assert method == ("lz4" if lz4 else "pglz")
+    with any_db_app.db.session() as s:
+        assert s.exec(select(Order)).one().raw == big  # the same payload comes back
+    assert "line 199 of a long customer note" in stored

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 import pytest
 from sqlmodel import col, func, select
@@ -27,7 +29,10 @@ from hub.core.storage.models import (
 from hub.core.sync import fulfilment
 from hub.core.sync.orders import import_orders, import_payload
 from hub.core.sync.stock import set_level
+from hub.core.sync.writebehind import WriteBehind
 from tests.fakeplatform import NOW, FakePlatform, Observer, make_order
+
+T = TypeVar("T")
 
 
 def run_import(app: HubApp, name: str = "main", **kw: object):  # type: ignore[no-untyped-def]
@@ -37,6 +42,24 @@ def run_import(app: HubApp, name: str = "main", **kw: object):  # type: ignore[n
         finally:
             await app.accounts.aclose()
     return asyncio.run(go())
+
+
+def read_ahead(app: HubApp, fake: FakePlatform, pages: int) -> None:
+    """Give the fake platform's ``PlatformInfo.read_ahead`` (read once, when it registers)."""
+    fake.read_ahead = pages
+    app.host.unregister("fakeshop")
+    app.host.register(fake, name="fakeshop", distribution="hub-fakeshop", version="1.0")
+
+
+def written_in_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages written in the worker thread, as on PostgreSQL, on these tests' SQLite too."""
+    import hub.core.sync.orders as orders_module
+
+    class Threaded(WriteBehind[T]):
+        def __init__(self, *, threaded: bool) -> None:
+            super().__init__(threaded=True)
+
+    monkeypatch.setattr(orders_module, "WriteBehind", Threaded)
 
 
 def count(app: HubApp, model: type, *where: object) -> int:
@@ -110,10 +133,13 @@ def test_backfill_days_setting_widens_the_window(app: HubApp, account: str, fake
     assert set(orders_of(app)) == {"2"}
 
 
-@pytest.mark.parametrize("read_ahead", [0, 3])
+@pytest.mark.parametrize("pages", [0, 3])
 def test_error_on_page_k_keeps_committed_pages_and_resumes_without_loss_or_duplicates(
-        app: HubApp, account: str, fake: FakePlatform, observer: Observer, read_ahead: int) -> None:
-    fake.read_ahead = read_ahead  # pages read ahead are written in order, up to the failure
+        app: HubApp, account: str, fake: FakePlatform, observer: Observer,
+        monkeypatch: pytest.MonkeyPatch, pages: int) -> None:
+    read_ahead(app, fake, pages)  # pages read ahead are written in order, up to the failure
+    if pages:
+        written_in_a_thread(monkeypatch)
     fake.add(*(make_order(i, modified=NOW - timedelta(hours=10 - i)) for i in range(1, 8)))
     fake.fail_on_page = 3  # pages of 2: orders 1-4 commit, then the platform fails
     failed = run_import(app)
@@ -129,10 +155,15 @@ def test_error_on_page_k_keeps_committed_pages_and_resumes_without_loss_or_dupli
     assert count(app, Order) == 7
 
 
+@pytest.mark.parametrize("pages", [0, 3])  # 3: the page is written in a worker thread
 def test_a_crash_mid_page_rolls_the_page_back(app: HubApp, account: str, fake: FakePlatform,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              pages: int) -> None:
     import hub.core.sync.orders as orders_module
 
+    read_ahead(app, fake, pages)
+    if pages:
+        written_in_a_thread(monkeypatch)
     fake.add(*(make_order(i, modified=NOW - timedelta(hours=10 - i)) for i in range(1, 5)))
     original = orders_module.OrderWriter._create_many
     calls = {"n": 0}
@@ -403,7 +434,7 @@ def test_read_ahead_imports_every_slice_once_and_ends_at_the_same_cursor(
     app.accounts.add("fakeshop", "main", {"base_url": "https://s.example.com", "api_key": "k" * 10,
                                           "backfill_days": "10", "backfill_slice_days": slice_days})
     fake.add(*(make_order(i, modified=NOW - timedelta(hours=6 * i + 1)) for i in range(1, 30)))
-    fake.read_ahead = 3
+    read_ahead(app, fake, 3)
     committed: list[int] = []
     fake.on_resume = lambda: committed.append(count(app, Order))
     result = run_import(app)
@@ -436,6 +467,49 @@ def test_peek_order_never_skips_an_order_the_hub_holds(app: HubApp, account: str
     result = run_import(app)
     assert fake.parsed == ["1"] and result.counts.counts["updated"] == 1
     assert orders_of(app)["1"].status == "cancelled"  # the cancellation reached the held order
+
+
+@pytest.mark.parametrize("pages", [0, 3])
+def test_an_order_listed_again_on_the_next_page_finds_the_first_copy_committed(
+        app: HubApp, account: str, fake: FakePlatform, monkeypatch: pytest.MonkeyPatch,
+        pages: int) -> None:
+    """With read-ahead the next page is read while the page before is still being written
+    (a slow write, here): its triage must still find the order the page before imported."""
+    import hub.core.sync.orders as orders_module
+
+    store = orders_module.OrderWriter.store
+
+    def slow_store(self, page):  # type: ignore[no-untyped-def]
+        time.sleep(0.3)
+        return store(self, page)
+
+    monkeypatch.setattr(orders_module.OrderWriter, "store", slow_store)
+    read_ahead(app, fake, pages)
+    if pages:
+        written_in_a_thread(monkeypatch)
+    fake.peeking = True
+    fake.add(*(make_order(i, modified=NOW - timedelta(hours=10 - i)) for i in range(1, 5)))
+    later = fake.orders["3"]  # on page 2; listed again as order 1, cancelled since page 1
+
+    def drift() -> None:
+        if later["id"] == 3:
+            later.update(make_order(1, status="cancelled", modified=NOW - timedelta(hours=1)))
+    fake.on_resume = drift
+    result = run_import(app)
+    assert set(orders_of(app)) == {"1", "2", "4"} and orders_of(app)["1"].status == "cancelled"
+    assert result.counts.counts == {"imported": 3, "updated": 1} and not result.counts.skipped
+
+
+def test_stop_with_read_ahead_ends_after_the_page_being_written(
+        app: HubApp, account: str, fake: FakePlatform, monkeypatch: pytest.MonkeyPatch) -> None:
+    read_ahead(app, fake, 3)
+    written_in_a_thread(monkeypatch)
+    fake.add(*(make_order(i, modified=NOW - timedelta(hours=10 - i)) for i in range(1, 8)))
+    stop = asyncio.Event()
+    stop.set()  # asked before the first page: that page is committed, no other
+    result = run_import(app, stop=stop)
+    assert result.status == "interrupted" and set(orders_of(app)) == {"1", "2"}
+    assert run_import(app).counts.counts["imported"] == 5
 
 
 def test_a_resumed_import_far_behind_commits_its_cursor_after_each_slice(

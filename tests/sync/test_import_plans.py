@@ -71,16 +71,24 @@ def test_every_per_page_query_of_an_import_uses_an_index(platform: str, tmp_path
     url = postgres_url()
     captured: list[tuple[str, Any]] = []
     in_page = [False]
-    write = OrderWriter.write
+    prepare, store = OrderWriter.prepare, OrderWriter.store
 
-    async def capturing_write(self: OrderWriter, *args: Any, **kw: Any) -> Any:
+    async def capturing_prepare(self: OrderWriter, *args: Any, **kw: Any) -> Any:
         in_page[0] = True
         try:
-            return await write(self, *args, **kw)
+            return await prepare(self, *args, **kw)
         finally:
             in_page[0] = False
 
-    monkeypatch.setattr(OrderWriter, "write", capturing_write)
+    def capturing_store(self: OrderWriter, *args: Any, **kw: Any) -> Any:
+        in_page[0] = True  # (in the import's worker thread: a page is prepared after the last
+        try:               # one was stored, so the two never overlap)
+            return store(self, *args, **kw)
+        finally:
+            in_page[0] = False
+
+    monkeypatch.setattr(OrderWriter, "prepare", capturing_prepare)
+    monkeypatch.setattr(OrderWriter, "store", capturing_store)
     options = SandboxOptions(orders=80, seed=5)
     with SandboxHarness(platform, tmp_path, options, database_url=url) as h:
         def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,

@@ -64,6 +64,24 @@ def _ping_if_idle(dialect: Any, dbapi_connection: Any, record: Any, _proxy: Any)
         raise DisconnectionError("pooled connection is dead")
 
 
+_LZ4_TOAST = ("SELECT set_config('default_toast_compression', 'lz4', false) FROM pg_settings "
+              "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)")
+
+
+def _lz4_toast(dbapi_connection: Any, _record: Any) -> None:
+    """Compress large values (an order's raw payload, ~2.4 kB of JSON) with lz4, not pglz.
+
+    PostgreSQL compresses a value that makes its row outgrow ~2 kB; with pglz that
+    was a third of the server's CPU for a page's ``COPY`` of orders (issue 17), lz4
+    does it in a third of the time and reads back faster. What is stored and read
+    is the same value. Columns without a compression of their own follow this
+    setting; a server built without lz4 (or older than 14) keeps its own, unasked.
+    """
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(_LZ4_TOAST)
+    dbapi_connection.commit()
+
+
 def _private_files(db_path: Path) -> None:
     """Make the SQLite file (and its ``-wal``/``-shm``) readable by the owner only (0600).
 
@@ -110,6 +128,7 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_engine_or_explain(url, pool_size=5, max_overflow=10)
+            event.listen(self.engine, "connect", _lz4_toast)
             event.listen(self.engine.pool, "checkin", _idle_since)
             event.listen(self.engine.pool, "checkout", functools.partial(
                 _ping_if_idle, self.engine.dialect))

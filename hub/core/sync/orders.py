@@ -40,6 +40,7 @@ from hub.core.sync.catalog import CustomerMatcher, ProductMatcher
 from hub.core.sync.parsing import parse_newest
 from hub.core.sync.prefetch import aclose, chain
 from hub.core.sync.rules import Eligibility, data_reason
+from hub.core.sync.writebehind import WriteBehind
 from hub.errors import ConfigError, HubError
 from hub.lifecycle import OrderState
 from hub.types import Order, OrderPage, OrderPeek, PlatformInfo
@@ -117,6 +118,18 @@ class PageResult:
     committed: list[tuple[Order, bool]] = field(default_factory=list)  # (order, created)
 
 
+@dataclass
+class PreparedPage:
+    """A page triaged, parsed and with its products' details: ready for its transaction."""
+
+    run_id: int
+    skipped: dict[str, str]  # order id -> reason, skipped unparsed (see OrderWriter.triage)
+    orders: list[Order]
+    bad: list[tuple[str, str, dict[str, Any]]]  # (key, reason, payload) quarantined
+    details: dict[str, CanonicalProduct]
+    checkpoint: datetime | None
+
+
 class OrderWriter:
     """Writes pages of one account's order payloads through every rule."""
 
@@ -182,27 +195,49 @@ class OrderWriter:
 
     async def write(self, payloads: list[dict[str, Any]], *, run_id: int,
                     checkpoint: datetime | None = None) -> PageResult:
-        result = PageResult()
+        result = self.store(await self.prepare(payloads, run_id, checkpoint))
+        self.announce(result)
+        return result
+
+    async def prepare(self, payloads: list[dict[str, Any]], run_id: int,
+                      checkpoint: datetime | None = None) -> PreparedPage:
+        """Everything a page's transaction needs that is worked out before it opens.
+
+        Reads what the pages written before it committed (held orders, linked
+        products), so the previous page's :meth:`store` must have returned first.
+        """
         payloads, skipped = self.triage(payloads)
-        orders, bad = self.parse(payloads, result, run_id)
+        orders, bad = self.parse(payloads, PageResult(), run_id)
         details = await self._product_details(orders)
+        return PreparedPage(run_id, skipped, orders, bad, details, checkpoint)
+
+    def store(self, page: PreparedPage) -> PageResult:
+        """Write a prepared page in one transaction (no plugin hook and no await inside, so
+        the import may run it in a worker thread while the event loop reads the next pages)."""
+        result = PageResult()
+        run_id = page.run_id
         with self.app.db.session() as s:
-            for reason in skipped.values():
+            for reason in page.skipped.values():
                 result.counts.add(runs.SKIPPED, reason)
-            if skipped:
-                runs.record_items(s, run_id, self.row.id or 0,
-                                  [(key, runs.SKIPPED, reason) for key, reason in skipped.items()])
-            for key, reason, payload in bad:
+            skipped: list[tuple[str, str, str | None]] = [
+                (key, runs.SKIPPED, reason) for key, reason in page.skipped.items()]
+            if skipped and (page.bad or not page.orders):  # before the quarantined, as ever
+                runs.record_items(s, run_id, self.row.id or 0, skipped)
+                skipped = []
+            for key, reason, payload in page.bad:
                 result.counts.add(runs.QUARANTINED)
                 runs.record_item(s, run_id, self.row.id or 0, key, runs.QUARANTINED, reason,
                                  payload)
-            if orders:
-                self._write_orders(s, orders, details, result, run_id)
-            if checkpoint is not None:
-                advance_cursor(s, self.row.id or 0, FLOW, checkpoint)
+            if page.orders:  # the skipped in the same statement as the others, ahead of them
+                self._write_orders(s, page.orders, page.details, result, run_id, skipped)
+            if page.checkpoint is not None:
+                advance_cursor(s, self.row.id or 0, FLOW, page.checkpoint)
+        return result
+
+    def announce(self, result: PageResult) -> None:
+        """The plugins' ``order_imported`` hooks for a committed page (on the event loop)."""
         for order, created in result.committed:
             self.app.host.order_imported(self.account, order, created)
-        return result
 
     async def _product_details(self, orders: list[Order]) -> dict[str, CanonicalProduct]:
         """Fetch platform details (category, description) of products this account never linked."""
@@ -230,7 +265,9 @@ class OrderWriter:
         return details
 
     def _write_orders(self, s: Session, orders: list[Order], details: dict[str, CanonicalProduct],
-                      result: PageResult, run_id: int) -> None:
+                      result: PageResult, run_id: int,
+                      items: list[tuple[str, str, str | None]] | None = None) -> None:
+        """``items``: run items recorded ahead of the ones these orders give (one statement)."""
         account_id = self.row.id or 0
         existing = {o.platform_order_id: o for o in s.exec(_held_orders(), params={
             "account_id": account_id, "keys": [o.platform_order_id for o in orders]}).all()}
@@ -241,7 +278,7 @@ class OrderWriter:
             products.lock_and_reload(lines)
         customers = CustomerMatcher(s, self.row.platform, self.info.customer_match == "platform_id")
         customers.preload([o.customer for o in orders if o.customer])
-        items: list[tuple[str, str, str | None]] = []  # (key, outcome, reason)
+        items = items if items is not None else []  # (key, outcome, reason)
         new: list[tuple[Order, str]] = []
         with s.no_autoflush:
             for order in orders:
@@ -521,9 +558,8 @@ async def import_orders(app: HubApp, name: str, *, since: datetime | None = None
     info = app.host.info(row.platform)
     writer = OrderWriter(app, row, account, info)
     async with app.accounts.lease(f"run:{FLOW}:{row.id}", ttl=120, wait=0), settled_heap():
-        with app.db.session() as s:
-            run_id = runs.start_run(s, row.id or 0, FLOW, trigger).id or 0
-            cursor = get_cursor(s, row.id or 0, FLOW)
+        run_id, cursor = await runs.begin_reading(app.db, row.id or 0, FLOW, trigger,
+                                                  lambda s: get_cursor(s, row.id or 0, FLOW))
         counts = runs.RunCounts()
         error: str | None = None
         interrupted = False
@@ -541,10 +577,36 @@ async def import_orders(app: HubApp, name: str, *, since: datetime | None = None
         done = 0
         statistics = GrowthAnalyzer(app.db)  # the planner sees the tables this import grows
         totals: set[int] = set()
+        # PostgreSQL: the page's transaction in a worker thread, the hub's own work overlapping
+        # the server's (SQLite's work is the hub's process's: a thread only adds GIL handoffs)
+        writing = WriteBehind[PageResult](
+            threaded=info.read_ahead > 0 and app.db.dialect == "postgresql")
+        read: list[int] = []  # payloads of the page being written
+
+        async def settle() -> bool:
+            """Wait for the page being written; count it. True when it was told to stop."""
+            nonlocal done
+            result = await writing.result()
+            if result is None:
+                return False
+            writer.announce(result)
+            counts.counts.update(result.counts.counts)
+            counts.skipped.update(result.counts.skipped)
+            done += read.pop()
+            statistics.grew(done)
+            if progress:
+                progress(done, counts.available)
+            return stop is not None and stop.is_set()
+
         try:
             sources = [_window_source(app, account, lower, upper) for lower, upper in windows]
             async with contextlib.aclosing(chain(sources, ahead=info.read_ahead)) as pages:
                 async for index, page in pages:
+                    # the page before is committed before this one reads the database (held
+                    # orders, linked products) and before a slice's cursor moves past it
+                    if await settle():
+                        interrupted = True
+                        break
                     upper = windows[index][1]
                     if page is None:  # a finished backfill slice: resume after it next time
                         if upper is not None:
@@ -557,20 +619,23 @@ async def import_orders(app: HubApp, name: str, *, since: datetime | None = None
                     checkpoint = page.checkpoint
                     if checkpoint is not None and upper is not None and checkpoint > upper:
                         checkpoint = upper  # a slice vouches for nothing after its end
-                    result = await writer.write(page.payloads, run_id=run_id, checkpoint=checkpoint)
-                    counts.counts.update(result.counts.counts)
-                    counts.skipped.update(result.counts.skipped)
-                    done += len(page.payloads)
-                    statistics.grew(done)
-                    if progress:
-                        progress(done, counts.available)
-                    if stop is not None and stop.is_set():
+                    prepared = await writer.prepare(page.payloads, run_id, checkpoint)
+                    read.append(len(page.payloads))
+                    writing.start(writer.store, prepared)
+                    if not info.read_ahead and await settle():  # nothing read before the commit
                         interrupted = True
                         break
+                if await settle():
+                    interrupted = True
         except HubError as exc:
             error = str(exc)
-        with app.db.session() as s:
-            run = runs.finish_run(s, run_id, counts, error, interrupted)
+            try:  # a page still being written is committed (and counted) or failed first
+                await settle()
+            except HubError as failed:
+                error = str(failed)
+        finally:
+            await writing.drain()
+        run = await runs.end(app.db, run_id, counts, error, interrupted)
         if error:
             app.host.sync_failed(account, FLOW, run_id, error)
         return ImportResult(run_id=run_id, counts=counts, status=run.status, error=error)
@@ -582,11 +647,9 @@ async def import_payload(app: HubApp, name: str, payload: dict[str, Any],
     row = app.accounts.row(name)
     account = app.accounts.open(row)
     writer = OrderWriter(app, row, account, app.host.info(row.platform))
-    with app.db.session() as s:
-        run_id = runs.start_run(s, row.id or 0, FLOW, trigger).id or 0
+    run_id = await runs.begin(app.db, row.id or 0, FLOW, trigger)
     result = await writer.write([payload], run_id=run_id)
-    with app.db.session() as s:
-        run = runs.finish_run(s, run_id, result.counts)
+    run = await runs.end(app.db, run_id, result.counts)
     return ImportResult(run_id=run_id, counts=result.counts, status=run.status)
 
 
