@@ -38,12 +38,18 @@ def secret(account: Account) -> str | None:
 
 
 def verify(account: Account, headers: Mapping[str, str], body: bytes) -> bool:
-    """A valid signature over the raw body, from this account's shop (when the header says)."""
+    """A valid signature over the raw body, from this account's shop.
+
+    Shopify signs the body with the app's secret, which every shop that installed the app
+    shares, and names the shop in ``X-Shopify-Shop-Domain`` on every delivery: a delivery
+    without it, or for another shop, is refused, so one shop's orders never land on another
+    shop's account.
+    """
     key = secret(account)
     if not key or not verify_hmac(key, body, header(headers, "X-Shopify-Hmac-Sha256")):
         return False
     shop = header(headers, "X-Shopify-Shop-Domain")
-    return shop is None or shop.strip().lower() == shop_domain(account)
+    return shop is not None and shop.strip().lower() == shop_domain(account)
 
 
 def parse(headers: Mapping[str, str], body: bytes) -> WebhookEvent:

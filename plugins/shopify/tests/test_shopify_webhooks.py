@@ -67,6 +67,9 @@ def test_bad_signatures_and_other_shops_are_refused(served: Any, shop: Any) -> N
                                             "other.myshopify.com"}, body)
     assert not plugin.verify_webhook(acct, {k: v for k, v in headers.items()
                                             if k != "x-shopify-hmac-sha256"}, body)
+    # the app's secret is shared by every shop that installed it: no shop named, no delivery
+    assert not plugin.verify_webhook(acct, {k: v for k, v in headers.items()
+                                            if k != "x-shopify-shop-domain"}, body)
     other_secret = shop.sandbox_account(sandbox, url, webhook_secret="admin-made-secret")
     assert not plugin.verify_webhook(other_secret, headers, body)
 
