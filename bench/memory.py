@@ -63,9 +63,10 @@ class ServerCpu:
     connections), read from ``/proc`` while they live: the server runs on this machine.
 
     With the import's own CPU, this is what the hub costs per order whatever else the
-    machine runs, and without the sandbox's own time (its listing filters every order for
-    each page, so at 100,000 orders it serves a page in about half a second and bounds the
-    import's wall-clock rate). ``seconds`` is None when the backends cannot be read.
+    machine runs, and without the sandbox's own time (its order listing is cached per query
+    until the store changes, so a page costs about the same at 100,000 orders as at 5,000;
+    the first page of a scan, or the next after a change, still sorts the store once).
+    ``seconds`` is None when the backends cannot be read.
     """
 
     def __init__(self, base: str, name: str) -> None:
